@@ -1,0 +1,43 @@
+"""Recording audit events. Actions call `record_audit` inside their transaction."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from typing import Any
+
+from django.http import HttpRequest
+
+from mitra.audit.models import AuditEvent
+
+
+def _client_address(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR only: a forwarded header can be forged unless a trusted proxy sets it.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record_audit(
+    request_or_user: Any,
+    event: str,
+    *,
+    patient: Any = None,
+    obj: Any = None,
+    object_uuid: uuidlib.UUID | None = None,
+    detail: str = "",
+) -> AuditEvent:
+    """Append one audit event. Pass the request when there is one, else the acting user."""
+    request = request_or_user if isinstance(request_or_user, HttpRequest) else None
+    user = request.user if request is not None else request_or_user
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    if obj is not None and object_uuid is None:
+        object_uuid = getattr(obj, "uuid", None)
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_role=getattr(user, "role", "") if user else "",
+        event=event,
+        patient=patient,
+        object_uuid=object_uuid,
+        client_address=_client_address(request) if request is not None else None,
+        request_id=getattr(request, "request_id", "") if request is not None else "",
+        detail=detail[:300],
+    )

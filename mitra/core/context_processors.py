@@ -1,0 +1,10 @@
+from django.conf import settings
+
+from mitra.core.navigation import items_for
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    role = user.role if user is not None and user.is_authenticated else ""
+    nav = items_for(role, request.path) if role else []
+    return {"nav_items": nav, "site_name": settings.SITE_NAME}

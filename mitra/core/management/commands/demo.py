@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import time
+
+from django.db import transaction
+from tqdm import tqdm
+
+from mitra.accounts.models import User
+from mitra.core.cohort import app_populators, build_cohort, logins_text
+from mitra.core.command import MitraCommand, UsageError
+
+
+class Command(MitraCommand):
+    help = "Create the synthetic demo cohort (demo clinician, admin, researcher and patients)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--patients", type=int, default=60)
+        parser.add_argument("--days", type=int, default=120)
+        parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--if-empty", action="store_true",
+                            help="Do nothing (but print the logins) when users already exist.")
+        parser.add_argument("--quiet", action="store_true", help="No progress bar.")
+
+    def handle(self, *args, patients, days, seed, if_empty, quiet, **options):
+        if patients < 6:
+            raise UsageError(f"--patients must be at least 6 (one per story), not {patients}")
+        if not 14 <= days <= 3650:
+            raise UsageError(f"--days must be between 14 and 3650, not {days}")
+        if User.objects.exists():
+            if if_empty:
+                self.stdout.write("The database already has users; the demo cohort was not added.")
+                self.stdout.write(logins_text(seed))
+                return
+            raise UsageError("the database already has users; use an empty database")
+        started = time.monotonic()
+        steps = app_populators()
+        bar = tqdm(total=1 + len(steps), desc="demo cohort", unit="step", disable=quiet,
+                   file=self.stderr._out)
+        with transaction.atomic():
+            ctx = build_cohort(patients=patients, days=days, seed=seed)
+            bar.update(1)
+            for label, populate in steps:
+                bar.set_postfix_str(label)
+                populate(ctx)
+                bar.update(1)
+        bar.close()
+        self.stdout.write(
+            f"Created {patients} synthetic patients over {days} days "
+            f"in {time.monotonic() - started:.1f} s."
+        )
+        self.stdout.write(logins_text(seed))

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("mitra.core.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("measures/", include("mitra.measures.urls")),
+    path("diary/", include("mitra.diary.urls")),
+    path("safety/", include("mitra.safety.urls")),
+]
