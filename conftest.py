@@ -1,10 +1,15 @@
-"""Test settings that make the suite fast and strict; shared fixtures live in mitra/testing.py."""
+"""Test settings that make the suite fast and strict.
+
+Shared helpers: mitra/testing.py (cast of users, MFA login); browser fixtures: tests/browser.py.
+"""
 
 import os
 
 import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+pytest_plugins = ["tests.browser"]
 
 
 @pytest.fixture(autouse=True)
