@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "mitra.safety",
     "mitra.measures",
     "mitra.diary",
+    "mitra.cbt",
+    "mitra.evidence",
 ]
 
 MIDDLEWARE = [

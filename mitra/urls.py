@@ -8,4 +8,6 @@ urlpatterns = [
     path("measures/", include("mitra.measures.urls")),
     path("diary/", include("mitra.diary.urls")),
     path("safety/", include("mitra.safety.urls")),
+    path("cbt/", include("mitra.cbt.urls")),
+    path("evidence/", include("mitra.evidence.urls")),
 ]

@@ -70,4 +70,6 @@ ROUTES: dict[str, Route] = {
     "core:patient": Route("patient_record", _patient),
     "core:me": Route("own"),
     "core:research": Route("researcher"),
+    # safety
+    "safety:crisis": Route("signed_in"),
 }

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from mitra.safety import views
 
 app_name = "safety"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("crisis/", views.crisis, name="crisis"),
+]
