@@ -45,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     except ImproperlyConfigured as exc:
         print(f"mitra: configuration error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # var/ (MITRA_VAR_DIR) cannot be created or written
+        print(f"mitra: cannot use {exc.filename or 'the data folder'}: {exc.strerror} "
+              "(check MITRA_VAR_DIR)", file=sys.stderr)
+        return 2
     from django.core.management import ManagementUtility
     from django.db import DatabaseError, InterfaceError
 
@@ -62,8 +66,14 @@ def main(argv: list[str] | None = None) -> int:
         ManagementUtility(["mitra", *argv]).execute()
     except (DatabaseError, InterfaceError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"mitra: database error: {first} (check DATABASE_URL)", file=sys.stderr)
+        hint = "check DATABASE_URL"
+        if "no such table" in first or ("relation" in first and "does not exist" in first):
+            hint = "run: mitra migrate"
+        print(f"mitra: database error: {first} ({hint})", file=sys.stderr)
         return 1
+    except ImproperlyConfigured as exc:  # a setting read by a command, e.g. WEB_CONCURRENCY
+        print(f"mitra: configuration error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     return 0

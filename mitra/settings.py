@@ -15,6 +15,8 @@ VAR_DIR = Path(env_str("MITRA_VAR_DIR", str(BASE_DIR / "var")))
 
 SECRET_KEY = secret_key(VAR_DIR)
 DEBUG = env_bool("DEBUG", False)
+# Declares a production deployment: turns on the checks in mitra/core/checks.py.
+MITRA_PRODUCTION = env_bool("MITRA_PRODUCTION", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = env_str("MITRA_SITE_NAME", "Mitra")
@@ -43,9 +45,14 @@ INSTALLED_APPS = [
     "mitra.diary",
     "mitra.cbt",
     "mitra.evidence",
+    "mitra.reports",
+    # django-ninja in INSTALLED_APPS: its docs page uses the bundled Swagger UI, not a CDN.
+    "ninja",
+    "mitra.api",
 ]
 
 MIDDLEWARE = [
+    "mitra.core.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -53,9 +60,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Before the session-limit and MFA middleware: they tell the user why they were sent away.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "mitra.accounts.middleware.StaffSessionLimitMiddleware",
     "mitra.accounts.middleware.RequireMFAMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # Last, as django-axes asks, so it sees the lockout raised by its backend.
@@ -90,7 +98,12 @@ def _database() -> dict:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
     if db["ENGINE"] == "django.db.backends.sqlite3":
         if db["NAME"] != ":memory:":
-            Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ImproperlyConfigured(
+                    f"DATABASE_URL: cannot create the folder for {db['NAME']}: {exc.strerror}"
+                ) from None
         db["CONN_MAX_AGE"] = 0
         # Writers wait for each other instead of failing with "database is locked".
         db["OPTIONS"] = {
@@ -134,7 +147,9 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Per address here; per account django-axes locks after MITRA_LOGIN_FAILURE_LIMIT failures (in the
+# database, so every worker sees it). The per-key limit is a looser second line behind axes.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,20/15m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 
@@ -147,6 +162,8 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_CALLABLE = "mitra.accounts.throttling.login_name"
 AXES_RESET_ON_SUCCESS = True
+# Keep each failed sign-in (time, address, account) for the care-team admin to review.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
@@ -161,6 +178,19 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+
+# CBT: a diary craving rating (0-10) at or above this, within the last few days, shows the patient
+# their relapse-prevention plan. No validated cut-off exists for a single-item craving rating
+# (instruments-notes.md, craving VAS: "no norms; analyse within-person trends"); 7 is the top
+# third of the scale, and showing the plan too often costs little. Set per deployment.
+MITRA_CBT_CRAVING_PROMPT_THRESHOLD = env_int("MITRA_CBT_CRAVING_PROMPT_THRESHOLD", 7)
+MITRA_CBT_CRAVING_LOOKBACK_DAYS = env_int("MITRA_CBT_CRAVING_LOOKBACK_DAYS", 3)
+# Safety: an urgent alert unacknowledged this long is escalated to the care team by e-mail.
+MITRA_ALERT_ESCALATION_MINUTES = env_int("MITRA_ALERT_ESCALATION_MINUTES", 30)
+# Crisis resources for a patient whose jurisdiction has no locale of its own.
+MITRA_CRISIS_LOCALE = env_str("MITRA_CRISIS_LOCALE", "en-US")
+# The public address, for links in e-mails (for example https://mitra.example.org).
+MITRA_BASE_URL = env_str("MITRA_BASE_URL", "")
 
 TASKS = {"default": {"BACKEND": env_str("MITRA_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 

@@ -10,4 +10,7 @@ urlpatterns = [
     path("safety/", include("mitra.safety.urls")),
     path("cbt/", include("mitra.cbt.urls")),
     path("evidence/", include("mitra.evidence.urls")),
+    path("reports/", include("mitra.reports.urls")),
+    path("api/", include("mitra.api.urls")),
+    path("fhir/", include("mitra.api.fhir_urls")),
 ]

@@ -46,6 +46,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     # A page about Team A's patient that the patient themself reaches (UUID of their own object).
     "patient_self": _profile(DENY, anon=LOGIN, patient=ALLOW),
     "researcher": _profile(DENY, anon=LOGIN, researcher=ALLOW),
+    # REST and FHIR endpoints take a bearer token only: a session (or none) gets 401, never a
+    # redirect. Token access per role is tested in mitra/api/tests/test_access.py.
+    "token": _profile(401),
 }
 
 
@@ -62,6 +65,50 @@ def _patient(cast, patient):
     return {"patient_uuid": patient.uuid}
 
 
+def _api_token(cast, patient):
+    from mitra.api.actions import do_create_api_token
+
+    token, _secret = do_create_api_token(patient.user, patient.user, name="t", scopes=["read"])
+    return {"token_uuid": token.uuid}
+
+
+
+def _diary_day(cast, patient):
+    from mitra.diary.tests.factories import route_day
+
+    return route_day(cast, patient)
+
+
+def _diary_plan(cast, patient):
+    from mitra.diary.tests.factories import route_plan
+
+    return route_plan(cast, patient)
+
+
+def _measures_schedule(cast, patient):
+    from mitra.measures.tests.factories import route_schedule
+
+    return route_schedule(cast, patient)
+
+
+def _safety(name):
+    def kwargs(cast, patient):
+        from mitra.safety.tests import factories
+
+        return getattr(factories, name)(cast, patient)
+
+    return kwargs
+
+
+def _cbt(kind):
+    def kwargs(cast, patient):
+        from mitra.cbt.tests.factories import route_kwargs
+
+        return route_kwargs(kind, patient)
+
+    return kwargs
+
+
 ROUTES: dict[str, Route] = {
     # core
     "core:home": Route("signed_in", ok=frozenset({302})),
@@ -72,4 +119,125 @@ ROUTES: dict[str, Route] = {
     "core:research": Route("researcher"),
     # safety
     "safety:crisis": Route("signed_in"),
+    "safety:inbox": Route("clinician"),
+    "safety:alert_ack": Route("patient_record_write", _safety("route_alert"), method="POST",
+                              ok=frozenset({302})),
+    "safety:alert_resolve": Route("patient_record_write", _safety("route_alert"),
+                                  method="POST", ok=frozenset({302})),
+    "safety:patient_alerts": Route("patient_record", _patient),
+    "safety:intake": Route("patient_record", _patient),
+    "safety:intake_save": Route("patient_record_write", _patient, method="POST",
+                                ok=frozenset({302})),
+    "safety:medication_add": Route("patient_record_write", _patient, method="POST",
+                                   ok=frozenset({400})),
+    "safety:medication_stop": Route("patient_record_write", _safety("route_medication"),
+                                    method="POST", ok=frozenset({302})),
+    "safety:my_screening": Route("own"),
+    "safety:my_plan": Route("own"),
+    "safety:my_plan_save": Route("own", method="POST", ok=frozenset({400})),
+    "safety:my_plan_history": Route("own"),
+    "safety:patient_plan": Route("patient_record", _patient),
+    "safety:patient_plan_save": Route("patient_record_write", _patient, method="POST",
+                                      ok=frozenset({400})),
+    "safety:patient_plan_history": Route("patient_record", _patient),
+    # evidence
+    "evidence:index": Route("signed_in"),
+    "evidence:claim": Route("signed_in", lambda cast, patient: {
+        "claim_id": "kratom-addiction-risk"}),
+    # diary
+    "diary:entry": Route("own"),
+    "diary:submit": Route("own", method="POST", ok=frozenset({400})),
+    "diary:api_submit": Route("own", method="POST", ok=frozenset({400})),
+    "diary:patient_diary": Route("patient_record", _patient),
+    "diary:entry_history": Route("patient_record", _diary_day),
+    "diary:taper_new": Route("patient_record_write", _patient),
+    "diary:taper_create": Route("patient_record_write", _patient, method="POST"),
+    "diary:taper_pause": Route("patient_record_write", _diary_plan, method="POST"),
+    # measures
+    "measures:due": Route("own"),
+    "measures:fill": Route("own", lambda cast, patient: {"instrument_id": "phq9"}),
+    "measures:overdue": Route("clinician"),
+    "measures:instruments": Route("clinician"),
+    "measures:instrument": Route("clinician", lambda cast, patient: {"instrument_id": "phq9"}),
+    "measures:patient": Route("patient_record", _patient),
+    "measures:assign": Route("patient_record_write", _patient, method="POST",
+                             ok=frozenset({400})),
+    "measures:stop": Route("patient_record_write", _measures_schedule, method="POST",
+                           ok=frozenset({302})),
+    "measures:rate": Route("patient_record_write",
+                           lambda cast, patient: {"patient_uuid": patient.uuid,
+                                                  "instrument_id": "cows"}),
+    # api: token pages (session), docs (public), REST and FHIR (token only)
+    # reports
+    "reports:timeline": Route("patient_record", _patient),
+    "reports:report": Route("patient_record", _patient),
+    "reports:my_trends": Route("own"),
+    "reports:my_report": Route("own"),
+    "api:tokens": Route("signed_in"),
+    "api:revoke_token": Route("patient_self", _api_token, method="POST", ok=frozenset({302})),
+    "api:api-root": Route("public", ok=frozenset({302})),
+    "api:openapi-json": Route("public"),
+    "api:openapi-view": Route("public"),
+    "api:me": Route("token"),
+    "api:patients": Route("token"),
+    "api:patient": Route("token", _patient),
+    "api:alerts": Route("token"),
+    "api:patient_alerts": Route("token", _patient),
+    "fhir:api-root": Route("public", ok=frozenset({302})),
+    "fhir:metadata": Route("public"),
+    "fhir:patient_search": Route("token"),
+    "fhir:patient_read": Route("token", lambda cast, patient: {"patient_id": patient.uuid}),
+    "api:instruments": Route("token"),
+    "api:responses": Route("token", _patient),
+    "api:submit_response": Route("token", _patient, method="POST"),
+    "api:schedules": Route("token", _patient),
+    "api:stop_schedule": Route("token", lambda cast, patient: {
+        "patient_uuid": patient.uuid, "schedule_uuid": "00000000-0000-4000-8000-000000000000"},
+        method="POST"),
+    "api:diary": Route("token", _patient),
+    "api:submit_diary": Route("token", method="POST"),
+    "api:acknowledge_alert": Route("token", lambda cast, patient: {
+        "alert_uuid": "00000000-0000-4000-8000-000000000000"}, method="POST"),
+    "api:resolve_alert": Route("token", lambda cast, patient: {
+        "alert_uuid": "00000000-0000-4000-8000-000000000000"}, method="POST"),
+    "fhir:patient_everything": Route("token", lambda cast, patient: {"patient_id": patient.uuid}),
+    "fhir:questionnaire_search": Route("token"),
+    "fhir:questionnaire_read": Route("token", lambda cast, patient: {"questionnaire_id": "phq9"}),
+    "fhir:qr_create": Route("token", method="POST"),
+    "fhir:qr_search": Route("token"),
+    "fhir:qr_read": Route("token", lambda cast, patient: {
+        "response_id": "00000000-0000-4000-8000-000000000000"}),
+    "fhir:observation_search": Route("token"),
+    "fhir:observation_read": Route("token", lambda cast, patient: {"observation_id": "x"}),
+    "fhir:medication_search": Route("token"),
+    "fhir:medication_read": Route("token", lambda cast, patient: {"medication_id": "x"}),
+    # cbt
+    "cbt:home": Route("own"),
+    "cbt:thoughts": Route("own"),
+    "cbt:thought_new": Route("own"),
+    "cbt:thought_create": Route("own", method="POST", ok=frozenset({400})),
+    "cbt:thought": Route("patient_self", _cbt("thought")),
+    "cbt:distortions": Route("signed_in"),
+    "cbt:activation": Route("own"),
+    "cbt:value_create": Route("own", method="POST", ok=frozenset({400})),
+    "cbt:activity_create": Route("own", method="POST", ok=frozenset({400})),
+    "cbt:slot_create": Route("own", method="POST", ok=frozenset({400})),
+    "cbt:slot": Route("patient_self", _cbt("slot")),
+    "cbt:slot_complete": Route("patient_self", _cbt("slot"), method="POST",
+                               ok=frozenset({400})),
+    "cbt:exposure": Route("own"),
+    "cbt:exposure_item_create": Route("own", method="POST", ok=frozenset({400})),
+    "cbt:exposure_item": Route("patient_self", _cbt("exposure")),
+    "cbt:exposure_log_create": Route("patient_self", _cbt("exposure"), method="POST",
+                                     ok=frozenset({400})),
+    "cbt:relapse_plan": Route("own"),
+    "cbt:relapse_plan_save": Route("own", method="POST", ok=frozenset({400})),
+    "cbt:homework": Route("own"),
+    "cbt:homework_complete": Route("patient_self", _cbt("homework"), method="POST",
+                                   ok=frozenset({302})),
+    "cbt:modules": Route("signed_in"),
+    "cbt:module": Route("signed_in", lambda cast, patient: {"slug": "cbt-model"}),
+    "cbt:patient": Route("patient_record", _patient),
+    "cbt:homework_assign": Route("patient_record_write", _patient, method="POST",
+                                 ok=frozenset({400})),
 }

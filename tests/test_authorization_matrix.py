@@ -2,20 +2,28 @@
 
 Fails when a route is missing from the table (a new view without an entry), when an actor gets
 another status than the table says, or when a response shows Team B's patient's marker to
-anyone outside Team B.
+anyone outside Team B. `route_problems` is the check for one route; the last test proves it
+notices when a view's access check is removed.
 """
 
 from __future__ import annotations
 
+from unittest import mock
+from urllib.parse import urlencode
+
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from mitra.testing import MARKER, login, make_cast
+from mitra.testing import MARKER, Cast, login, make_cast
 from tests.routes import ACTORS, ALLOW, EXPECTED, LOGIN, ROUTES
 
 # Mounted third-party packages: allauth's and Django admin's views have their own checks.
 FOREIGN_NAMESPACES = {"admin"}
+
+# Actors allowed to see Team B's patient: the marker may appear in their responses.
+SEES_TEAM_B = {"other_patient", "other_clinician"}
 
 
 def project_url_names() -> set[str]:
@@ -36,6 +44,54 @@ def project_url_names() -> set[str]:
     return names
 
 
+def actor_client(cast: Cast, actor: str) -> Client:
+    user = {
+        "anon": None,
+        "patient": cast.patient_user,
+        "other_patient": cast.other_patient_user,
+        "clinician": cast.clinician,
+        "readonly": cast.readonly,
+        "other_clinician": cast.other_clinician,
+        "researcher": cast.researcher,
+        "admin": cast.admin,
+    }[actor]
+    client = Client()
+    return login(client, user) if user else client
+
+
+def route_problems(route_name: str, cast: Cast) -> list[str]:
+    """Every way the route departs from its access profile, for every actor (empty: all good)."""
+    route = ROUTES[route_name]
+    kwargs = route.kwargs(cast, cast.patient) if route.kwargs else {}
+    url = reverse(route_name, kwargs=kwargs)
+    problems: list[str] = []
+    for actor in ACTORS:
+        cache.clear()  # rate limits and one-time codes from an earlier actor must not leak in
+        client = actor_client(cast, actor)
+        if route.method == "GET":
+            response = client.get(url)
+        else:
+            response = client.generic(
+                route.method, url, data=urlencode(route.data or {}, doseq=True),
+                content_type="application/x-www-form-urlencoded",
+            )
+        expected = EXPECTED[route.access][actor]
+        where = f"{route.method} {route_name} as {actor}: got {response.status_code}"
+        status = response.status_code
+        if expected == ALLOW:
+            if status not in route.ok:
+                problems.append(f"{where}, expected one of {sorted(route.ok)}")
+        elif expected == LOGIN:
+            if status != 302 or "/accounts/login/" not in response.get("Location", ""):
+                problems.append(f"{where}, expected a redirect to the login page")
+        elif status != expected:
+            problems.append(f"{where}, expected {expected}")
+        body = b"".join(response) if response.streaming else response.content
+        if actor not in SEES_TEAM_B and MARKER in body.decode(errors="replace"):
+            problems.append(f"{where}: leaked Team B's patient")
+    return problems
+
+
 def test_every_project_route_is_in_the_table():
     missing = sorted(project_url_names() - set(ROUTES))
     assert not missing, f"add these routes to tests/routes.py: {missing}"
@@ -48,60 +104,36 @@ def test_every_profile_is_known():
         assert route.access in EXPECTED, f"{name}: unknown access profile {route.access}"
 
 
-def actor_client(cast, actor: str) -> Client:
-    client = Client()
-    user = {
-        "anon": None,
-        "patient": cast.patient_user,
-        "other_patient": cast.other_patient_user,
-        "clinician": cast.clinician,
-        "readonly": cast.readonly,
-        "other_clinician": cast.other_clinician,
-        "researcher": cast.researcher,
-        "admin": cast.admin,
-    }[actor]
-    return login(client, user) if user else client
-
-
-# Actors allowed to see Team B's patient: the marker may appear in their responses.
-SEES_TEAM_B = {"other_patient", "other_clinician"}
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("route_name", sorted(ROUTES))
 def test_route_access(route_name):
-    route = ROUTES[route_name]
+    problems = route_problems(route_name, make_cast())
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db
+def test_the_matrix_notices_a_view_whose_access_check_was_removed():
+    """Swap the patient page's access check for a plain lookup: the matrix must report it."""
+    from mitra.patients.models import Patient
+
     cast = make_cast()
-    kwargs = route.kwargs(cast, cast.patient) if route.kwargs else {}
-    url = reverse(route_name, kwargs=kwargs)
-    for actor in ACTORS:
-        client = actor_client(cast, actor)
-        if route.method == "GET":
-            response = client.get(url)
-        else:
-            response = client.generic(
-                route.method, url, data=_encode(route.data), content_type=_ctype(route.data)
-            )
-        expected = EXPECTED[route.access][actor]
-        where = f"{route.method} {route_name} as {actor}: got {response.status_code}"
-        if expected == ALLOW:
-            assert response.status_code in route.ok, where
-        elif expected == LOGIN:
-            assert response.status_code == 302, where
-            assert "/accounts/login/" in response["Location"], where
-        else:
-            assert response.status_code == expected, where
-        if actor not in SEES_TEAM_B:
-            assert MARKER not in response.content.decode(errors="replace"), (
-                f"{where}: leaked Team B's patient"
-            )
+    assert route_problems("core:patient", cast) == []
+
+    def unchecked(request, patient_uuid, **kwargs):
+        return Patient.objects.get(uuid=patient_uuid)
+
+    with mock.patch("mitra.core.views.get_patient_for_user", unchecked):
+        problems = route_problems("core:patient", cast)
+    # Team B's clinician now reads Team A's patient: the leak the matrix exists to catch.
+    assert any("as other_clinician: got 200" in p for p in problems), problems
 
 
-def _encode(data):
-    from urllib.parse import urlencode
+@pytest.mark.django_db
+def test_the_matrix_notices_a_leaked_marker():
+    """A caseload that lists every patient shows Team B's marker to Team A: reported."""
+    from mitra.patients.models import Patient
 
-    return urlencode(data or {}, doseq=True)
-
-
-def _ctype(data):
-    return "application/x-www-form-urlencoded"
+    cast = make_cast()
+    with mock.patch("mitra.core.views.patients_for_user", lambda user: Patient.objects.all()):
+        problems = route_problems("core:caseload", cast)
+    assert any("as clinician" in p and "leaked Team B's patient" in p for p in problems), problems

@@ -9,18 +9,29 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 SESSION_STARTED = "mitra_session_started"
 SESSION_SEEN = "mitra_session_seen"
 
-# Paths that must stay reachable while MFA is still being set up or entered.
+# Paths that must stay reachable while MFA is still being set up or entered. Nothing under them
+# shows patient data: they are django-allauth's sign-in, password and authenticator pages.
 MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz")
 
 
+def _to_login(request: HttpRequest):
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}")
+
+
 class StaffSessionLimitMiddleware:
-    """Staff sessions end after MITRA_STAFF_IDLE_SECONDS idle and MITRA_STAFF_MAX_SECONDS."""
+    """Staff sessions end after MITRA_STAFF_IDLE_SECONDS idle and MITRA_STAFF_MAX_SECONDS in all.
+
+    The start is stamped at sign-in (see accounts/signals.py); a session without a stamp (one
+    made before this code ran) starts counting at its first request.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -37,12 +48,14 @@ class StaffSessionLimitMiddleware:
             too_long = now - started > settings.MITRA_STAFF_MAX_SECONDS
             if idle or too_long:
                 logout(request)
-                messages.info(
-                    request,
-                    "Your session ended after inactivity." if idle else
-                    "Your session reached its 12-hour limit.",
-                )
-                return redirect(f"{reverse('account_login')}?next={request.path}")
+                if idle:
+                    minutes = settings.MITRA_STAFF_IDLE_SECONDS // 60
+                    text = f"Your session ended after {minutes} minutes without activity."
+                else:
+                    hours = settings.MITRA_STAFF_MAX_SECONDS // 3600
+                    text = f"Your session reached its {hours}-hour limit."
+                messages.info(request, text + " Please sign in again.")
+                return _to_login(request)
             request.session[SESSION_SEEN] = now
         return self.get_response(request)
 
@@ -76,5 +89,6 @@ class RequireMFAMiddleware:
                 return redirect("mfa_activate_totp")
             if not session_used_mfa(request):
                 logout(request)
-                return redirect(f"{reverse('account_login')}?next={request.path}")
+                messages.warning(request, "Sign in with your authenticator code to continue.")
+                return _to_login(request)
         return self.get_response(request)

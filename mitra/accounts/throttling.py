@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 
 def login_name(request, credentials) -> str | None:
-    # django-allauth posts the name as "login" and authenticates with username= or email=;
-    # counting on the posted value makes failures through either path count as one account.
+    """The account's username, whether the login form got its username or its e-mail address.
+
+    django-allauth posts the name as "login"; counting failures per account (not per typed
+    string) means "alice" and "alice@example.org" share one lockout counter. A name that
+    matches no account is counted as typed, so guessing at unknown names is throttled too.
+    """
+    from mitra.accounts.models import User
+
     posted = request.POST.get("login") if request is not None else None
-    if posted:
-        return posted.strip().lower()
-    credentials = credentials or {}
-    name = credentials.get("username") or credentials.get("email") or credentials.get("login")
-    return name.strip().lower() if name else None
+    if not posted:
+        credentials = credentials or {}
+        posted = (
+            credentials.get("username") or credentials.get("email") or credentials.get("login")
+        )
+    if not posted:
+        return None
+    name = str(posted).strip().lower()
+    username = (
+        User.objects.filter(Q(username__iexact=name) | Q(email__iexact=name))
+        .order_by("pk")
+        .values_list("username", flat=True)
+        .first()
+    )
+    return (username or name).lower()

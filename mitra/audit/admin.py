@@ -1,15 +1,79 @@
+"""The audit trail in Django's admin: read-only, filtered by patient, actor, event and date."""
+
+from __future__ import annotations
+
 from django.contrib import admin
+from django.db.models import Q
 
 from mitra.audit.models import AuditEvent
 
 
+class InputFilter(admin.SimpleListFilter):
+    """A free-text filter box: a caseload has thousands of patients, too many for a link list."""
+
+    template = "audit/input_filter.html"
+
+    def lookups(self, request, model_admin):
+        # Django shows a filter only when it has choices; the box itself is the one "choice".
+        return [("", "")]
+
+    def choices(self, changelist):
+        # The other active filters, so the box's form keeps them when it submits.
+        query = changelist.get_filters_params()
+        query.pop(self.parameter_name, None)
+        yield {"value": self.value() or "", "parameter_name": self.parameter_name,
+               "others": [(k, v) for k, values in query.items() for v in values]}
+
+
+class PatientFilter(InputFilter):
+    title = "patient (study code)"
+    parameter_name = "patient_code"
+
+    def queryset(self, request, queryset):
+        value = (self.value() or "").strip()
+        return queryset.filter(patient__pseudonym__iexact=value) if value else queryset
+
+
+class ActorFilter(InputFilter):
+    title = "actor (username)"
+    parameter_name = "actor_name"
+
+    def queryset(self, request, queryset):
+        value = (self.value() or "").strip()
+        return queryset.filter(actor__username__iexact=value) if value else queryset
+
+
+class EventFilter(InputFilter):
+    title = "event (prefix, e.g. patient.)"
+    parameter_name = "event_prefix"
+
+    def queryset(self, request, queryset):
+        value = (self.value() or "").strip()
+        return queryset.filter(Q(event__startswith=value)) if value else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "actor_role", "event", "patient", "client_address", "detail"]
-    list_filter = ["actor_role", "event", "at"]
-    search_fields = ["event", "actor__username", "patient__pseudonym", "object_uuid", "detail"]
+    list_display = ["at", "actor", "actor_role", "event", "patient_code", "client_address",
+                    "request_id", "detail"]
+    list_filter = [PatientFilter, ActorFilter, EventFilter, "actor_role", "at"]
+    search_fields = ["event", "actor__username", "patient__pseudonym", "object_uuid", "request_id"]
     date_hierarchy = "at"
     list_select_related = ["actor", "patient"]
+    # Every field is shown, none can be edited.
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    @admin.display(description="patient", ordering="patient__pseudonym")
+    def patient_code(self, obj: AuditEvent) -> str:
+        # The study code, not the name: the admin manages accounts, not clinical records.
+        return obj.patient.pseudonym if obj.patient_id else ""
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        return user.is_active and (user.is_superuser or user.role == "admin")
 
     def has_add_permission(self, request):
         return False

@@ -12,6 +12,21 @@ class AppendOnlyError(Exception):
     pass
 
 
+class AuditQuerySet(models.QuerySet):
+    """Bulk changes are refused like single ones; on PostgreSQL a trigger refuses them too."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit events cannot be changed")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError("Audit events cannot be changed")
+
+    def delete(self):
+        raise AppendOnlyError("Audit events cannot be deleted")
+
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+
 class AuditEvent(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -29,6 +44,8 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=36, blank=True)
     # A path or a field list; never free-text clinical content.
     detail = models.CharField(max_length=300, blank=True)
+
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at"]

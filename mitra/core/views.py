@@ -50,8 +50,10 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @require_GET
 @role_required(Role.CLINICIAN)
 def caseload(request: HttpRequest) -> HttpResponse:
-    patients = patients_for_user(request.user).order_by("display_name")
-    return render(request, "core/caseload.html", {"patients": patients})
+    # The dashboard lives in the reports app; this view decides whose patients it shows.
+    from mitra.reports.views import caseload_response
+
+    return caseload_response(request, patients_for_user(request.user))
 
 
 @require_GET

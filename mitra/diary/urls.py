@@ -1,5 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from mitra.diary import views
 
 app_name = "diary"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.entry_form, name="entry"),
+    path("submit/", views.submit, name="submit"),
+    path("api/entries/", views.api_submit, name="api_submit"),
+    path("patients/<uuid:patient_uuid>/", views.patient_diary, name="patient_diary"),
+    path("patients/<uuid:patient_uuid>/days/<str:day>/", views.entry_history,
+         name="entry_history"),
+    path("patients/<uuid:patient_uuid>/taper/new/", views.taper_new, name="taper_new"),
+    path("patients/<uuid:patient_uuid>/taper/", views.taper_create, name="taper_create"),
+    path("patients/<uuid:patient_uuid>/taper/<uuid:plan_uuid>/pause/", views.taper_pause,
+         name="taper_pause"),
+]

@@ -1,13 +1,34 @@
-"""Raising alerts. Other apps call `do_raise_alert` inside their own transaction."""
+"""Writes of the safety app: alerts, screening, intake, safety plans. Each records its audit event.
+
+Other apps call `do_raise_alert` inside their own transaction, and `do_screen_patient` when they
+learn something screening should see (the diary, when a co-substance is recorded).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
 
+from mitra.accounts.models import Role, User
 from mitra.audit.actions import record_audit
-from mitra.safety.models import Alert
+from mitra.patients.models import Condition, Intake, Medication, Patient
+from mitra.safety.models import Alert, SafetyPlan, SafetyPlanVersion, ScreeningRun
+from mitra.safety.rules import screen
+
+log = logging.getLogger(__name__)
+
+
+def escalation_minutes() -> int:
+    return int(getattr(settings, "MITRA_ALERT_ESCALATION_MINUTES", 30))
 
 
 def do_raise_alert(
@@ -40,4 +61,257 @@ def do_raise_alert(
         # A concurrent request raised the same alert first.
         return Alert.objects.get(patient=patient, dedupe_key=dedupe_key), False
     record_audit(acting_user, "alert.raised", patient=patient, obj=alert, detail=kind)
+    if alert.priority == Alert.Priority.URGENT:
+        transaction.on_commit(lambda: _schedule_escalation(alert))
     return alert, True
+
+
+def _schedule_escalation(alert: Alert) -> None:
+    """Ask the task backend to check this alert when its escalation time comes.
+
+    A convenience only: `mitra escalate` (cron) finds every due alert whether or not this ran.
+    """
+    from django_tasks import default_task_backend
+
+    from mitra.safety.tasks import escalate_alerts
+
+    if not default_task_backend.supports_defer:
+        return
+    run_after = alert.created_at + timedelta(minutes=escalation_minutes(), seconds=5)
+    try:
+        escalate_alerts.using(run_after=run_after).enqueue()
+    except Exception:  # the alert itself is saved; the cron path still escalates it
+        log.exception("could not schedule escalation for alert %s", alert.uuid)
+
+
+# ---- the inbox ------------------------------------------------------------------------------
+
+@transaction.atomic
+def do_acknowledge_alert(alert: Alert, *, request_or_user) -> bool:
+    """Mark an open alert acknowledged; False when it already was (or is resolved)."""
+    user = getattr(request_or_user, "user", request_or_user)
+    changed = Alert.objects.filter(pk=alert.pk, status=Alert.Status.OPEN).update(
+        status=Alert.Status.ACKNOWLEDGED, acknowledged_at=timezone.now(), acknowledged_by=user
+    )
+    if changed:
+        alert.refresh_from_db()
+        record_audit(request_or_user, "alert.acknowledged", patient=alert.patient, obj=alert)
+    return bool(changed)
+
+
+@transaction.atomic
+def do_resolve_alert(alert: Alert, *, note: str, request_or_user) -> bool:
+    """Resolve an alert with a note (acknowledging it too, if nobody had)."""
+    user = getattr(request_or_user, "user", request_or_user)
+    now = timezone.now()
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.status == Alert.Status.RESOLVED:
+        return False
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = now, user
+    alert.status = Alert.Status.RESOLVED
+    alert.resolved_at, alert.resolved_by, alert.resolution_note = now, user, note
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "resolved_at",
+                              "resolved_by", "resolution_note"])
+    # The note is clinical free text: it stays on the alert, never in the audit detail.
+    record_audit(request_or_user, "alert.resolved", patient=alert.patient, obj=alert)
+    return True
+
+
+def due_for_escalation(now: datetime):
+    cutoff = now - timedelta(minutes=escalation_minutes())
+    return Alert.objects.filter(
+        priority=Alert.Priority.URGENT, status=Alert.Status.OPEN, escalated_at__isnull=True,
+        created_at__lte=cutoff,
+    )
+
+
+def escalate_due_alerts(now: datetime) -> int:
+    """Notify the care team of every urgent alert still unacknowledged after the set time.
+
+    Idempotent: each alert is claimed with a conditional UPDATE on `escalated_at` before any
+    mail goes out, so two runs (or two workers at once) never notify twice. Returns how many
+    alerts this run escalated.
+    """
+    escalated = 0
+    for alert in due_for_escalation(now).select_related("patient").order_by("created_at"):
+        claimed = Alert.objects.filter(
+            pk=alert.pk, escalated_at__isnull=True, status=Alert.Status.OPEN
+        ).update(escalated_at=now)
+        if not claimed:
+            continue  # another run took it, or someone acknowledged it meanwhile
+        escalated += 1
+        _notify_care_team(alert)
+        record_audit(None, "alert.escalated", patient=alert.patient, obj=alert)
+    return escalated
+
+
+def _notify_care_team(alert: Alert) -> None:
+    recipients = sorted(
+        User.objects.filter(
+            care_teams__patients=alert.patient, role=Role.CLINICIAN, is_active=True
+        ).exclude(email="").values_list("email", flat=True).distinct()
+    )
+    if not recipients:
+        log.warning("urgent alert %s has no care-team e-mail to escalate to", alert.uuid)
+        return
+    base = getattr(settings, "MITRA_BASE_URL", "").rstrip("/")
+    # No name, no clinical detail in the mail: only the study code and a link to sign in.
+    send_mail(
+        subject=f"[{settings.SITE_NAME}] Urgent alert not yet acknowledged "
+                f"({alert.patient.pseudonym})",
+        message=(
+            f"An urgent {alert.get_kind_display().lower()} alert for {alert.patient.pseudonym} "
+            f"has not been acknowledged for {escalation_minutes()} minutes.\n\n"
+            f"Open the alert inbox: {base}{reverse('safety:inbox')}\n"
+        ),
+        from_email=None,
+        recipient_list=recipients,
+    )
+
+
+# ---- screening and intake -----------------------------------------------------------------
+
+def _age_conditions(patient: Patient, today: date) -> list[str]:
+    if patient.date_of_birth is None:
+        return []
+    dob = patient.date_of_birth
+    age = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+    # Condition rules for young people: under 21 (kratom purchase ages), under 12 (kava).
+    return (["adolescent"] if age < 21 else []) + (["child"] if age < 12 else [])
+
+
+def screening_inputs(patient: Patient, today: date | None = None) -> dict:
+    today = today or timezone.localdate()
+    intake = Intake.objects.filter(patient=patient).first()
+    meds = [m.name for m in patient.medications.all() if m.is_current(today)]
+    conditions = list(
+        patient.conditions.filter(resolved_on__isnull=True).values_list("code", flat=True)
+    )
+    for c in _age_conditions(patient, today):
+        if c not in conditions:
+            conditions.append(c)
+    return {"substances": list(intake.substances) if intake else [], "medications": meds,
+            "conditions": conditions}
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).lower().encode()).hexdigest()[:16]
+
+
+@transaction.atomic
+def do_screen_patient(
+    patient: Patient,
+    *,
+    acting_user=None,
+    trigger: str = ScreeningRun.Trigger.INTAKE,
+    co_substances: Iterable[str] = (),
+) -> ScreeningRun:
+    """Screen the patient's intake and store the run; raise alerts for major findings.
+
+    `co_substances`: names the diary just recorded (alcohol, a benzodiazepine, ...), screened
+    together with the current medications.
+    """
+    inputs = screening_inputs(patient)
+    extra = [c for c in co_substances if c and c not in inputs["medications"]]
+    inputs["co_substances"] = extra
+    result = screen(inputs["substances"], inputs["medications"] + extra, inputs["conditions"])
+    run = ScreeningRun.objects.create(
+        patient=patient, trigger=trigger, kb_version=result.kb_version, inputs=inputs,
+        result=result.to_dict(),
+        created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+    )
+    record_audit(acting_user, "safety.screening.run", patient=patient, obj=run, detail=trigger)
+    url = reverse("safety:intake", kwargs={"patient_uuid": patient.uuid})
+    for f in result.findings:
+        if f.severity != "major":
+            continue
+        do_raise_alert(
+            patient, kind=Alert.Kind.INTERACTION, priority=Alert.Priority.HIGH,
+            reason=f"{f.summary} (matched: {', '.join(f.matched)})",
+            dedupe_key=f"screen:{f.rule}:{_key(*sorted(f.matched))}",
+            evidence_url=f"{url}#rule-{f.rule}", source_uuid=run.uuid, acting_user=acting_user,
+        )
+    for u in result.unrecognized:
+        if u.kind != "medication":
+            continue
+        do_raise_alert(
+            patient, kind=Alert.Kind.INTERACTION, priority=Alert.Priority.LOW,
+            reason=f"Medication not recognized — not screened: {u.name}",
+            dedupe_key=f"unrecognized:{_key(u.name)}", evidence_url=f"{url}#not-screened",
+            source_uuid=run.uuid, acting_user=acting_user,
+        )
+    return run
+
+
+@transaction.atomic
+def do_save_intake(
+    patient: Patient, *, jurisdiction: str, substances: list[str], conditions: list[str],
+    request_or_user,
+) -> ScreeningRun:
+    intake, _ = Intake.objects.get_or_create(patient=patient)
+    intake.jurisdiction, intake.substances = jurisdiction, substances
+    intake.save(update_fields=["jurisdiction", "substances", "updated_at"])
+    today = timezone.localdate()
+    current = {c.code: c for c in patient.conditions.filter(resolved_on__isnull=True)}
+    for code in conditions:
+        if code not in current:
+            Condition.objects.create(patient=patient, code=code, noted_on=today)
+    for code, cond in current.items():
+        if code not in conditions:
+            cond.resolved_on = today
+            cond.save(update_fields=["resolved_on"])
+    record_audit(request_or_user, "patient.intake.saved", patient=patient, obj=intake,
+                 detail="jurisdiction,substances,conditions")
+    user = getattr(request_or_user, "user", request_or_user)
+    return do_screen_patient(patient, acting_user=user, trigger=ScreeningRun.Trigger.INTAKE)
+
+
+@transaction.atomic
+def do_add_medication(
+    patient: Patient, *, name: str, started_on: date | None, request_or_user
+) -> Medication:
+    med = Medication.objects.create(patient=patient, name=name, started_on=started_on)
+    record_audit(request_or_user, "patient.medication.added", patient=patient, obj=med)
+    user = getattr(request_or_user, "user", request_or_user)
+    do_screen_patient(patient, acting_user=user, trigger=ScreeningRun.Trigger.MEDICATIONS)
+    return med
+
+
+@transaction.atomic
+def do_stop_medication(med: Medication, *, stopped_on: date, request_or_user) -> Medication:
+    med.stopped_on = stopped_on
+    med.save(update_fields=["stopped_on"])
+    record_audit(request_or_user, "patient.medication.stopped", patient=med.patient, obj=med)
+    user = getattr(request_or_user, "user", request_or_user)
+    do_screen_patient(med.patient, acting_user=user, trigger=ScreeningRun.Trigger.MEDICATIONS)
+    return med
+
+
+# ---- safety plan ----------------------------------------------------------------------------
+
+class SubmissionConflict(Exception):
+    """A reused submission UUID with different content (the view answers 409)."""
+
+
+@transaction.atomic
+def do_save_safety_plan(
+    patient: Patient, *, content: dict[str, str], submission_uuid: UUID, request_or_user
+) -> tuple[SafetyPlanVersion, bool]:
+    """Save a new version of the plan; a repeated submission returns the stored version."""
+    previous = SafetyPlanVersion.objects.filter(submission_uuid=submission_uuid).first()
+    if previous is not None:
+        if previous.plan.patient_id != patient.pk or previous.content() != content:
+            raise SubmissionConflict(str(submission_uuid))
+        return previous, False
+    plan, _ = SafetyPlan.objects.get_or_create(patient=patient)
+    plan = SafetyPlan.objects.select_for_update().get(pk=plan.pk)
+    last = plan.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    user = getattr(request_or_user, "user", request_or_user)
+    version = SafetyPlanVersion.objects.create(
+        plan=plan, number=last + 1, submission_uuid=submission_uuid,
+        created_by=user if getattr(user, "is_authenticated", False) else None, **content,
+    )
+    record_audit(request_or_user, "safety.plan.saved", patient=patient, obj=version,
+                 detail=f"version {version.number}")
+    return version, True

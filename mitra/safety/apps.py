@@ -1,7 +1,24 @@
 from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
 
 
 class SafetyConfig(AppConfig):
     name = "mitra.safety"
     label = "safety"
     verbose_name = "Safety and alerts"
+
+    def ready(self) -> None:
+        from mitra.core.navigation import register
+        from mitra.safety import crisis, kb
+
+        # A malformed knowledge-base file must stop start-up, naming the file and the field:
+        # a screen that silently lost a rule would look like "no risk found".
+        try:
+            kb.knowledge_base.cache_clear()
+            kb.knowledge_base()
+            crisis._load.cache_clear()
+            crisis._load()
+        except (kb.KnowledgeBaseError, crisis.CrisisDataError) as exc:
+            raise ImproperlyConfigured(f"mitra/safety/data/{exc}") from None
+        register("Alerts", "safety:inbox", "clinician")
+        register("Safety plan", "safety:my_plan", "patient")

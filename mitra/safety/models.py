@@ -71,3 +71,104 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_priority_display()}: {self.reason}"
+
+
+class ScreeningRun(models.Model):
+    """One run of `rules.screen` for a patient: its inputs and results, kept for the record."""
+
+    class Trigger(models.TextChoices):
+        INTAKE = "intake", "Intake"
+        MEDICATIONS = "medications", "Medications or conditions changed"
+        DIARY = "diary", "Co-substance recorded in the diary"
+        DEMO = "demo", "Demo data"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="screenings"
+    )
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    kb_version = models.CharField(max_length=32)
+    # Inputs (substances, medication names, condition ids) and the full result, as JSON.
+    inputs = models.JSONField(default=dict)
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The intake page shows a patient's latest run.
+            models.Index(fields=["patient", "-created_at"], name="screening_latest"),
+        ]
+
+
+class SafetyPlan(models.Model):
+    """A patient's safety plan; its content lives in versions (each save adds one)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.OneToOneField(
+        "patients.Patient", on_delete=models.PROTECT, related_name="safety_plan"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    @property
+    def current(self) -> SafetyPlanVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+class SafetyPlanVersion(models.Model):
+    """One saved version of a safety plan, in the Stanley-Brown structure. Never edited."""
+
+    # (field, heading, prompt) in the order of the Stanley-Brown Safety Planning Intervention.
+    SECTIONS = (
+        ("warning_signs", "1. Warning signs",
+         "Thoughts, images, moods, situations or behaviours that show a crisis may be coming."),
+        ("coping_strategies", "2. Internal coping strategies",
+         "Things I can do on my own to take my mind off my problems."),
+        ("social_distractions", "3. People and social settings that provide distraction",
+         "People and places that help me feel better."),
+        ("people_to_ask", "4. People I can ask for help", "Names and phone numbers."),
+        ("professionals", "5. Professionals or agencies I can contact during a crisis",
+         "My clinician, my care team, a crisis line, the nearest emergency department."),
+        ("safe_environment", "6. Making the environment safe",
+         "What I will keep away, lock up or give to someone (medicines, kratom or 7-OH "
+         "products, other drugs, anything I could use to hurt myself)."),
+        ("reasons_for_living", "7. The one thing most important to me and worth living for",
+         "My reasons for living."),
+    )
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    plan = models.ForeignKey(SafetyPlan, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    # The form's client-made UUID: a repeated submit returns this version instead of a new one.
+    submission_uuid = models.UUIDField(unique=True)
+    warning_signs = models.TextField(blank=True)
+    coping_strategies = models.TextField(blank=True)
+    social_distractions = models.TextField(blank=True)
+    people_to_ask = models.TextField(blank=True)
+    professionals = models.TextField(blank=True)
+    safe_environment = models.TextField(blank=True)
+    reasons_for_living = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="safety_plan_version_once"),
+        ]
+
+    def sections(self) -> list[dict]:
+        return [
+            {"field": f, "heading": h, "prompt": p, "text": getattr(self, f)}
+            for f, h, p in self.SECTIONS
+        ]
+
+    def content(self) -> dict[str, str]:
+        return {f: getattr(self, f) for f, _, _ in self.SECTIONS}

@@ -1,13 +1,329 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
-from mitra.safety.crisis import crisis_resources
+from mitra.accounts.models import Role
+from mitra.core.views import role_required
+from mitra.patients.access import get_own_patient, get_patient_for_user, patients_for_user
+from mitra.patients.models import Intake, Medication, Patient
+from mitra.safety import actions
+from mitra.safety.crisis import crisis_resources, locale_for_country, locales
+from mitra.safety.forms import (
+    IntakeForm,
+    MedicationForm,
+    ResolveAlertForm,
+    SafetyPlanForm,
+    StopMedicationForm,
+)
+from mitra.safety.kb import format_reference, knowledge_base
+from mitra.safety.legal import UnknownJurisdiction, legal_status
+from mitra.safety.models import Alert, SafetyPlan, ScreeningRun
+
+SEVERITY_WORDS = {"major": "Important", "moderate": "Worth discussing", "minor": "Minor"}
+
+
+# ---- crisis pathway -------------------------------------------------------------------------
+
+def _patient_locale(request: HttpRequest) -> tuple[str, Patient | None]:
+    from django.conf import settings
+
+    fallback = getattr(settings, "MITRA_CRISIS_LOCALE", "en-US")
+    patient = None
+    if request.user.role == Role.PATIENT:
+        patient = Patient.objects.filter(user=request.user).first()
+    wanted = request.GET.get("locale", "")
+    if wanted in locales():
+        return wanted, patient
+    intake = Intake.objects.filter(patient=patient).first() if patient else None
+    if intake and intake.jurisdiction:
+        return locale_for_country(intake.jurisdiction.split("-")[0], fallback), patient
+    return (fallback if fallback in locales() else "en-US"), patient
 
 
 @require_GET
 def crisis(request: HttpRequest) -> HttpResponse:
     """Crisis resources: any signed-in user may open them, at any time."""
-    return render(request, "safety/crisis.html", {"crisis": crisis_resources()})
+    locale, patient = _patient_locale(request)
+    plan = getattr(patient, "safety_plan", None) if patient else None
+    others = [(code, loc["name"]) for code, loc in locales().items() if code != locale]
+    return render(request, "safety/crisis.html", {
+        "crisis": crisis_resources(locale), "locale": locale, "other_locales": others,
+        "is_patient": patient is not None, "plan": plan.current if plan else None,
+    })
+
+
+# ---- alert inbox ----------------------------------------------------------------------------
+
+def _alert_for_user(request: HttpRequest, alert_uuid, *, write: bool) -> Alert:
+    alert = (
+        Alert.objects.filter(uuid=alert_uuid, patient__in=patients_for_user(request.user))
+        .select_related("patient").first()
+    )
+    if alert is None:
+        raise Http404("No such alert")
+    # The one access check: 403 for a read-only member who tries to change it.
+    get_patient_for_user(request, alert.patient.uuid, write=write)
+    return alert
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+@require_GET
+@role_required(Role.CLINICIAN)
+def inbox(request: HttpRequest) -> HttpResponse:
+    alerts = (
+        Alert.objects.filter(patient__in=patients_for_user(request.user))
+        .exclude(status=Alert.Status.RESOLVED)
+        .select_related("patient", "acknowledged_by")
+        .order_by("priority", "-created_at")[:300]
+    )
+    return render(request, "safety/inbox.html", {"alerts": alerts,
+                                                 "resolve_form": ResolveAlertForm()})
+
+
+@require_GET
+@role_required(Role.CLINICIAN)
+def patient_alerts(request: HttpRequest, patient_uuid) -> HttpResponse:
+    patient = get_patient_for_user(request, patient_uuid)
+    alerts = patient.alerts.select_related("acknowledged_by", "resolved_by").order_by(
+        "priority", "-created_at")
+    return render(request, "safety/patient_alerts.html", {
+        "patient": patient, "alerts": alerts, "resolve_form": ResolveAlertForm()})
+
+
+@require_POST
+@role_required(Role.CLINICIAN)
+def alert_ack(request: HttpRequest, alert_uuid) -> HttpResponse:
+    alert = _alert_for_user(request, alert_uuid, write=True)
+    if actions.do_acknowledge_alert(alert, request_or_user=request):
+        messages.success(request, f"Acknowledged: {alert.reason[:80]}")
+    return _back(request, reverse("safety:inbox"))
+
+
+@require_POST
+@role_required(Role.CLINICIAN)
+def alert_resolve(request: HttpRequest, alert_uuid) -> HttpResponse:
+    alert = _alert_for_user(request, alert_uuid, write=True)
+    form = ResolveAlertForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+        return _back(request, reverse("safety:inbox"))
+    actions.do_resolve_alert(alert, note=form.cleaned_data["note"], request_or_user=request)
+    messages.success(request, "Alert resolved.")
+    return _back(request, reverse("safety:inbox"))
+
+
+# ---- intake and screening -------------------------------------------------------------------
+
+def _claim_url(claim_id: str) -> str:
+    try:
+        return reverse("evidence:claim", kwargs={"claim_id": claim_id})
+    except NoReverseMatch:
+        return ""
+
+
+def _enrich(result: dict) -> dict:
+    """Resolve citation keys and claim links for display."""
+    kb = knowledge_base()
+    findings = []
+    for f in result.get("findings", []):
+        findings.append({
+            **f,
+            "severity_words": SEVERITY_WORDS.get(f["severity"], f["severity"]),
+            "references": [
+                {"key": k, "text": format_reference(kb.references, k),
+                 "url": kb.references.get(k, {}).get("url_seen", "")}
+                for k in f["citations"]
+            ],
+            "claims": [{"id": c, "url": _claim_url(c)} for c in f.get("see_also_claims", [])],
+        })
+    return {**result, "findings": findings}
+
+
+def _intake_context(request: HttpRequest, patient: Patient, **extra) -> dict:
+    intake = Intake.objects.filter(patient=patient).first()
+    run = ScreeningRun.objects.filter(patient=patient).first()
+    legal = None
+    if intake and intake.jurisdiction:
+        try:
+            legal = legal_status(intake.jurisdiction, timezone.localdate())
+        except UnknownJurisdiction:
+            legal = None
+    meds = list(patient.medications.all())
+    today = timezone.localdate()
+    return {
+        "patient": patient, "intake": intake, "run": run,
+        "result": _enrich(run.result) if run else None,
+        "legal": legal,
+        "current_meds": [m for m in meds if m.is_current(today)],
+        "past_meds": [m for m in meds if not m.is_current(today)],
+        "form": extra.pop("form", None) or IntakeForm(initial={
+            "jurisdiction": intake.jurisdiction if intake else "",
+            "substances": intake.substances if intake else [],
+            "conditions": list(patient.conditions.filter(resolved_on__isnull=True)
+                               .values_list("code", flat=True)),
+        }),
+        "med_form": extra.pop("med_form", None) or MedicationForm(),
+        "today": today,
+        **extra,
+    }
+
+
+@require_GET
+@role_required(Role.CLINICIAN)
+def intake(request: HttpRequest, patient_uuid) -> HttpResponse:
+    patient = get_patient_for_user(request, patient_uuid)
+    return render(request, "safety/intake.html", _intake_context(request, patient))
+
+
+@require_POST
+@role_required(Role.CLINICIAN)
+def intake_save(request: HttpRequest, patient_uuid) -> HttpResponse:
+    patient = get_patient_for_user(request, patient_uuid, write=True)
+    form = IntakeForm(request.POST)
+    if not form.is_valid():
+        return render(request, "safety/intake.html",
+                      _intake_context(request, patient, form=form), status=400)
+    actions.do_save_intake(patient, request_or_user=request, **form.cleaned_data)
+    messages.success(request, "Intake saved and screened.")
+    return redirect("safety:intake", patient_uuid=patient.uuid)
+
+
+@require_POST
+@role_required(Role.CLINICIAN)
+def medication_add(request: HttpRequest, patient_uuid) -> HttpResponse:
+    patient = get_patient_for_user(request, patient_uuid, write=True)
+    form = MedicationForm(request.POST)
+    if not form.is_valid():
+        return render(request, "safety/intake.html",
+                      _intake_context(request, patient, med_form=form), status=400)
+    actions.do_add_medication(patient, request_or_user=request, **form.cleaned_data)
+    messages.success(request, f"Added {form.cleaned_data['name']} and screened again.")
+    return redirect("safety:intake", patient_uuid=patient.uuid)
+
+
+@require_POST
+@role_required(Role.CLINICIAN)
+def medication_stop(request: HttpRequest, patient_uuid, medication_uuid) -> HttpResponse:
+    patient = get_patient_for_user(request, patient_uuid, write=True)
+    med = Medication.objects.filter(patient=patient, uuid=medication_uuid).first()
+    if med is None:
+        raise Http404("No such medication")
+    form = StopMedicationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "stopped_on: enter the date the medication stopped")
+        return redirect("safety:intake", patient_uuid=patient.uuid)
+    actions.do_stop_medication(med, request_or_user=request, **form.cleaned_data)
+    messages.success(request, f"Stopped {med.name} and screened again.")
+    return redirect("safety:intake", patient_uuid=patient.uuid)
+
+
+@require_GET
+@role_required(Role.PATIENT)
+def my_screening(request: HttpRequest) -> HttpResponse:
+    """The patient's plain-language version of their latest screening."""
+    patient = get_own_patient(request)
+    run = ScreeningRun.objects.filter(patient=patient).first()
+    return render(request, "safety/my_screening.html", {
+        "patient": patient, "run": run, "result": _enrich(run.result) if run else None})
+
+
+# ---- safety plan ----------------------------------------------------------------------------
+
+def _plan_page(request, patient, *, save_url, history_url, form=None, status=200):
+    plan = SafetyPlan.objects.filter(patient=patient).first()
+    current = plan.current if plan else None
+    if form is None:
+        form = SafetyPlanForm(initial=current.content() if current else {})
+    return render(request, "safety/plan.html", {
+        "patient": patient, "current": current, "form": form, "save_url": save_url,
+        "history_url": history_url, "own": request.user.role == Role.PATIENT,
+    }, status=status)
+
+
+def _plan_save(request, patient, *, page_url, save_url, history_url):
+    form = SafetyPlanForm(request.POST)
+    if not form.is_valid():
+        return _plan_page(request, patient, save_url=save_url, history_url=history_url,
+                          form=form, status=400)
+    try:
+        version, created = actions.do_save_safety_plan(
+            patient, content=form.content(), request_or_user=request,
+            submission_uuid=form.cleaned_data["submission_uuid"])
+    except actions.SubmissionConflict:
+        return HttpResponse("submission_uuid: already used for different content; reload the "
+                            "page and save again.", status=409, content_type="text/plain")
+    if created:
+        messages.success(request, f"Safety plan saved (version {version.number}).")
+    return redirect(page_url)
+
+
+def _plan_history(request, patient, *, page_url):
+    plan = SafetyPlan.objects.filter(patient=patient).first()
+    versions = plan.versions.select_related("created_by") if plan else []
+    return render(request, "safety/plan_history.html", {
+        "patient": patient, "versions": versions, "page_url": page_url})
+
+
+@require_GET
+@role_required(Role.PATIENT)
+def my_plan(request: HttpRequest) -> HttpResponse:
+    patient = get_own_patient(request)
+    return _plan_page(request, patient, save_url=reverse("safety:my_plan_save"),
+                      history_url=reverse("safety:my_plan_history"))
+
+
+@require_POST
+@role_required(Role.PATIENT)
+def my_plan_save(request: HttpRequest) -> HttpResponse:
+    patient = get_own_patient(request)
+    return _plan_save(request, patient, page_url=reverse("safety:my_plan"),
+                      save_url=reverse("safety:my_plan_save"),
+                      history_url=reverse("safety:my_plan_history"))
+
+
+@require_GET
+@role_required(Role.PATIENT)
+def my_plan_history(request: HttpRequest) -> HttpResponse:
+    patient = get_own_patient(request)
+    return _plan_history(request, patient, page_url=reverse("safety:my_plan"))
+
+
+def _urls(patient):
+    kw = {"patient_uuid": patient.uuid}
+    return {"page_url": reverse("safety:patient_plan", kwargs=kw),
+            "save_url": reverse("safety:patient_plan_save", kwargs=kw),
+            "history_url": reverse("safety:patient_plan_history", kwargs=kw)}
+
+
+@require_GET
+@role_required(Role.CLINICIAN)
+def patient_plan(request: HttpRequest, patient_uuid) -> HttpResponse:
+    patient = get_patient_for_user(request, patient_uuid)
+    u = _urls(patient)
+    return _plan_page(request, patient, save_url=u["save_url"], history_url=u["history_url"])
+
+
+@require_POST
+@role_required(Role.CLINICIAN)
+def patient_plan_save(request: HttpRequest, patient_uuid) -> HttpResponse:
+    patient = get_patient_for_user(request, patient_uuid, write=True)
+    return _plan_save(request, patient, **_urls(patient))
+
+
+@require_GET
+@role_required(Role.CLINICIAN)
+def patient_plan_history(request: HttpRequest, patient_uuid) -> HttpResponse:
+    patient = get_patient_for_user(request, patient_uuid)
+    return _plan_history(request, patient, page_url=_urls(patient)["page_url"])

@@ -36,16 +36,24 @@ class Command(MitraCommand):
         steps = app_populators()
         bar = tqdm(total=1 + len(steps), desc="demo cohort", unit="step", disable=quiet,
                    file=self.stderr._out)
+        timings: list[tuple[str, float]] = []
         with transaction.atomic():
+            mark = time.monotonic()
             ctx = build_cohort(patients=patients, days=days, seed=seed)
+            timings.append(("core", time.monotonic() - mark))
             bar.update(1)
             for label, populate in steps:
                 bar.set_postfix_str(label)
+                mark = time.monotonic()
                 populate(ctx)
+                timings.append((label, time.monotonic() - mark))
                 bar.update(1)
         bar.close()
         self.stdout.write(
             f"Created {patients} synthetic patients over {days} days "
             f"in {time.monotonic() - started:.1f} s."
         )
+        # One line per step, so a slow populator is easy to find (bench/demo_cohort.py reads it).
+        steps_text = ", ".join(f"{label} {secs:.1f} s" for label, secs in timings)
+        self.stdout.write(f"Steps: {steps_text}")
         self.stdout.write(logins_text(seed))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from mitra.core.command import MitraCommand, UsageError
+from mitra.lib.env import env_int
 
 
 class Command(MitraCommand):
@@ -20,7 +20,8 @@ class Command(MitraCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2))
+            "--workers", type=int, default=env_int("WEB_CONCURRENCY", 2),
+            help="gunicorn worker processes (default: WEB_CONCURRENCY or 2)",
         )
         parser.add_argument(
             "--no-worker", action="store_true", help="Do not start the task worker."

@@ -1,0 +1,42 @@
+"""Sign-in bookkeeping: the session's start time, MFA proven at set-up, audit of sign-ins."""
+
+from __future__ import annotations
+
+import time
+
+from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authenticator_added
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.dispatch import receiver
+
+from mitra.accounts.middleware import SESSION_SEEN, SESSION_STARTED
+from mitra.audit.actions import record_audit
+
+
+@receiver(user_logged_in, dispatch_uid="mitra.accounts.session_start")
+def stamp_session_start(sender, request, user, **kwargs):
+    # The 12-hour limit counts from sign-in, not from the first page after it.
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session[SESSION_STARTED] = now
+        request.session[SESSION_SEEN] = now
+        # Django's test client signs in with a bare request that has no user on it.
+        actor = request if getattr(request, "user", None) == user else user
+        record_audit(actor, "account.signed_in")
+
+
+@receiver(user_logged_out, dispatch_uid="mitra.accounts.signed_out")
+def audit_sign_out(sender, request, user, **kwargs):
+    # Django sends this before it clears request.user, so the event names who signed out.
+    if request is not None and user is not None:
+        record_audit(request, "account.signed_out")
+
+
+@receiver(authenticator_added, dispatch_uid="mitra.accounts.totp_added")
+def totp_set_up_counts_as_mfa(sender, request, user, authenticator, **kwargs):
+    # Activating TOTP means typing a valid code from the new authenticator: that proves the
+    # second factor for this session, so the user is not signed out straight after set-up.
+    if request is not None and authenticator.type == Authenticator.Type.TOTP:
+        record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
+    record_audit(request if request is not None else user, "account.mfa.activated")

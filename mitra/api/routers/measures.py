@@ -1,0 +1,94 @@
+"""Questionnaire responses and schedules, through the measures app's actions."""
+
+from uuid import UUID
+
+from django.http import Http404
+from ninja import Router, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from mitra.accounts.models import Role
+from mitra.api.errors import ApiError, responses
+from mitra.api.permissions import READ, WRITE
+from mitra.api.schemas.measures import InstrumentOut, ResponseIn, ResponseOut, ScheduleOut
+from mitra.measures.actions import (
+    AnswerError,
+    ResponseConflict,
+    do_stop_schedule,
+    do_submit_response,
+)
+from mitra.measures.library import instruments
+from mitra.measures.models import Response, Schedule
+from mitra.patients.access import get_patient_for_user
+
+router = Router(tags=["measures"])
+
+
+@router.get("/instruments", auth=READ, response=responses({200: list[InstrumentOut]}),
+            url_name="instruments")
+def list_instruments(request):
+    """The instrument library (data files); the FHIR Questionnaires carry the full wording."""
+    return [
+        {"id": i.id, "short_name": i.short_name, "name": i.name, "version": i.version,
+         "administration": i.administration, "items": [item.link_id for item in i.items]}
+        for i in instruments()
+    ]
+
+
+@router.get("/patients/{uuid:patient_uuid}/responses", auth=READ,
+            response=responses({200: list[ResponseOut]}), url_name="responses")
+@paginate(LimitOffsetPagination)
+def list_responses(request, patient_uuid: UUID):
+    patient = get_patient_for_user(request, patient_uuid)
+    return Response.objects.filter(patient=patient).select_related("patient") \
+        .order_by("-submitted_at", "-pk")
+
+
+@router.post("/patients/{uuid:patient_uuid}/responses", auth=WRITE,
+             response=responses({201: ResponseOut, 200: ResponseOut}, 409),
+             url_name="submit_response")
+def submit_response(request, patient_uuid: UUID, payload: ResponseIn):
+    """Store and score a response: 201 stored, 200 a repeat, 409 the UUID reused differently.
+
+    Patients complete self-report instruments; their care team (write access) may enter any.
+    """
+    patient = get_patient_for_user(request, patient_uuid, write=True)
+    by_id = {i.id: i for i in instruments()}
+    inst = by_id.get(payload.instrument)
+    if inst is None:
+        raise ApiError(400, f"choose one of {', '.join(sorted(by_id))}", field="instrument",
+                       location="body")
+    if request.user.role == Role.PATIENT and inst.administration != "self_report":
+        raise ApiError(400, f"{inst.short_name} is rated by the care team", field="instrument",
+                       location="body")
+    try:
+        row, created = do_submit_response(
+            patient, instrument=inst.id, answers=payload.answers, response_uuid=payload.uuid,
+            acting=request, submitted_at=payload.submitted_at,
+        )
+    except AnswerError as exc:
+        raise ApiError(400, str(exc), field="answers", location="body") from None
+    except ResponseConflict as exc:
+        raise ApiError(409, str(exc), field="uuid", location="body") from None
+    return Status(201 if created else 200, row)
+
+
+@router.get("/patients/{uuid:patient_uuid}/schedules", auth=READ,
+            response=responses({200: list[ScheduleOut]}), url_name="schedules")
+@paginate(LimitOffsetPagination)
+def list_schedules(request, patient_uuid: UUID):
+    patient = get_patient_for_user(request, patient_uuid)
+    return Schedule.objects.filter(patient=patient).select_related("patient") \
+        .order_by("instrument", "start", "pk")
+
+
+@router.post("/patients/{uuid:patient_uuid}/schedules/{uuid:schedule_uuid}/stop", auth=WRITE,
+             response=responses({200: ScheduleOut}), url_name="stop_schedule")
+def stop_schedule(request, patient_uuid: UUID, schedule_uuid: UUID):
+    """Stop a schedule (care team with write access); stopping twice changes nothing."""
+    if request.user.role != Role.CLINICIAN:
+        raise Http404("Schedules are set by the care team")
+    patient = get_patient_for_user(request, patient_uuid, write=True)
+    schedule = Schedule.objects.filter(patient=patient, uuid=schedule_uuid).first()
+    if schedule is None:
+        raise Http404("No such schedule")
+    return do_stop_schedule(schedule, acting=request)

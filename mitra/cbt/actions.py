@@ -1,0 +1,224 @@
+"""Every write to a CBT record. Views, the API and the demo call these; nothing else saves.
+
+Each action is atomic and records its audit event (no free-text clinical content in the audit
+detail). Submissions are idempotent by their client-made UUID: a repeat with the same payload
+returns the stored record with `created=False`; a reused UUID with another payload, or a change
+to something already completed, raises `SubmissionConflict` (the view answers 409).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, time
+from typing import Any
+from uuid import UUID
+
+from django.db import IntegrityError, models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from mitra.audit.actions import record_audit
+from mitra.cbt.catalogue import distortions
+from mitra.cbt.models import (
+    Activity,
+    ActivitySlot,
+    ExposureItem,
+    ExposureLog,
+    Homework,
+    RelapsePlan,
+    ThoughtRecord,
+    Value,
+)
+
+
+class SubmissionConflict(Exception):
+    """The UUID is already used for a different submission, or the record is final."""
+
+
+def payload_digest(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, default=_jsonable, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _jsonable(value: Any) -> str:
+    if isinstance(value, date | time | UUID):
+        return value.isoformat() if not isinstance(value, UUID) else str(value)
+    if isinstance(value, models.Model):
+        return str(getattr(value, "uuid", value.pk))
+    raise TypeError(f"cannot digest {type(value).__name__}")
+
+
+def _user(actor):
+    user = actor.user if isinstance(actor, HttpRequest) else actor
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _stored(model, uuid: UUID, patient, digest: str):
+    existing = model.objects.filter(uuid=uuid).first()
+    if existing is None:
+        return None
+    if existing.patient_id != patient.pk or existing.payload_digest != digest:
+        raise SubmissionConflict(f"{uuid} was already used for a different submission")
+    return existing
+
+
+def _create_once(actor, model, *, patient, uuid: UUID, payload: dict, event: str, **fields):
+    digest = payload_digest(payload)
+    existing = _stored(model, uuid, patient, digest)
+    if existing is not None:
+        return existing, False
+    obj = model(uuid=uuid, patient=patient, payload_digest=digest, created_by=_user(actor),
+                **fields)
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        # A concurrent resubmission with the same UUID won the race.
+        existing = _stored(model, uuid, patient, digest)
+        if existing is None:
+            raise
+        return existing, False
+    record_audit(actor, event, patient=patient, obj=obj)
+    return obj, True
+
+
+@transaction.atomic
+def do_record_thought(actor, patient, *, uuid: UUID, data: dict) -> tuple[ThoughtRecord, bool]:
+    """`data`: occurred_on, situation, automatic_thoughts, emotions, distortions, evidence_for,
+    evidence_against, balanced_thought (as ThoughtRecordForm.record_data() gives them)."""
+    return _create_once(
+        actor, ThoughtRecord, patient=patient, uuid=uuid, payload=data,
+        event="cbt.thought_record.created", catalogue_version=distortions().version, **data,
+    )
+
+
+@transaction.atomic
+def do_add_value(actor, patient, *, uuid: UUID, name: str, why: str = "") -> tuple[Value, bool]:
+    return _create_once(
+        actor, Value, patient=patient, uuid=uuid, payload={"name": name, "why": why},
+        event="cbt.value.created", name=name, why=why,
+    )
+
+
+@transaction.atomic
+def do_add_activity(
+    actor, patient, *, uuid: UUID, name: str, value: Value | None = None
+) -> tuple[Activity, bool]:
+    if value is not None and value.patient_id != patient.pk:
+        raise ValueError("value belongs to another patient")
+    return _create_once(
+        actor, Activity, patient=patient, uuid=uuid, payload={"name": name, "value": value},
+        event="cbt.activity.created", name=name, value=value,
+    )
+
+
+@transaction.atomic
+def do_schedule_activity(
+    actor, patient, *, uuid: UUID, activity: Activity, scheduled_for: date,
+    at_time: time | None = None,
+) -> tuple[ActivitySlot, bool]:
+    if activity.patient_id != patient.pk:
+        raise ValueError("activity belongs to another patient")
+    return _create_once(
+        actor, ActivitySlot, patient=patient, uuid=uuid,
+        payload={"activity": activity, "scheduled_for": scheduled_for, "at_time": at_time},
+        event="cbt.activity_slot.scheduled", activity=activity, scheduled_for=scheduled_for,
+        at_time=at_time,
+    )
+
+
+RATINGS = ("mastery", "pleasure", "mood_before", "mood_after")
+
+
+@transaction.atomic
+def do_complete_activity(actor, slot: ActivitySlot, *, ratings: dict) -> tuple[ActivitySlot, bool]:
+    """Mark a scheduled activity done with its 0-10 ratings; a completed slot is final."""
+    slot = ActivitySlot.objects.select_for_update().get(pk=slot.pk)
+    wanted = {name: ratings.get(name) for name in RATINGS}
+    if slot.completed_at is not None:
+        if {name: getattr(slot, name) for name in RATINGS} == wanted:
+            return slot, False
+        raise SubmissionConflict("this activity was already completed with other ratings")
+    for name, value in wanted.items():
+        setattr(slot, name, value)
+    slot.completed_at = timezone.now()
+    slot.save(update_fields=[*RATINGS, "completed_at"])
+    record_audit(actor, "cbt.activity_slot.completed", patient=slot.patient, obj=slot)
+    return slot, True
+
+
+@transaction.atomic
+def do_add_exposure_item(
+    actor, patient, *, uuid: UUID, situation: str, expected_suds: int
+) -> tuple[ExposureItem, bool]:
+    return _create_once(
+        actor, ExposureItem, patient=patient, uuid=uuid,
+        payload={"situation": situation, "expected_suds": expected_suds},
+        event="cbt.exposure_item.created", situation=situation, expected_suds=expected_suds,
+    )
+
+
+@transaction.atomic
+def do_log_exposure(
+    actor, item: ExposureItem, *, uuid: UUID, data: dict
+) -> tuple[ExposureLog, bool]:
+    """`data`: done_on, suds_before, suds_peak, suds_after, minutes, note."""
+    return _create_once(
+        actor, ExposureLog, patient=item.patient, uuid=uuid, payload={"item": item, **data},
+        event="cbt.exposure_log.created", item=item, **data,
+    )
+
+
+def current_plan(patient) -> RelapsePlan | None:
+    return RelapsePlan.objects.filter(patient=patient).order_by("-version").first()
+
+
+@transaction.atomic
+def do_save_relapse_plan(
+    actor, patient, *, uuid: UUID, sections: dict[str, list[str]]
+) -> tuple[RelapsePlan, bool]:
+    """Save a new version of the plan; saving the current content again changes nothing."""
+    names = [name for name, _label in RelapsePlan.SECTIONS]
+    content = {name: list(sections.get(name, [])) for name in names}
+    latest = (
+        RelapsePlan.objects.select_for_update().filter(patient=patient).order_by("-version")
+        .first()
+    )
+    if latest is not None and {n: getattr(latest, n) for n in names} == content:
+        existing = RelapsePlan.objects.filter(uuid=uuid).first()
+        if existing is not None and existing.patient_id != patient.pk:
+            raise SubmissionConflict(f"{uuid} was already used for a different submission")
+        return latest, False
+    return _create_once(
+        actor, RelapsePlan, patient=patient, uuid=uuid, payload=content,
+        event="cbt.relapse_plan.saved", version=(latest.version + 1) if latest else 1,
+        **content,
+    )
+
+
+@transaction.atomic
+def do_assign_homework(
+    actor, patient, *, uuid: UUID, kind: str, due_on: date, instructions: str = "",
+    module_slug: str = "",
+) -> tuple[Homework, bool]:
+    payload = {"kind": kind, "due_on": due_on, "instructions": instructions,
+               "module_slug": module_slug}
+    return _create_once(
+        actor, Homework, patient=patient, uuid=uuid, payload=payload,
+        event="cbt.homework.assigned", **payload,
+    )
+
+
+@transaction.atomic
+def do_complete_homework(actor, homework: Homework, *, note: str = "") -> tuple[Homework, bool]:
+    homework = Homework.objects.select_for_update().get(pk=homework.pk)
+    if homework.completed_at is not None:
+        if homework.completion_note == note:
+            return homework, False
+        raise SubmissionConflict("this homework was already completed")
+    homework.completed_at = timezone.now()
+    homework.completion_note = note
+    homework.save(update_fields=["completed_at", "completion_note"])
+    record_audit(actor, "cbt.homework.completed", patient=homework.patient, obj=homework)
+    return homework, True

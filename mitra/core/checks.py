@@ -1,0 +1,48 @@
+"""System checks that refuse unsafe combinations in a declared production deployment.
+
+They run with `mitra check` (and at every start of `mitra serve`) when MITRA_PRODUCTION=true and
+DEBUG is off. They are warnings: an operator may knowingly accept one, but never unknowingly.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+@register(Tags.security, Tags.database, deploy=False)
+def production_settings(app_configs=None, **kwargs) -> list[Warning]:
+    if not getattr(settings, "MITRA_PRODUCTION", False):
+        return []
+    found: list[Warning] = []
+    if settings.DEBUG:
+        found.append(Warning(
+            "DEBUG is on in production: error pages would show settings and patient data.",
+            hint="Unset DEBUG (or set DEBUG=false).", id="mitra.W001",
+        ))
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        found.append(Warning(
+            "DATABASE_URL points at SQLite in production: one machine, one writer at a time, "
+            "and no append-only trigger on the audit trail.",
+            hint="Set DATABASE_URL=postgres://user@host:5432/mitra.", id="mitra.W002",
+        ))
+    if not settings.SESSION_COOKIE_SECURE or not settings.CSRF_COOKIE_SECURE:
+        found.append(Warning(
+            "Session and CSRF cookies are sent over plain HTTP in production.",
+            hint="Serve over HTTPS and set SECURE_COOKIES=true.", id="mitra.W003",
+        ))
+    if set(settings.ALLOWED_HOSTS) <= LOCAL_HOSTS:
+        found.append(Warning(
+            "ALLOWED_HOSTS names only this machine in production.",
+            hint="Set ALLOWED_HOSTS to the site's host name(s), comma-separated.",
+            id="mitra.W004",
+        ))
+    if settings.EMAIL_BACKEND.endswith(("console.EmailBackend", "locmem.EmailBackend")):
+        found.append(Warning(
+            "E-mail is not sent in production (password-reset mails go to the console).",
+            hint="Set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST.",
+            id="mitra.W005",
+        ))
+    return found

@@ -1,0 +1,23 @@
+"""A request id on every request, so an audit event and a log line can be matched up."""
+
+from __future__ import annotations
+
+import uuid
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+class RequestIDMiddleware:
+    """Sets `request.request_id` (a fresh uuid4) and returns it as the X-Request-ID header.
+
+    A client-supplied id is not trusted: an attacker could reuse one to muddle the audit trail.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = str(uuid.uuid4())
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request.request_id
+        return response

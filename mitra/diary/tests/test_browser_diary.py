@@ -1,0 +1,61 @@
+import pytest
+
+from mitra.core.cohort import DEMO_PASSWORD
+from mitra.diary.models import DiaryEntry
+from tests.browser import demo_cohort, screenshot, ui_login
+
+
+@pytest.mark.browser
+def test_an_entry_made_offline_arrives_exactly_once_when_back_online(browser_page):
+    ctx = demo_cohort()
+    patient = ctx.patients[0].patient
+    page = browser_page
+    ui_login(page, "patient", DEMO_PASSWORD)
+    page.goto("/diary/")
+    assert page.get_by_role("heading", name="Diary for").is_visible()
+    before = DiaryEntry.objects.filter(patient=patient).count()
+
+    page.select_option("#id_uses-0-substance", "kratom_powder")
+    page.fill("#id_uses-0-amount", "3.5")
+    page.select_option("#id_uses-0-unit", "g")
+    page.fill("#id_uses-0-time", "08:30")
+    page.get_by_label("Pain").check()
+    for name, value in (("mood", "6"), ("anxiety", "4"), ("craving", "3"),
+                        ("sleep_quality", "7"), ("withdrawal", "2")):
+        page.locator(f"#rating-{name} label.chip", has_text=value).first.click()
+    entry_uuid = page.locator("input[name=uuid]").input_value()
+
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Save diary").click()
+    status = page.locator("#diary-status")
+    status.get_by_text("kept on this device").wait_for()
+    assert DiaryEntry.objects.filter(uuid=entry_uuid).count() == 0
+    assert page.evaluate("localStorage.getItem('mitra:diary:pending')")
+    screenshot(page, "diary-offline")
+
+    page.context.set_offline(False)
+    status.get_by_text("Saved.").wait_for()
+    assert DiaryEntry.objects.filter(uuid=entry_uuid).count() == 1
+    assert page.evaluate("localStorage.getItem('mitra:diary:pending')") is None
+    # A second online event (or a reload) must not send it again.
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    entry = DiaryEntry.objects.get(uuid=entry_uuid)
+    assert DiaryEntry.objects.filter(patient=patient).count() == before + 1
+    assert (entry.mood, entry.withdrawal, entry.motives) == (6, 2, ["pain"])
+    assert [(u.substance, float(u.grams)) for u in entry.uses.all()] == [("kratom_powder", 3.5)]
+    path = screenshot(page, "diary-saved")
+    assert path.stat().st_size > 10_000
+
+
+@pytest.mark.browser
+def test_the_clinician_sees_the_taper_chart(browser_page):
+    ctx = demo_cohort()
+    tapering = ctx.by_trajectory("tapering")[0].patient
+    page = browser_page
+    ui_login(page, "clinician", DEMO_PASSWORD)
+    page.goto(f"/diary/patients/{tapering.uuid}/")
+    page.locator("#diary-chart .main-svg").first.wait_for()
+    assert page.get_by_text("Clinician's plan").first.is_visible()
+    screenshot(page, "diary-clinician-chart")

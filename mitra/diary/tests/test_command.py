@@ -1,0 +1,68 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+HEADER = "timestamp,substance,amount,unit,grams_per_unit\n"
+
+
+def run(tmp_path: Path, body: str, *args):
+    path = tmp_path / "d.csv"
+    path.write_text(HEADER + body)
+    from io import StringIO
+
+    out = StringIO()
+    call_command("diary", "analyze", str(path), *args, stdout=out)
+    return out.getvalue()
+
+
+def test_json_report_has_days_and_flags(tmp_path):
+    body = ("2026-01-01T08:00:00,kratom_capsule,6,capsules,0.5\n"
+            "2026-01-01T20:00:00Z,alcohol,2,standard_drinks,\n"
+            "2026-01-02T08:00:00+07:00,kratom_extract,5,mL,\n")
+    report = json.loads(run(tmp_path, body, "--json"))
+    assert report["days"][1] == {"date": "2026-01-01", "substance": "kratom_capsule",
+                                 "total_g": 3, "amount": 6, "unit": "capsules", "uses": 1}
+    assert report["days"][2]["total_g"] is None
+    assert {"date": "2026-01-01", "kind": "co_use",
+            "substances": ["alcohol", "kratom_capsule"]} in report["flags"]
+
+
+@pytest.mark.parametrize("row,message", [
+    ("yesterday,kratom_powder,2,g,", "row 2, column timestamp: expected an ISO 8601"),
+    ("2026-01-01T08:00,kratom,2,g,", "row 2, column substance: substance must be one of"),
+    ("2026-01-01T08:00,kratom_powder,-2,g,", "row 2, column amount: amount must be more than 0"),
+    ("2026-01-01T08:00,kratom_powder,2,kg,", "row 2, column unit: unit must be one of"),
+    ("2026-01-01T08:00,kratom_capsule,2,capsules,9", "row 2, column grams_per_unit"),
+])
+def test_a_bad_row_names_the_row_the_column_and_what_was_expected(tmp_path, row, message):
+    with pytest.raises(CommandError) as exc:
+        run(tmp_path, row + "\n")
+    assert exc.value.returncode == 2
+    assert message in str(exc.value)
+
+
+def test_the_row_number_counts_the_header_as_row_one(tmp_path):
+    with pytest.raises(CommandError, match="row 3, column amount"):
+        run(tmp_path, "2026-01-01,kratom_powder,2,g,\n2026-01-02,kratom_powder,x,g,\n")
+
+
+def test_a_missing_column_is_reported(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("when,substance,amount,unit\n")
+    with pytest.raises(CommandError, match="missing timestamp"):
+        call_command("diary", "analyze", str(path))
+
+
+def test_the_real_command_exits_2_with_one_line(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text(HEADER + "2026-01-01,kratom_powder,1000,g,\n")
+    mitra = Path(sys.executable).with_name("mitra")
+    done = subprocess.run([str(mitra), "diary", "analyze", str(path)],  # noqa: S603
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0
+    assert "row 2, column amount" in done.stderr

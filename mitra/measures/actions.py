@@ -1,0 +1,183 @@
+"""Every write to schedules and responses: atomic, audited, alerting in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from mitra.audit.actions import record_audit
+from mitra.measures.library import get_instrument
+from mitra.measures.models import Response, Schedule
+from mitra.measures.scoring import (
+    AnswerError,
+    answers_from_mapping,
+    change_over_time,
+    normalize_answer_map,
+    score,
+)
+from mitra.safety.actions import do_raise_alert
+from mitra.safety.models import Alert
+
+MAX_EVERY_DAYS = 365
+
+
+class ResponseConflict(Exception):
+    """A response UUID reused with a different payload (HTTP 409)."""
+
+
+def _user(acting):
+    return acting.user if isinstance(acting, HttpRequest) else acting
+
+
+@transaction.atomic
+def do_assign_schedule(
+    patient, *, instrument: str, every_days: int | None, start: date, acting
+) -> Schedule:
+    get_instrument(instrument)  # KeyError naming the allowed ids
+    if every_days is not None and not 1 <= every_days <= MAX_EVERY_DAYS:
+        raise ValueError(f"every_days: {every_days} is not allowed; allowed values: empty (once)"
+                         f" or 1-{MAX_EVERY_DAYS}")
+    schedule = Schedule.objects.create(
+        patient=patient, instrument=instrument, every_days=every_days, start=start,
+        created_by=_user(acting),
+    )
+    record_audit(acting, "measures.schedule.assigned", patient=patient, obj=schedule,
+                 detail=f"{instrument} {schedule.cadence_label}")
+    return schedule
+
+
+@transaction.atomic
+def do_stop_schedule(schedule: Schedule, *, acting) -> Schedule:
+    if schedule.active:
+        schedule.active = False
+        schedule.stopped_at = timezone.now()
+        schedule.stopped_by = _user(acting)
+        schedule.save(update_fields=["active", "stopped_at", "stopped_by"])
+        record_audit(acting, "measures.schedule.stopped", patient=schedule.patient,
+                     obj=schedule, detail=schedule.instrument)
+    return schedule
+
+
+def do_submit_response(
+    patient,
+    *,
+    instrument: str,
+    answers: Mapping[str, object],
+    response_uuid: UUID,
+    acting,
+    submitted_at: datetime | None = None,
+) -> tuple[Response, bool]:
+    """Store and score a response; (response, created).
+
+    Idempotent by the client's UUID: the same answers again return the stored response; a
+    reused UUID with other answers (or for another patient) raises `ResponseConflict`. Alerts
+    (PHQ-9 item 9, reliable deterioration) are raised in the same transaction as the response.
+    """
+    inst = get_instrument(instrument)
+    normalized = normalize_answer_map(inst, answers)  # AnswerError names the item
+    existing = Response.objects.filter(uuid=response_uuid).first()
+    if existing is not None:
+        return _same_or_conflict(existing, patient, instrument, normalized), False
+    try:
+        with transaction.atomic():
+            return _create(patient, inst, normalized, response_uuid, acting, submitted_at), True
+    except IntegrityError:
+        # A concurrent submission with the same UUID won the race.
+        existing = Response.objects.filter(uuid=response_uuid).first()
+        if existing is None:
+            raise
+        return _same_or_conflict(existing, patient, instrument, normalized), False
+
+
+def _same_or_conflict(existing: Response, patient, instrument: str, answers) -> Response:
+    if (existing.patient_id, existing.instrument, existing.answers) != (
+        patient.pk, instrument, answers
+    ):
+        raise ResponseConflict(
+            f"response {existing.uuid} was already submitted with different answers"
+        )
+    return existing
+
+
+def _create(patient, inst, answers, response_uuid, acting, submitted_at) -> Response:
+    result = score(inst, answers_from_mapping(inst, answers))
+    response = Response.objects.create(
+        uuid=response_uuid,
+        patient=patient,
+        instrument=inst.id,
+        instrument_version=inst.version,
+        answers=answers,
+        total=result.total,
+        max_total=result.max,
+        severity=result.severity or "",
+        complete=result.complete,
+        prorated=result.prorated,
+        scoring_method=result.method,
+        alerts=result.alert_messages(),
+        submitted_at=submitted_at or timezone.now(),
+        submitted_by=_user(acting),
+    )
+    record_audit(acting, "measures.response.submitted", patient=patient, obj=response,
+                 detail=inst.id)
+    evidence = reverse("measures:patient", args=[patient.uuid])
+    for alert in result.alerts:
+        urgent = alert.kind == "suicide_risk"
+        do_raise_alert(
+            patient,
+            kind=Alert.Kind.SUICIDE_RISK,
+            # A positive item 9 is urgent; a missing one needs review but is not a positive.
+            priority=Alert.Priority.URGENT if urgent else Alert.Priority.HIGH,
+            reason=f"{inst.short_name}: {alert.message}",
+            dedupe_key=f"measures:{alert.id}:{response.uuid}",
+            evidence_url=evidence,
+            source_uuid=response.uuid,
+            acting_user=_user(acting),
+        )
+    _alert_on_deterioration(patient, inst, response, evidence, acting)
+    return response
+
+
+def _alert_on_deterioration(patient, inst, response: Response, evidence: str, acting) -> None:
+    """A DETERIORATION alert when this response first crosses the reliable-change threshold."""
+    if response.total is None or inst.thresholds.reliable_change is None:
+        return
+    if inst.thresholds.reliable_change.points is None:
+        return
+    totals = list(
+        Response.objects.filter(patient=patient, instrument=inst.id, total__isnull=False)
+        .order_by("submitted_at", "pk")
+        .values_list("total", flat=True)
+    )
+    points = change_over_time(inst, totals)
+    if len(points) < 2 or points[-1].reliable != "deteriorated":
+        return
+    if points[-2].reliable == "deteriorated":
+        return  # already raised when it first crossed
+    last = points[-1]
+    do_raise_alert(
+        patient,
+        kind=Alert.Kind.DETERIORATION,
+        priority=Alert.Priority.HIGH,
+        reason=(f"{inst.short_name} rose from a baseline of {last.baseline:g} to"
+                f" {last.total:g} (reliable change: {inst.thresholds.reliable_change.points}"
+                " points or more)"),
+        dedupe_key=f"measures:deterioration:{response.uuid}",
+        evidence_url=evidence,
+        source_uuid=response.uuid,
+        acting_user=_user(acting),
+    )
+
+
+__all__ = [
+    "AnswerError",
+    "ResponseConflict",
+    "do_assign_schedule",
+    "do_stop_schedule",
+    "do_submit_response",
+]

@@ -1,0 +1,93 @@
+"""Forms built from the instrument data files; errors name the item and its allowed values."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils import timezone
+
+from mitra.measures.actions import MAX_EVERY_DAYS
+from mitra.measures.library import Instrument, Item, instruments
+
+
+def _allowed(instrument: Instrument, item: Item) -> str:
+    if item.response is not None:
+        return (f"a whole number from {item.response.min} ({item.response.left_anchor}) to"
+                f" {item.response.max} ({item.response.right_anchor})")
+    return "; ".join(f"{o.value} “{o.text}”" for o in instrument.options_for(item))
+
+
+class ResponseForm(forms.Form):
+    """One field per item (`q1`, `q2`, ...), plus the client-made response UUID."""
+
+    response_uuid = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, instrument: Instrument, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("response_uuid", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        self.instrument = instrument
+        for number, item in enumerate(instrument.items, start=1):
+            label = f"Item {number}"
+            messages = {
+                "required": f"{label} needs an answer; allowed: {_allowed(instrument, item)}.",
+                "invalid_choice": f"{label}: choose one of {_allowed(instrument, item)}.",
+                "invalid": f"{label}: enter {_allowed(instrument, item)}.",
+                "min_value": f"{label}: enter {_allowed(instrument, item)}.",
+                "max_value": f"{label}: enter {_allowed(instrument, item)}.",
+            }
+            if item.response is not None:
+                field: forms.Field = forms.IntegerField(
+                    min_value=item.response.min, max_value=item.response.max,
+                    required=item.required, error_messages=messages,
+                    widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+                )
+            else:
+                field = forms.TypedChoiceField(
+                    choices=[(o.value, o.text) for o in instrument.options_for(item)],
+                    coerce=int, empty_value=None, required=item.required,
+                    widget=forms.RadioSelect, error_messages=messages,
+                )
+            field.label = item.text
+            field.item = item  # type: ignore[attr-defined]
+            field.number = number  # type: ignore[attr-defined]
+            self.fields[f"q{number}"] = field
+
+    def item_fields(self):
+        return [self[f"q{n}"] for n in range(1, len(self.instrument.items) + 1)]
+
+    def answers(self) -> dict[str, int | None]:
+        """{link_id: value} for every item, from cleaned data."""
+        return {
+            item.link_id: self.cleaned_data.get(f"q{number}")
+            for number, item in enumerate(self.instrument.items, start=1)
+        }
+
+
+def _instrument_choices():
+    return [(i.id, f"{i.short_name} — {i.name}") for i in instruments()]
+
+
+class ScheduleForm(forms.Form):
+    instrument = forms.ChoiceField(choices=_instrument_choices)
+    every_days = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_EVERY_DAYS,
+        label="Repeat every N days (leave empty for once)",
+        error_messages={
+            "min_value": f"Repeat every N days: allowed 1-{MAX_EVERY_DAYS}, or empty for once.",
+            "max_value": f"Repeat every N days: allowed 1-{MAX_EVERY_DAYS}, or empty for once.",
+            "invalid": f"Repeat every N days: allowed 1-{MAX_EVERY_DAYS}, or empty for once.",
+        },
+    )
+    start = forms.DateField(
+        initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Start: enter a date as YYYY-MM-DD."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = ", ".join(i.id for i in instruments())
+        self.fields["instrument"].error_messages = {
+            "required": f"Instrument: choose one of {ids}.",
+            "invalid_choice": f"Instrument: %(value)s is not one of {ids}.",
+        }

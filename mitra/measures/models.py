@@ -1,0 +1,108 @@
+"""Schedules (what a patient is asked to complete, how often) and responses (what they answered).
+
+The instrument definitions live in the versioned data files (`library.py`); rows store the
+instrument id and the data-file version that scored them, so a later file can never re-score
+history silently.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from mitra.measures.library import get_instrument
+
+
+class Schedule(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="measure_schedules"
+    )
+    instrument = models.CharField(max_length=32)
+    # None: once; otherwise due again every N days from `start`.
+    every_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    start = models.DateField()
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stopped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["instrument", "start"]
+        indexes = [
+            # What is due for one patient; what is overdue across active schedules.
+            models.Index(fields=["patient", "active"], name="schedule_patient_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.cadence_label}"
+
+    @property
+    def cadence_label(self) -> str:
+        if not self.every_days:
+            return "once"
+        if self.every_days == 7:
+            return "weekly"
+        if self.every_days == 14:
+            return "every 2 weeks"
+        return f"every {self.every_days} days"
+
+    @property
+    def instrument_def(self):
+        return get_instrument(self.instrument)
+
+
+class Response(models.Model):
+    # Made by the client (the form page, an API caller): a resubmission carries the same UUID.
+    uuid = models.UUIDField(unique=True)
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="measure_responses"
+    )
+    instrument = models.CharField(max_length=32)
+    instrument_version = models.CharField(max_length=32)
+    # {link_id: value or null} for every item, scored or not, as submitted.
+    answers = models.JSONField()
+    # Scored fields, computed by scoring.score() from the answers and the data file version.
+    total = models.FloatField(null=True, blank=True)
+    max_total = models.PositiveSmallIntegerField()
+    severity = models.CharField(max_length=64, blank=True)
+    complete = models.BooleanField()
+    prorated = models.BooleanField(default=False)
+    scoring_method = models.CharField(max_length=16)
+    alerts = models.JSONField(default=list, blank=True)
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submitted_at"]
+        indexes = [
+            # Score history per patient and instrument; last response for due/overdue.
+            models.Index(fields=["patient", "instrument", "submitted_at"],
+                         name="response_history"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.total_display}"
+
+    @property
+    def instrument_def(self):
+        return get_instrument(self.instrument)
+
+    @property
+    def total_display(self) -> str:
+        if self.total is None:
+            return "not scored"
+        if self.total == int(self.total):
+            return str(int(self.total))
+        # Prorated totals are kept unrounded; two decimals are enough to read.
+        return f"{self.total:.2f}"

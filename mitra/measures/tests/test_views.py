@@ -1,0 +1,212 @@
+import re
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from mitra.measures.models import Response, Schedule
+from mitra.safety.models import Alert
+from mitra.testing import MARKER, login, make_cast
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cast():
+    return make_cast()
+
+
+def client_for(user):
+    return login(Client(), user)
+
+
+def phq9_post(values, rid=None, q10=""):
+    data = {f"q{n}": v for n, v in enumerate(values, start=1) if v is not None}
+    if q10 != "":
+        data["q10"] = q10
+    data["response_uuid"] = str(rid or uuid.uuid4())
+    return data
+
+
+# -- patient forms ----------------------------------------------------------------------
+
+
+def test_the_form_has_a_fieldset_and_labelled_radios_per_item(cast):
+    page = client_for(cast.patient_user).get(reverse("measures:fill", args=["phq9"]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.count("<fieldset") == 10 and html.count("<legend") == 10
+    assert html.count('type="radio"') == 10 * 4
+    assert "Over the last 2 weeks" in html and 'name="response_uuid"' in html
+
+
+def test_a_validation_error_keeps_the_answers_and_names_the_item(cast):
+    client = client_for(cast.patient_user)
+    data = phq9_post([2, 2, 2, 2, 1, 1, 2, 0, None])  # item 9 left out
+    page = client.post(reverse("measures:fill", args=["phq9"]), data)
+    html = page.content.decode()
+    assert page.status_code == 400
+    assert "Item 9 needs an answer; allowed: 0 “Not at all”; 1 “Several days”" in html
+    checked = re.findall(r'<input[^>]*name="(q\d+)" value="(\d)"[^>]*\bchecked\b', html)
+    assert checked == [(f"q{n}", str(v)) for n, v in enumerate([2, 2, 2, 2, 1, 1, 2, 0], 1)]
+    assert data["response_uuid"] in html  # the same submission id is kept
+    assert not Response.objects.exists()
+
+
+def test_a_complete_form_is_saved_and_the_patient_sees_it(cast):
+    client = client_for(cast.patient_user)
+    page = client.post(reverse("measures:fill", args=["phq9"]),
+                       phq9_post([2, 2, 2, 2, 1, 1, 2, 0, 0], q10="1"))
+    assert page.status_code == 302 and page["Location"] == reverse("measures:due")
+    response = Response.objects.get()
+    assert (response.total, response.patient, response.submitted_by) == (
+        12, cast.patient, cast.patient_user)
+    assert "PHQ-9" in client.get(reverse("measures:due")).content.decode()
+
+
+def test_item9_goes_to_the_crisis_page_with_the_alert_already_raised(cast):
+    client = client_for(cast.patient_user)
+    page = client.post(reverse("measures:fill", args=["phq9"]),
+                       phq9_post([0, 0, 0, 0, 0, 0, 0, 0, 1]))
+    assert page.status_code == 302 and page["Location"] == reverse("safety:crisis")
+    alert = Alert.objects.get(kind=Alert.Kind.SUICIDE_RISK)
+    assert alert.priority == Alert.Priority.URGENT
+    assert alert.source_uuid == Response.objects.get().uuid
+
+
+def test_a_double_submit_is_stored_once_and_a_changed_one_is_409(cast):
+    client = client_for(cast.patient_user)
+    data = phq9_post([1, 1, 1, 1, 1, 1, 1, 1, 0])
+    url = reverse("measures:fill", args=["phq9"])
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302
+    assert Response.objects.count() == 1
+    assert client.post(url, {**data, "q1": "3"}).status_code == 409
+
+
+def test_cows_is_not_a_patient_form(cast):
+    client = client_for(cast.patient_user)
+    assert client.get(reverse("measures:fill", args=["cows"])).status_code == 404
+    assert client.get(reverse("measures:fill", args=["nosuch"])).status_code == 404
+
+
+def test_the_home_page_card_lists_what_is_due(cast):
+    Schedule.objects.create(patient=cast.patient, instrument="phq9", start=timezone.localdate())
+    html = client_for(cast.patient_user).get(reverse("core:me")).content.decode()
+    assert "Questionnaires due" in html
+    assert reverse("measures:fill", args=["phq9"]) in html
+
+
+# -- the care team's pages ----------------------------------------------------------------
+
+
+def test_the_clinician_sees_history_with_badges_and_unverified_marks(cast):
+    client = client_for(cast.patient_user)
+    for values in ([3, 3, 3, 2, 2, 1, 1, 1, 0], [1, 1, 1, 1, 0, 0, 0, 0, 0]):  # 16 -> 4
+        client.post(reverse("measures:fill", args=["phq9"]), phq9_post(values))
+    page = client_for(cast.clinician).get(reverse("measures:patient", args=[cast.patient.uuid]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "PHQ-9" in html and "<strong>4</strong> of 27" in html
+    for badge in ("reliable improvement", "response", "remission"):
+        assert badge in html
+    assert "unverified — needs a human check" in html  # IAPT reliable-change threshold
+    assert 'id="measures-chart-data"' in html and "vendor/plotly.min.js" in html
+    assert "<script>" not in html  # no inline script: data travels as application/json
+
+
+def test_assign_and_stop(cast):
+    client = client_for(cast.clinician)
+    url = reverse("measures:assign", args=[cast.patient.uuid])
+    page = client.post(url, {"instrument": "gad7", "every_days": "7",
+                             "start": timezone.localdate().isoformat()})
+    assert page.status_code == 302
+    schedule = Schedule.objects.get()
+    assert (schedule.instrument, schedule.every_days, schedule.created_by) == (
+        "gad7", 7, cast.clinician)
+    stop = reverse("measures:stop", args=[cast.patient.uuid, schedule.uuid])
+    assert client.post(stop).status_code == 302
+    schedule.refresh_from_db()
+    assert not schedule.active
+
+
+def test_assign_errors_name_the_field_and_allowed_values(cast):
+    page = client_for(cast.clinician).post(
+        reverse("measures:assign", args=[cast.patient.uuid]),
+        {"instrument": "cssrs", "every_days": "0", "start": "soon"})
+    html = page.content.decode()
+    assert page.status_code == 400
+    assert "Instrument: cssrs is not one of phq9, gad7" in html
+    assert "Repeat every N days: allowed 1-365, or empty for once." in html
+    assert "Start: enter a date as YYYY-MM-DD." in html
+    assert not Schedule.objects.exists()
+
+
+def test_readonly_clinician_reads_but_cannot_write(cast):
+    client = client_for(cast.readonly)
+    assert client.get(reverse("measures:patient", args=[cast.patient.uuid])).status_code == 200
+    url = reverse("measures:assign", args=[cast.patient.uuid])
+    assert client.post(url, {"instrument": "gad7", "start": "2026-01-01"}).status_code == 403
+    schedule = Schedule.objects.create(patient=cast.patient, instrument="phq9",
+                                       start=timezone.localdate())
+    stop = reverse("measures:stop", args=[cast.patient.uuid, schedule.uuid])
+    assert client.post(stop).status_code == 403
+    rate = reverse("measures:rate", args=[cast.patient.uuid, "cows"])
+    assert client.get(rate).status_code == 403
+    assert Schedule.objects.get().active
+
+
+def test_another_team_gets_404(cast):
+    client = client_for(cast.other_clinician)
+    for url in (reverse("measures:patient", args=[cast.patient.uuid]),
+                reverse("measures:rate", args=[cast.patient.uuid, "cows"])):
+        assert client.get(url).status_code == 404
+    assert client.post(reverse("measures:assign", args=[cast.patient.uuid]),
+                       {"instrument": "gad7", "start": "2026-01-01"}).status_code == 404
+    schedule = Schedule.objects.create(patient=cast.other_patient, instrument="phq9",
+                                       start=timezone.localdate())
+    # Team A's clinician cannot stop Team B's schedule through Team A's patient either.
+    stop = reverse("measures:stop", args=[cast.patient.uuid, schedule.uuid])
+    assert client_for(cast.clinician).post(stop).status_code == 404
+
+
+def test_wrong_methods_get_405(cast):
+    client = client_for(cast.clinician)
+    assert client.get(reverse("measures:assign", args=[cast.patient.uuid])).status_code == 405
+    assert client.post(reverse("measures:patient", args=[cast.patient.uuid])).status_code == 405
+    assert client.post(reverse("measures:overdue")).status_code == 405
+    patient = client_for(cast.patient_user)
+    assert patient.put(reverse("measures:fill", args=["phq9"])).status_code == 405
+
+
+def test_the_clinician_rates_cows(cast):
+    client = client_for(cast.clinician)
+    url = reverse("measures:rate", args=[cast.patient.uuid, "cows"])
+    assert "Pupil size" in client.get(url).content.decode()
+    data = {f"q{n}": v for n, v in enumerate([1, 2, 1, 1, 2, 1, 2, 1, 1, 2, 3], start=1)}
+    page = client.post(url, {**data, "response_uuid": str(uuid.uuid4())})
+    assert page.status_code == 302
+    response = Response.objects.get()
+    assert (response.total, response.severity, response.submitted_by) == (
+        17, "Moderate", cast.clinician)
+    assert client.get(reverse("measures:rate", args=[cast.patient.uuid, "phq9"])
+                      ).status_code == 404
+
+
+def test_overdue_lists_only_the_clinicians_patients(cast):
+    old = timezone.localdate() - timezone.timedelta(days=10)
+    Schedule.objects.create(patient=cast.patient, instrument="phq9", start=old)
+    Schedule.objects.create(patient=cast.other_patient, instrument="phq9", start=old)
+    html = client_for(cast.clinician).get(reverse("measures:overdue")).content.decode()
+    assert cast.patient.display_name in html and MARKER not in html
+
+
+def test_the_instrument_page_shows_every_unverified_mark(cast):
+    client = client_for(cast.clinician)
+    html = client.get(reverse("measures:instrument", args=["sows"])).content.decode()
+    assert "unverified — needs a human check" in html
+    assert "Handelsman" in html and "I feel like shooting up now." in html
+    library = client.get(reverse("measures:instruments")).content.decode()
+    assert "C-SSRS is not included" in library

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "mitra.reports"
+    label = "reports"
+    verbose_name = "Reports and dashboards"
+
+    def ready(self) -> None:
+        from mitra.core.navigation import register
+
+        register("How I have been", "reports:my_trends", "patient")

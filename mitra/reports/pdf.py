@@ -1,0 +1,420 @@
+"""The PDF report for a chosen period, drawn with reportlab (pure pip install, no system
+libraries) and reportlab's own charts.
+
+For a prescriber or for the patient's own records: summary, questionnaire table and chart,
+substance use and taper adherence, current medications with the latest screening's findings and
+their citations, safety-plan status, the alerts of the period (clinician copy only), and on
+every page the period, the generation time and the page number.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+from django.utils import timezone
+from reportlab.graphics.charts.legends import LineLegend
+from reportlab.graphics.charts.lineplots import LinePlot
+from reportlab.graphics.shapes import Drawing, Rect, String
+from reportlab.graphics.widgets.markers import makeMarker
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas as pdfcanvas
+from reportlab.platypus import (
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.flowables import HRFlowable
+
+from mitra.reports.series import PatientSeries
+from mitra.safety.kb import format_reference, knowledge_base
+from mitra.safety.models import SafetyPlan, ScreeningRun
+
+BLUE = colors.HexColor("#1f5fa8")
+ORANGE = colors.HexColor("#b35900")
+GREY = colors.HexColor("#5a6474")
+LINE = colors.HexColor("#d9dde3")
+BAND_SHADES = ["#eef5ee", "#f7f4e6", "#fbeede", "#f9e3dc", "#f3d6d6", "#eddada"]
+SEVERITY_WORDS = {"major": "Important", "moderate": "Worth discussing", "minor": "Minor"}
+DISCLAIMER = ("Mitra records, measures and screens. It does not recommend kratom or kava, never "
+              "proposes a dose, and is not a treatment.")
+
+_styles = getSampleStyleSheet()
+H1 = ParagraphStyle("h1", parent=_styles["Heading1"], fontSize=16, spaceAfter=4)
+H2 = ParagraphStyle("h2", parent=_styles["Heading2"], fontSize=12.5, spaceBefore=10,
+                    spaceAfter=4, textColor=colors.HexColor("#1d2430"))
+BODY = ParagraphStyle("body", parent=_styles["BodyText"], fontSize=9.5, leading=12.5,
+                      alignment=TA_LEFT)
+SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10, textColor=GREY)
+CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10.5)
+
+
+def _esc(text) -> str:
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def _d(iso: str | date | None) -> str:
+    if iso is None:
+        return "-"
+    day = date.fromisoformat(iso) if isinstance(iso, str) else iso
+    return f"{day:%d %b %Y}"
+
+
+def _n(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:g}" if isinstance(value, float | int) else str(value)
+
+
+def _table(rows: list[list], widths: list[float], *, header: bool = True) -> Table:
+    data = [[Paragraph(c if isinstance(c, str) else _n(c), CELL) for c in row] for row in rows]
+    table = Table(data, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
+    style = [("LINEBELOW", (0, 0), (-1, -1), 0.4, LINE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
+    if header:
+        style += [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),
+                  ("LINEBELOW", (0, 0), (-1, 0), 0.8, GREY)]
+    table.setStyle(TableStyle(style))
+    return table
+
+
+class _NumberedCanvas(pdfcanvas.Canvas):
+    """Holds the pages back until the end so each footer can say "page N of M"."""
+
+    footer = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+
+    def showPage(self):  # noqa: N802 - reportlab's name
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self.setFont("Helvetica", 7.5)
+            self.setFillColor(GREY)
+            self.drawString(18 * mm, 10 * mm, self.footer)
+            self.drawRightString(A4[0] - 18 * mm, 10 * mm,
+                                 f"Page {self._pageNumber} of {total}")
+            self.drawString(18 * mm, 6.5 * mm, DISCLAIMER)
+            super().showPage()
+        super().save()
+
+
+# -- charts ------------------------------------------------------------------------------
+
+
+def _date_axis(plot: LinePlot, start: date, end: date) -> None:
+    first, last = start.toordinal(), end.toordinal()
+    plot.xValueAxis.valueMin = first
+    plot.xValueAxis.valueMax = max(last, first + 1)
+    span = max(last - first, 1)
+    step = max(1, round(span / 6))
+    plot.xValueAxis.valueSteps = list(range(first, last + 1, step))
+    plot.xValueAxis.labelTextFormat = lambda v: f"{date.fromordinal(int(v)):%d %b}"
+    plot.xValueAxis.labels.fontSize = 7
+    plot.yValueAxis.labels.fontSize = 7
+
+
+def score_chart(series: PatientSeries, width: float = 170 * mm, height: float = 62 * mm):
+    """PHQ-9 and GAD-7 over the period, PHQ-9's severity bands shaded behind."""
+    lines = [(i, q) for i, q in series.questionnaires.items()
+             if i in ("phq9", "gad7") and any(p["total"] is not None for p in q["points"])]
+    if not lines:
+        return None
+    drawing = Drawing(width, height)
+    plot = LinePlot()
+    plot.x, plot.y, plot.width, plot.height = 32, 22, width - 130, height - 34
+    plot.data = [[(date.fromisoformat(p["date"]).toordinal(), p["total"])
+                  for p in q["points"] if p["total"] is not None] for _i, q in lines]
+    _date_axis(plot, series.period.start, series.period.end)
+    top = max(q["max"] for _i, q in lines)
+    plot.yValueAxis.valueMin, plot.yValueAxis.valueMax = 0, top
+    plot.yValueAxis.valueStep = 5
+    styles = [(BLUE, None, "FilledCircle"), (ORANGE, (3, 2), "FilledTriangle")]
+    for n, (color, dash, marker) in enumerate(styles[:len(lines)]):
+        plot.lines[n].strokeColor = color
+        plot.lines[n].strokeWidth = 1.4
+        if dash:
+            plot.lines[n].strokeDashArray = dash
+        plot.lines[n].symbol = makeMarker(marker, size=4, fillColor=color)
+    # Severity bands of the first instrument shown (PHQ-9 when present), labelled on the right.
+    bands = lines[0][1]["bands"]
+    scale = plot.height / top
+    for n, band in enumerate(bands):
+        y0 = plot.y + band["min"] * scale
+        y1 = plot.y + min(band["max"] + 1, top) * scale
+        drawing.add(Rect(plot.x, y0, plot.width, y1 - y0, fillColor=colors.HexColor(
+            BAND_SHADES[n % len(BAND_SHADES)]), strokeColor=None))
+        drawing.add(String(plot.x + plot.width + 4, (y0 + y1) / 2 - 3,
+                           f"{lines[0][1]['short_name']}: {band['label']}", fontSize=6.5,
+                           fillColor=GREY))
+    drawing.add(plot)
+    legend = LineLegend()
+    legend.x, legend.y = plot.x, height - 4
+    legend.fontSize = 7.5
+    legend.dx, legend.dy, legend.deltax = 14, 2, 80
+    legend.columnMaximum = 1
+    legend.colorNamePairs = [(styles[n][0], f"{q['short_name']} (0-{q['max']})")
+                             for n, (_i, q) in enumerate(lines)]
+    drawing.add(legend)
+    return drawing
+
+
+def amount_chart(series: PatientSeries, width: float = 170 * mm, height: float = 58 * mm):
+    """Daily amount of each kratom form recorded in grams, with the taper plan dashed."""
+    shown = [s for s in series.substances.values()
+             if s["kratom"] and s["unit"] == "g" and s["amounts"]]
+    plan = series.plan if series.plan and series.plan["unit"] == "g" else None
+    if not shown and not plan:
+        return None
+    drawing = Drawing(width, height)
+    plot = LinePlot()
+    plot.x, plot.y, plot.width, plot.height = 32, 22, width - 60, height - 34
+    data, names, palette = [], [], [BLUE, colors.HexColor("#2f7d4a"), colors.HexColor("#7a3e9d")]
+    for s in shown:
+        data.append([(date.fromisoformat(d).toordinal(), a)
+                     for d, a in zip(s["dates"], s["amounts"], strict=True) if a is not None])
+        names.append(f"{s['label']} (g per day)")
+    if plan:
+        data.append([(date.fromisoformat(d).toordinal(), p)
+                     for d, p in zip(plan["dates"], plan["planned"], strict=True)
+                     if p is not None])
+        names.append("Taper plan (set by the clinician)")
+    data = [d for d in data if d] or [[(series.period.start.toordinal(), 0)]]
+    plot.data = data
+    _date_axis(plot, series.period.start, series.period.end)
+    top = max((v for line in data for _x, v in line), default=1) or 1
+    plot.yValueAxis.valueMin, plot.yValueAxis.valueMax = 0, top * 1.1
+    for n in range(len(data)):
+        is_plan = plan is not None and n == len(data) - 1
+        color = GREY if is_plan else palette[n % len(palette)]
+        plot.lines[n].strokeColor = color
+        plot.lines[n].strokeWidth = 1.6 if is_plan else 0.9
+        if is_plan:
+            plot.lines[n].strokeDashArray = (4, 3)
+    drawing.add(plot)
+    legend = LineLegend()
+    legend.x, legend.y = plot.x, height - 4
+    legend.fontSize = 7.5
+    legend.dx, legend.dy, legend.deltax = 14, 2, 150
+    legend.columnMaximum = 1
+    legend.colorNamePairs = [(GREY if plan and n == len(names) - 1 else palette[n % 3], name)
+                             for n, name in enumerate(names)]
+    drawing.add(legend)
+    return drawing
+
+
+# -- sections ----------------------------------------------------------------------------
+
+
+def _score_sentence(series: PatientSeries, instrument: str) -> str | None:
+    latest = series.latest(instrument)
+    if latest is None or latest["total"] is None:
+        return None
+    q = series.questionnaires[instrument]
+    text = (f"<b>{q['short_name']}</b> latest {_n(latest['total'])} of {q['max']} "
+            f"({_esc(latest['severity'] or 'no band')}) on {_d(latest['date'])}")
+    if latest["baseline"] is not None and not latest["is_baseline"]:
+        change = latest["change"]
+        text += f"; baseline {_n(latest['baseline'])}, change {change:+g}"
+        if latest["reliable"]:
+            text += f" - <b>{latest['reliable']}</b>"
+            if q["reliable_points"]:
+                text += f" (reliable change: {q['reliable_points']} points or more"
+                text += ", threshold not yet verified)" if q["reliable_unverified"] else ")"
+        if latest["remission"]:
+            text += "; in remission"
+    return text + "."
+
+
+def _summary(series: PatientSeries, audience: str) -> list:
+    items = [s for i in ("phq9", "gad7") if (s := _score_sentence(series, i))]
+    a = series.adherence
+    if a.get("days_enrolled"):
+        items.append(f"<b>Diary</b>: entries on {a['days_with_entry']} of {a['days_enrolled']}"
+                     f" days ({round(float(a['share']) * 100)}%).")
+    for s in series.substances.values():
+        if s["kratom"] and s["mean_per_recorded_day"] is not None:
+            items.append(f"<b>{_esc(s['label'])}</b>: used on {s['days_used']} days, mean "
+                         f"{_n(s['mean_per_recorded_day'])} {_esc(s['unit'])} per recorded day.")
+    if series.plan:
+        p = series.plan
+        items.append(f"<b>Taper plan</b> ({_esc(p['label'])}): {_n(p['start_amount'])} to "
+                     f"{_n(p['target_amount'])} {_esc(p['unit'])}, {p['step']}, from "
+                     f"{_d(p['start_date'])}; at or below the plan on {p['days_at_or_below']} "
+                     f"of {p['days_compared']} recorded days.")
+    if audience == "clinician":
+        urgent = [x for x in series.alerts if x["priority_value"] <= 2]
+        items.append(f"<b>Alerts in the period</b>: {len(series.alerts)}, of which "
+                     f"{len(urgent)} urgent or high priority.")
+    return [Paragraph(f"&bull; {t}", BODY) for t in items] or [
+        Paragraph("No questionnaires or diary entries in this period.", BODY)]
+
+
+def _questionnaire_section(series: PatientSeries) -> list:
+    rows = [["Date", "Questionnaire", "Total", "Severity", "Change vs baseline",
+             "Reliable change"]]
+    for i in ("phq9", "gad7", "sows", "cows"):
+        q = series.questionnaires.get(i)
+        for p in (q["points"] if q else []):
+            change = "baseline" if p["is_baseline"] else (
+                f"{p['change']:+g}" if p["change"] is not None else "-")
+            rows.append([_d(p["date"]), q["short_name"],
+                         f"{_n(p['total'])} / {q['max']}" + (" (prorated)" if p["prorated"]
+                                                               else ""),
+                         _esc(p["severity"] or "-"), change, _esc(p["reliable"] or "-")])
+    out: list = [Paragraph("Questionnaires", H2)]
+    if len(rows) == 1:
+        return out + [Paragraph("No questionnaires in this period.", BODY)]
+    chart = score_chart(series)
+    if chart is not None:
+        out.append(chart)
+    out.append(_table(rows, [24 * mm, 26 * mm, 24 * mm, 36 * mm, 30 * mm, 32 * mm]))
+    cites = []
+    for i in ("phq9", "gad7"):
+        q = series.questionnaires.get(i)
+        if q:
+            cites.append(f"{q['short_name']}: bands and thresholds from the Mitra instrument "
+                         f"file ({_esc('; '.join(q['citations']))}).")
+    out += [Spacer(1, 3)] + [Paragraph(c, SMALL) for c in cites]
+    return out
+
+
+def _substance_section(series: PatientSeries) -> list:
+    out: list = [Paragraph("Substance use and taper", H2)]
+    if not series.substances:
+        return out + [Paragraph("No use recorded in the diary in this period.", BODY)]
+    chart = amount_chart(series)
+    if chart is not None:
+        out.append(chart)
+    rows = [["Substance", "Days used", "Mean per recorded day", "Uses per day (max)"]]
+    for s in series.substances.values():
+        rows.append([_esc(s["label"]), s["days_used"],
+                     f"{_n(s['mean_per_recorded_day'])} {_esc(s['unit'])}"
+                     if s["mean_per_recorded_day"] is not None else "not converted",
+                     max(s["uses"]) if s["uses"] else "-"])
+    out.append(_table(rows, [70 * mm, 22 * mm, 42 * mm, 36 * mm]))
+    if series.plan:
+        p = series.plan
+        pauses = "; ".join(f"paused {_d(x['start'])} to {_d(x['end'])}: {_esc(x['reason'])}"
+                           for x in p["pauses"]) or "no pauses"
+        out.append(Spacer(1, 4))
+        out.append(Paragraph(
+            f"Taper plan set by the clinician: {_n(p['start_amount'])} to "
+            f"{_n(p['target_amount'])} {_esc(p['unit'])} of {_esc(p['label'].lower())}, "
+            f"{p['step']}, from {_d(p['start_date'])} ({pauses}). On "
+            f"{p['days_at_or_below']} of {p['days_compared']} recorded days the recorded "
+            f"amount was at or below the planned amount.", BODY))
+    out.append(Paragraph("Amounts are what the patient recorded. Grams are grams of kratom "
+                         "plant material; extracts and 7-OH products are never converted.",
+                         SMALL))
+    return out
+
+
+def _medication_section(series: PatientSeries) -> list:
+    out: list = [Paragraph("Current medications and screening", H2)]
+    current = [m for m in series.medications if m["current"]]
+    if current:
+        out.append(_table([["Medication", "Started"]] + [
+            [_esc(m["name"]), _d(m["started_on"])] for m in current], [80 * mm, 40 * mm]))
+    else:
+        out.append(Paragraph("No current medications recorded.", BODY))
+    run = ScreeningRun.objects.filter(patient=series.patient).first()
+    if run is None:
+        return out + [Paragraph("No risk screening has been run.", BODY)]
+    kb = knowledge_base()
+    result = run.result or {}
+    out.append(Paragraph(
+        f"Latest screening {_d(timezone.localtime(run.created_at).date())} "
+        f"(knowledge base {_esc(run.kb_version)}):", BODY))
+    findings = result.get("findings", [])
+    if not findings:
+        out.append(Paragraph("No interaction or condition findings.", BODY))
+    for f in findings:
+        level = _esc(f["evidence_level"].replace("_", " "))
+        cites = "; ".join(_esc(format_reference(kb.references, k)) for k in f["citations"])
+        out.append(KeepTogether([
+            Paragraph(f"&bull; <b>{SEVERITY_WORDS.get(f['severity'], f['severity'])}</b> "
+                      f"({level} evidence): {_esc(f['summary'])} "
+                      f"<i>Matched: {_esc(', '.join(f['matched']))}.</i>", BODY),
+            Paragraph(f"Sources: {cites}", SMALL),
+        ]))
+    for u in result.get("unrecognized", []):
+        out.append(Paragraph(f"&bull; <b>Not recognized - not screened</b>: {_esc(u['name'])}",
+                             BODY))
+    return out
+
+
+def _safety_plan_section(series: PatientSeries) -> list:
+    out: list = [Paragraph("Safety plan", H2)]
+    plan = SafetyPlan.objects.filter(patient=series.patient).first()
+    version = plan.current if plan else None
+    if version is None:
+        return out + [Paragraph("No safety plan has been written yet.", BODY)]
+    filled = sum(1 for s in version.sections() if s["text"].strip())
+    return out + [Paragraph(
+        f"Version {version.number}, last saved {_d(timezone.localtime(version.created_at).date())}"
+        f"; {filled} of {len(version.SECTIONS)} sections filled in.", BODY)]
+
+
+def _alerts_section(series: PatientSeries) -> list:
+    out: list = [Paragraph("Alerts in the period", H2)]
+    if not series.alerts:
+        return out + [Paragraph("No alerts in this period.", BODY)]
+    rows = [["Date", "Priority", "Kind", "Status", "Reason"]] + [
+        [_d(a["date"]), a["priority"], _esc(a["kind"]), a["status"], _esc(a["reason"])]
+        for a in sorted(series.alerts, key=lambda a: (a["priority_value"], a["date"]))[:40]]
+    out.append(_table(rows, [22 * mm, 17 * mm, 35 * mm, 22 * mm, 76 * mm]))
+    if len(series.alerts) > 40:
+        out.append(Paragraph(f"The 40 most urgent of {len(series.alerts)} alerts are listed.",
+                             SMALL))
+    return out
+
+
+def render_report(series: PatientSeries, *, audience: str, generated_at: datetime) -> bytes:
+    """The report as PDF bytes. `audience`: "clinician" (prescriber copy) or "patient"."""
+    patient, period = series.patient, series.period
+    generated = timezone.localtime(generated_at)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
+        bottomMargin=18 * mm, title=f"Mitra report {patient.pseudonym}", author="Mitra",
+        subject=f"{period.start} to {period.end}",
+    )
+    for_whom = ("For the prescriber and care team" if audience == "clinician"
+                else "For your own records")
+    story: list = [
+        Paragraph(f"Mitra report: {_esc(patient.display_name)}", H1),
+        Paragraph(f"Study code {_esc(patient.pseudonym)} &middot; {for_whom}", BODY),
+        Paragraph(f"<b>Period</b>: {_d(period.start)} to {_d(period.end)} ({period.days} days)"
+                  f" &middot; <b>Generated on</b> {generated:%d %b %Y %H:%M} "
+                  f"({generated.tzname()})", BODY),
+        HRFlowable(width="100%", color=LINE, spaceBefore=4, spaceAfter=2),
+        Paragraph("Summary", H2),
+        *_summary(series, audience),
+        *_questionnaire_section(series),
+        *_substance_section(series),
+        *_medication_section(series),
+        *_safety_plan_section(series),
+    ]
+    if audience == "clinician":
+        story += _alerts_section(series)
+
+    class Canvas(_NumberedCanvas):
+        footer = (f"Mitra · {patient.pseudonym} · {period.start} to {period.end} · generated "
+                  f"{generated:%Y-%m-%d %H:%M}")
+
+    doc.build(story, canvasmaker=Canvas)
+    return buffer.getvalue()

@@ -1,0 +1,189 @@
+"""Reports: the caseload dashboard (rendered for core:caseload), the patient timeline, the
+patient's own "How I have been" page, and the PDF report for a chosen period."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from mitra.accounts.models import Role
+from mitra.core.views import role_required
+from mitra.measures.library import get_instrument
+from mitra.measures.schedules import OVERDUE_AFTER_DAYS
+from mitra.patients.access import get_own_patient, get_patient_for_user
+from mitra.patients.models import Patient
+from mitra.reports import dashboard, goals, pdf
+from mitra.reports.series import PatientSeries, Period, PeriodError, build_series, parse_period
+
+PERIOD_CHOICES = (30, 90, 180, 365)
+
+
+def caseload_response(request: HttpRequest, patients: QuerySet[Patient]) -> HttpResponse:
+    """The caseload dashboard for `patients` (core:caseload passes the clinician's patients)."""
+    today = timezone.localdate()
+    params = {
+        "sort": request.GET.get("sort", "urgency") or "urgency",
+        "show": request.GET.get("show", ""),
+        "q": request.GET.get("q", ""),
+    }
+    context = {"sorts": dashboard.SORTS, "filters": dashboard.FILTERS, "today": today,
+               "overdue_after": OVERDUE_AFTER_DAYS, "adherence_days": dashboard.ADHERENCE_DAYS,
+               "spark_days": dashboard.SPARK_DAYS, "reliable": _reliable_thresholds(), **params}
+    try:
+        board = dashboard.build(patients, today, page=request.GET.get("page", 1), **params)
+    except dashboard.DashboardError as exc:
+        return render(request, "core/caseload.html", {**context, "error": str(exc)},
+                      status=400)
+    key = board.sort.lstrip("-")
+    context["sort_label"] = dashboard.SORTS[key] + (" (reversed)" if board.sort[0] == "-" else "")
+    rows = list(board.page.object_list)
+    for row in rows:
+        row.spark_points = dashboard.sparkline_points(row.spark)
+    return render(request, "core/caseload.html", {**context, "board": board, "rows": rows})
+
+
+def _reliable_thresholds() -> list[dict]:
+    out = []
+    for instrument in dashboard.SCORED:
+        inst = get_instrument(instrument)
+        rc = inst.thresholds.reliable_change
+        if rc and rc.points:
+            out.append({"name": inst.short_name, "points": rc.points,
+                        "unverified": rc.unverified})
+    return out
+
+
+def _period_links(request: HttpRequest, end: date) -> list[dict]:
+    return [{"days": n, "start": (end - timedelta(days=n - 1)).isoformat(),
+             "end": end.isoformat()} for n in PERIOD_CHOICES]
+
+
+def _period_or_400(request, patient, template, context):
+    try:
+        return parse_period(request.GET, patient, timezone.localdate()), None
+    except PeriodError as exc:
+        return None, render(request, template, {**context, "error": str(exc)}, status=400)
+
+
+@require_GET
+@role_required(Role.CLINICIAN)
+def timeline(request: HttpRequest, patient_uuid) -> HttpResponse:
+    patient = get_patient_for_user(request, patient_uuid)
+    context = {"patient": patient}
+    period, error = _period_or_400(request, patient, "reports/timeline.html", context)
+    if error:
+        return error
+    series = build_series(patient, period)
+    return render(request, "reports/timeline.html", {
+        **context, **_series_context(series), "period": period,
+        "period_links": _period_links(request, period.end),
+        "pdf_url": reverse("reports:report", args=[patient.uuid])
+        + f"?start={period.start}&end={period.end}",
+    })
+
+
+def _series_context(series: PatientSeries) -> dict:
+    return {
+        "series": series, "chart": series.as_json(), "weeks": weekly_rows(series),
+        "score_rows": score_rows(series),
+    }
+
+
+def score_rows(series: PatientSeries) -> list[dict]:
+    rows = []
+    for q in series.questionnaires.values():
+        for p in q["points"]:
+            rows.append({**p, "short_name": q["short_name"], "max": q["max"]})
+    return sorted(rows, key=lambda r: (r["date"], r["short_name"]))
+
+
+def weekly_rows(series: PatientSeries) -> list[dict]:
+    """Weekly means of the diary, the data-table twin of the charts (weeks from Monday)."""
+    ratings = series.ratings
+    weeks: dict[date, dict] = {}
+    for n, text in enumerate(ratings.get("dates", [])):
+        day = date.fromisoformat(text)
+        week = weeks.setdefault(day - timedelta(days=day.weekday()),
+                                {"days": 0, **{k: [] for k in ("mood", "anxiety", "craving",
+                                                               "withdrawal")}, "kratom": 0.0})
+        week["days"] += 1
+        for key in ("mood", "anxiety", "craving", "withdrawal"):
+            if ratings[key][n] is not None:
+                week[key].append(ratings[key][n])
+    for s in series.substances.values():
+        if not s["kratom"] or s["unit"] != "g":
+            continue
+        for text, amount in zip(s["dates"], s["amounts"], strict=True):
+            day = date.fromisoformat(text)
+            week = weeks.get(day - timedelta(days=day.weekday()))
+            if week is not None and amount is not None:
+                week["kratom"] += amount
+    plan = series.plan or {}
+    planned = dict(zip(plan.get("dates", []), plan.get("planned", []), strict=False))
+    out = []
+    for start in sorted(weeks):
+        w = weeks[start]
+        mid = (start + timedelta(days=3)).isoformat()
+        out.append({
+            "week": start, "days": w["days"],
+            **{k: round(sum(w[k]) / len(w[k]), 1) if w[k] else None
+               for k in ("mood", "anxiety", "craving", "withdrawal")},
+            "kratom_g": round(w["kratom"] / w["days"], 1) if w["days"] else None,
+            "planned": planned.get(mid),
+        })
+    return out
+
+
+@require_GET
+@role_required(Role.PATIENT)
+def my_trends(request: HttpRequest) -> HttpResponse:
+    patient = get_own_patient(request)
+    context = {"patient": patient}
+    period, error = _period_or_400(request, patient, "reports/my_trends.html", context)
+    if error:
+        return error
+    series = build_series(patient, period)
+    return render(request, "reports/my_trends.html", {
+        **context, **_series_context(series), "period": period,
+        "period_links": _period_links(request, period.end),
+        "goals": goals.goals_for(patient), "summary": goals.plain_summary(series),
+        "pdf_url": reverse("reports:my_report") + f"?start={period.start}&end={period.end}",
+    })
+
+
+def _pdf_response(request, patient: Patient, period: Period, *, audience: str) -> HttpResponse:
+    series = build_series(patient, period)
+    data = pdf.render_report(series, audience=audience, generated_at=timezone.now())
+    response = HttpResponse(data, content_type="application/pdf")
+    name = f"mitra-{patient.pseudonym}-{period.start}-{period.end}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@role_required(Role.CLINICIAN)
+def report(request: HttpRequest, patient_uuid) -> HttpResponse:
+    patient = get_patient_for_user(request, patient_uuid)
+    period, error = _period_or_400(request, patient, "reports/period_error.html",
+                                   {"patient": patient})
+    if error:
+        return error
+    return _pdf_response(request, patient, period, audience="clinician")
+
+
+@require_GET
+@role_required(Role.PATIENT)
+def my_report(request: HttpRequest) -> HttpResponse:
+    patient = get_own_patient(request)
+    period, error = _period_or_400(request, patient, "reports/period_error.html",
+                                   {"patient": patient})
+    if error:
+        return error
+    return _pdf_response(request, patient, period, audience="patient")

@@ -1,0 +1,100 @@
+"""Demo data: intake for every patient, a screening run, interaction alerts, safety plans.
+
+Everything is bulk-created so `mitra demo --patients 1000` stays fast; the screening itself is
+the real `rules.screen`, so the demo shows what the rules actually find.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from django.urls import reverse
+
+from mitra.core.cohort import SUICIDE_RISK
+from mitra.patients.models import Condition, Intake, Medication
+from mitra.safety.models import Alert, SafetyPlan, SafetyPlanVersion, ScreeningRun
+from mitra.safety.rules import screen
+
+JURISDICTIONS = ["US-FL", "US-TX", "US-CO", "US-CA", "US-OH", "US-NY", "US-GA", "US-TN",
+                 "US-FL", "US-TX", "TH", "GB", "AU"]
+# Names as a clinician types them: generic and brand, some without any rule (amoxicillin).
+MEDICATIONS = ["sertraline", "Lexapro", "Xanax", "gabapentin", "Suboxone", "trazodone",
+               "lisinopril", "metformin", "amoxicillin", "ibuprofen", "Wellbutrin", "quetiapine",
+               "methadone", "naltrexone", "omeprazole", "Adderall", "Tylenol", "levothyroxine",
+               "Zoloft", "clonazepam"]
+MISSPELLED = ["sertralin", "gabapentine", "Xanex"]
+CONDITIONS = ["anxiety-depression", "anxiety-depression", "opioid-use-disorder",
+              "heavy-alcohol-use", "liver-disease", "cardiac-qt"]
+PLAN = {
+    "warning_signs": "Not sleeping, skipping meals, staying in my room, using more kratom.",
+    "coping_strategies": "Walk round the block, cold water on my face, the breathing exercise.",
+    "social_distractions": "Coffee with my sister; the library; the Tuesday football group.",
+    "people_to_ask": "Sister: 555-0142\nFriend Sam: 555-0199",
+    "professionals": "My clinician (clinic line 555-0100, weekdays)\n988 Suicide & Crisis "
+                     "Lifeline: call or text 988\nNearest emergency department",
+    "safe_environment": "Kratom and any pills stay with my sister; naloxone in the kitchen "
+                        "drawer.",
+    "reasons_for_living": "My daughter. Seeing the sea again.",
+}
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).lower().encode()).hexdigest()[:16]
+
+
+def populate(ctx) -> None:
+    rng = ctx.rng("safety")
+    intakes, meds, conds, runs, alerts, plans = [], [], [], [], [], []
+    for dp in ctx.patients:
+        p = dp.patient
+        substances = ["kratom"]
+        if rng.random() < 0.3:
+            substances.append("kava")
+        if rng.random() < 0.1 or dp.trajectory == "relapse" and rng.random() < 0.5:
+            substances.append("7oh")
+        jurisdiction = rng.choice(JURISDICTIONS)
+        intakes.append(Intake(patient=p, jurisdiction=jurisdiction, substances=substances))
+        names = rng.sample(MEDICATIONS, rng.randrange(0, 4))
+        if rng.random() < 0.07:
+            names.append(rng.choice(MISSPELLED))
+        for name in names:
+            meds.append(Medication(patient=p, name=name, started_on=ctx.start))
+        codes = sorted(set(rng.sample(CONDITIONS, rng.randrange(0, 3))))
+        if dp.trajectory == SUICIDE_RISK:
+            codes = sorted(set(codes) | {"anxiety-depression", "suicide-risk"})
+        for code in codes:
+            conds.append(Condition(patient=p, code=code, noted_on=ctx.start))
+        result = screen(substances, names, codes)
+        run = ScreeningRun(patient=p, trigger=ScreeningRun.Trigger.DEMO,
+                           kb_version=result.kb_version, result=result.to_dict(),
+                           inputs={"substances": substances, "medications": names,
+                                   "conditions": codes, "co_substances": []})
+        runs.append(run)
+        url = reverse("safety:intake", kwargs={"patient_uuid": p.uuid})
+        for f in result.findings:
+            if f.severity == "major":
+                alerts.append(Alert(
+                    patient=p, kind=Alert.Kind.INTERACTION, priority=Alert.Priority.HIGH,
+                    reason=f"{f.summary} (matched: {', '.join(f.matched)})"[:300],
+                    dedupe_key=f"screen:{f.rule}:{_key(*sorted(f.matched))}",
+                    evidence_url=f"{url}#rule-{f.rule}", source_uuid=run.uuid))
+        for u in result.unrecognized:
+            alerts.append(Alert(
+                patient=p, kind=Alert.Kind.INTERACTION, priority=Alert.Priority.LOW,
+                reason=f"Medication not recognized — not screened: {u.name}",
+                dedupe_key=f"unrecognized:{_key(u.name)}", evidence_url=f"{url}#not-screened",
+                source_uuid=run.uuid))
+        if dp.trajectory == SUICIDE_RISK or dp.index % 4 == 1:
+            plans.append(SafetyPlan(patient=p))
+    Intake.objects.bulk_create(intakes)
+    Medication.objects.bulk_create(meds)
+    Condition.objects.bulk_create(conds)
+    ScreeningRun.objects.bulk_create(runs)
+    Alert.objects.bulk_create(alerts)
+    SafetyPlan.objects.bulk_create(plans)
+    SafetyPlanVersion.objects.bulk_create([
+        SafetyPlanVersion(plan=plan, number=1, submission_uuid=uuid.UUID(int=rng.getrandbits(128)),
+                          created_by=ctx.staff["clinician"], **PLAN)
+        for plan in plans
+    ])

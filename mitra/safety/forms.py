@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils import timezone
+
+from mitra.safety.kb import SUBSTANCE_LABELS, SUBSTANCES, knowledge_base
+from mitra.safety.legal import known_codes
+from mitra.safety.models import SafetyPlanVersion
+
+
+def _jurisdiction_choices():
+    kb = knowledge_base()
+    choices = [("", "Not recorded")]
+    for code in known_codes(kb):
+        name = kb.legal.get(code, {}).get("name", "")
+        choices.append((code, f"{code} {name}".strip()))
+    return choices
+
+
+class IntakeForm(forms.Form):
+    jurisdiction = forms.ChoiceField(required=False, choices=())
+    substances = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(s, SUBSTANCE_LABELS[s]) for s in SUBSTANCES],
+    )
+    conditions = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["jurisdiction"].choices = _jurisdiction_choices()
+        self.fields["jurisdiction"].error_messages["invalid_choice"] = (
+            "jurisdiction: %(value)s is not a known ISO 3166 code (such as TH or US-AL)"
+        )
+        self.fields["conditions"].choices = list(knowledge_base().conditions.items())
+
+
+class MedicationForm(forms.Form):
+    name = forms.CharField(max_length=120, strip=True)
+    started_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_started_on(self):
+        value = self.cleaned_data.get("started_on")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError("started_on: must be today or earlier")
+        return value
+
+
+class StopMedicationForm(forms.Form):
+    stopped_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ResolveAlertForm(forms.Form):
+    note = forms.CharField(max_length=2000, strip=True, widget=forms.Textarea(attrs={"rows": 2}),
+                           error_messages={"required": "note: say how the alert was resolved"})
+
+
+class SafetyPlanForm(forms.Form):
+    submission_uuid = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field, heading, prompt in SafetyPlanVersion.SECTIONS:
+            self.fields[field] = forms.CharField(
+                label=heading, help_text=prompt, required=False, max_length=4000, strip=True,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+        if not self.is_bound:
+            self.initial.setdefault("submission_uuid", uuid.uuid4())
+
+    def content(self) -> dict[str, str]:
+        return {f: self.cleaned_data.get(f, "") for f, _, _ in SafetyPlanVersion.SECTIONS}

@@ -1,0 +1,344 @@
+"""The safety knowledge base: versioned YAML files in `data/`, loaded and validated (no Django).
+
+Files (each has `schema_version` and an `as_of` date; every entry cites `references.yaml`):
+
+- `interaction_rules.yaml`: a substance (kratom, kava, 7oh) against a list of generic drug ids;
+- `condition_rules.yaml`: a substance against condition ids from `conditions.yaml`;
+- `medications.yaml`: generic, alias and brand names -> one generic id (combinations are entries
+  of their own, with `contains`);
+- `legal_status.yaml`: status by ISO 3166 code; `references.yaml`: the bibliography.
+
+`load()` checks every field a screen or a page relies on and raises `KnowledgeBaseError` naming
+the file and the field, so a bad edit stops start-up instead of silently weakening a screen.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+SUBSTANCES = ("kratom", "kava", "7oh")
+SUBSTANCE_LABELS = {"kratom": "kratom", "kava": "kava", "7oh": "concentrated 7-OH products"}
+# A substance is also a co-ingredient other rules name (kratom's liver rule lists kava).
+SUBSTANCE_AS_DRUG = {"kratom": "kratom", "kava": "kava", "7oh": "7-hydroxymitragynine"}
+SEVERITIES = ("major", "moderate", "minor")
+EVIDENCE_LEVELS = ("clinical_study", "observational", "case_reports", "in_vitro", "theoretical")
+DRUG_BASES = ("cited", "partly_cited", "class_membership")
+PHARMACIST_CHECK = ("pending", "not_needed")
+LEGAL_STATUSES = (
+    "banned", "controlled", "regulated", "partial_ban", "local_restrictions", "not_controlled",
+    "not_authorized_for_ingestion", "scheduling_proposed",
+)
+CONFIDENCE = ("high", "medium", "low")
+AS_OF_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+US_SUB_RE = re.compile(r"^US-[A-Z]{2}$")
+
+
+class KnowledgeBaseError(ValueError):
+    """A data file is malformed: names the file and the field."""
+
+    def __init__(self, file: str, where: str, message: str):
+        self.file, self.where = file, where
+        super().__init__(f"{file}: {where}: {message}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: str  # "interaction" or "condition"
+    substance: str
+    applies_to: str
+    severity: str
+    evidence_level: str
+    summary: str
+    mechanism: str
+    monitor: tuple[str, ...]
+    plain_language: str
+    citations: tuple[str, ...]
+    as_of: str
+    drugs: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    drugs_basis: str = ""
+    pharmacist_check: str = "not_needed"
+    see_also_claims: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Medication:
+    generic: str
+    label: str  # the drug class, for display
+    names: tuple[str, ...]  # every accepted name, as written in the file
+    contains: tuple[str, ...] = ()
+
+    @property
+    def ingredients(self) -> frozenset[str]:
+        """The generic ids whose rules apply: the entry itself and what it contains."""
+        return frozenset((self.generic, *self.contains))
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    version: str
+    rules: tuple[Rule, ...]
+    medications: dict[str, Medication]  # generic id -> entry
+    names: dict[str, str]  # normalised name -> generic id
+    display_names: dict[str, str]  # normalised name -> name as written
+    conditions: dict[str, str]  # id -> label
+    references: dict[str, dict]
+    legal: dict[str, dict]
+    us_subdivisions: frozenset[str] = field(default_factory=frozenset)
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def normalize(name: str) -> str:
+    """Case-insensitive whole-name key: spacing, slashes and typographic quotes unified."""
+    text = name.strip().lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = re.sub(r"\s*[/+]\s*|\s+-\s+", "-", text)
+    return re.sub(r"\s+", " ", text)
+
+
+def parse_as_of(value: str) -> date | None:
+    """The earliest day an `as_of` value can mean (2025-10 -> 2025-10-01); None when undated."""
+    if value == "undated":
+        return None
+    parts = [int(p) for p in value.split("-")]
+    return date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+
+
+def _read(directory: Path, name: str) -> dict:
+    path = directory / name
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise KnowledgeBaseError(name, "(file)", "missing") from None
+    except yaml.YAMLError as exc:
+        raise KnowledgeBaseError(name, "(file)", f"not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or data.get("schema_version") != 1:
+        raise KnowledgeBaseError(name, "schema_version", "must be 1")
+    return data
+
+
+class _Checker:
+    def __init__(self, file: str):
+        self.file = file
+
+    def fail(self, where: str, message: str):
+        raise KnowledgeBaseError(self.file, where, message)
+
+    def text(self, entry: dict, key: str, where: str) -> str:
+        value = entry.get(key)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(f"{where}.{key}", "must be a non-empty string")
+        return value.strip()
+
+    def choice(self, entry: dict, key: str, allowed, where: str) -> str:
+        value = entry.get(key)
+        if value not in allowed:
+            self.fail(f"{where}.{key}", f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    def strings(self, entry: dict, key: str, where: str, *, required: bool = True) -> tuple:
+        value = entry.get(key, [] if not required else None)
+        if not isinstance(value, list) or (required and not value):
+            self.fail(f"{where}.{key}", "must be a non-empty list")
+        if not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail(f"{where}.{key}", "must contain only non-empty strings")
+        return tuple(v.strip() for v in value)
+
+    def as_of(self, entry: dict, where: str, *, allow_undated: bool = False) -> str:
+        value = str(entry.get("as_of", ""))
+        if allow_undated and value == "undated":
+            return value
+        if not AS_OF_RE.match(value):
+            self.fail(f"{where}.as_of", f"{value!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        try:
+            parse_as_of(value)
+        except ValueError:
+            self.fail(f"{where}.as_of", f"{value!r} is not a real date")
+        return value
+
+    def citations(self, entry: dict, key: str, where: str, references: dict) -> tuple:
+        keys = self.strings(entry, key, where)
+        for k in keys:
+            if k not in references:
+                self.fail(f"{where}.{key}", f"{k!r} is not in references.yaml")
+        return keys
+
+
+def _load_medications(directory: Path):
+    check = _Checker("medications.yaml")
+    data = _read(directory, "medications.yaml")
+    meds: dict[str, Medication] = {}
+    names: dict[str, str] = {}
+    display: dict[str, str] = {}
+    for i, entry in enumerate(data.get("medications") or []):
+        where = f"medications[{i}]"
+        if not isinstance(entry, dict):
+            check.fail(where, "must be a mapping")
+        generic = normalize(check.text(entry, "generic", where))
+        if generic in meds:
+            check.fail(f"{where}.generic", f"{generic!r} is listed twice")
+        written = (entry["generic"], *check.strings(entry, "aliases", where, required=False),
+                   *check.strings(entry, "brands", where, required=False))
+        for name in written:
+            key = normalize(name)
+            if names.get(key, generic) != generic:
+                check.fail(where, f"the name {name!r} already belongs to {names[key]!r}")
+            names[key] = generic
+            display.setdefault(key, name)
+        meds[generic] = Medication(
+            generic=generic, label=check.text(entry, "class", where), names=tuple(written),
+            contains=tuple(normalize(c) for c in check.strings(entry, "contains", where,
+                                                                required=False)),
+        )
+    if not meds:
+        check.fail("medications", "must list at least one medication")
+    for med in meds.values():
+        for part in med.contains:
+            if part not in meds:
+                check.fail(f"medications[{med.generic}].contains", f"{part!r} has no entry")
+    return meds, names, display
+
+
+def _load_rules(directory: Path, file: str, kind: str, references, meds, conditions) -> list:
+    check = _Checker(file)
+    data = _read(directory, file)
+    rules = []
+    for i, entry in enumerate(data.get("rules") or []):
+        where = f"rules[{i}]"
+        if not isinstance(entry, dict):
+            check.fail(where, "must be a mapping")
+        rule_id = check.text(entry, "id", where)
+        where = f"rules[{rule_id}]"
+        common = dict(
+            id=rule_id, kind=kind,
+            substance=check.choice(entry, "substance", SUBSTANCES, where),
+            applies_to=check.text(entry, "applies_to", where),
+            severity=check.choice(entry, "severity", SEVERITIES, where),
+            evidence_level=check.choice(entry, "evidence_level", EVIDENCE_LEVELS, where),
+            summary=check.text(entry, "summary", where),
+            mechanism=check.text(entry, "mechanism", where),
+            monitor=check.strings(entry, "monitor", where),
+            plain_language=check.text(entry, "plain_language", where),
+            citations=check.citations(entry, "citations", where, references),
+            as_of=check.as_of(entry, where),
+            see_also_claims=check.strings(entry, "see_also_claims", where, required=False),
+        )
+        if kind == "interaction":
+            drugs = tuple(normalize(d) for d in check.strings(entry, "drugs", where))
+            for d in drugs:
+                if d not in meds:
+                    check.fail(f"{where}.drugs", f"{d!r} is not in medications.yaml")
+            rule = Rule(**common, drugs=drugs,
+                        drugs_basis=check.choice(entry, "drugs_basis", DRUG_BASES, where),
+                        pharmacist_check=check.choice(entry, "pharmacist_check",
+                                                      PHARMACIST_CHECK, where))
+        else:
+            conds = check.strings(entry, "conditions", where)
+            for c in conds:
+                if c not in conditions:
+                    check.fail(f"{where}.conditions", f"{c!r} is not in conditions.yaml")
+            rule = Rule(**common, conditions=conds)
+        rules.append(rule)
+    if not rules:
+        check.fail("rules", "must list at least one rule")
+    return rules
+
+
+def _load_legal(directory: Path, references) -> tuple[dict, frozenset]:
+    check = _Checker("legal_status.yaml")
+    data = _read(directory, "legal_status.yaml")
+    legal = {}
+    for code, entry in (data.get("jurisdictions") or {}).items():
+        where = f"jurisdictions.{code}"
+        if not (COUNTRY_RE.match(str(code)) or US_SUB_RE.match(str(code))):
+            check.fail(where, "the key must be an ISO 3166 code such as TH or US-AL")
+        if not isinstance(entry, dict):
+            check.fail(where, "must be a mapping")
+        item = {
+            "name": check.text(entry, "name", where),
+            "status": check.choice(entry, "status", LEGAL_STATUSES, where),
+            "summary": check.text(entry, "summary", where),
+            "effective": check.text(entry, "effective", where),
+            "as_of": check.as_of(entry, where, allow_undated=True),
+            "confidence": check.choice(entry, "confidence", CONFIDENCE, where),
+            "sources": list(check.citations(entry, "sources", where, references)),
+            "products": [],
+        }
+        for j, product in enumerate(entry.get("products") or []):
+            pwhere = f"{where}.products[{j}]"
+            item["products"].append({
+                "substance": check.choice(product, "substance", SUBSTANCES, pwhere),
+                "status": check.choice(product, "status", LEGAL_STATUSES, pwhere),
+                "summary": check.text(product, "summary", pwhere),
+                "effective": check.text(product, "effective", pwhere),
+                "as_of": check.as_of(product, pwhere, allow_undated=True),
+                "confidence": check.choice(product, "confidence", CONFIDENCE, pwhere),
+                "sources": list(check.citations(product, "sources", pwhere, references)),
+            })
+        legal[str(code)] = item
+    subs = data.get("us_subdivisions") or []
+    if not subs or not all(isinstance(s, str) and re.match(r"^[A-Z]{2}$", s) for s in subs):
+        check.fail("us_subdivisions", "must be a list of two-letter codes")
+    return legal, frozenset(subs)
+
+
+def load(directory: Path = DATA_DIR) -> KnowledgeBase:
+    """Read and validate every data file; raises KnowledgeBaseError naming file and field."""
+    refs_data = _read(directory, "references.yaml")
+    references = refs_data.get("references") or {}
+    check = _Checker("references.yaml")
+    for key, ref in references.items():
+        if not isinstance(ref, dict):
+            check.fail(f"references.{key}", "must be a mapping")
+        check.text(ref, "title", f"references.{key}")
+    cond_data = _read(directory, "conditions.yaml")
+    ccheck = _Checker("conditions.yaml")
+    conditions = {}
+    for i, c in enumerate(cond_data.get("conditions") or []):
+        conditions[ccheck.text(c, "id", f"conditions[{i}]")] = ccheck.text(
+            c, "label", f"conditions[{i}]")
+    meds, names, display = _load_medications(directory)
+    rules = _load_rules(directory, "interaction_rules.yaml", "interaction", references, meds,
+                        conditions)
+    rules += _load_rules(directory, "condition_rules.yaml", "condition", references, meds,
+                         conditions)
+    ids = [r.id for r in rules]
+    if len(ids) != len(set(ids)):
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        raise KnowledgeBaseError("interaction_rules.yaml/condition_rules.yaml", "id",
+                                 f"rule ids used twice: {dup}")
+    legal, subs = _load_legal(directory, references)
+    version = str(_read(directory, "interaction_rules.yaml").get("kb_version", "unversioned"))
+    return KnowledgeBase(version=version, rules=tuple(rules), medications=meds, names=names,
+                         display_names=display, conditions=conditions, references=references,
+                         legal=legal, us_subdivisions=subs)
+
+
+@cache
+def knowledge_base() -> KnowledgeBase:
+    return load()
+
+
+def format_reference(references: dict[str, Any], key: str) -> str:
+    """One line for a citation: authors. title. container year; pages. doi."""
+    ref = references.get(key, {})
+    parts = [ref.get("authors", ""), ref.get("title", key), ref.get("container", "")]
+    line = ". ".join(p.rstrip(".") for p in parts if p)
+    if ref.get("year"):
+        line += f" ({ref['year']})"
+    if ref.get("doi"):
+        line += f". doi:{ref['doi']}"
+    return line

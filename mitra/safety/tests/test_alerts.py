@@ -1,0 +1,192 @@
+"""The alert inbox: access, acknowledge and resolve, escalation, the suicide-risk pathway."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from mitra.audit.models import AuditEvent
+from mitra.safety.actions import do_raise_alert, escalate_due_alerts
+from mitra.safety.models import Alert
+from mitra.safety.tests.factories import make_alert
+from mitra.testing import MARKER, login, make_cast
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cast():
+    return make_cast()
+
+
+def _client(user) -> Client:
+    return login(Client(), user)
+
+
+def test_the_inbox_shows_urgent_alerts_first_and_only_the_own_teams(cast):
+    make_alert(cast.patient, priority=Alert.Priority.LOW, key="low", reason="low one")
+    make_alert(cast.patient, priority=Alert.Priority.URGENT, key="urgent", reason="urgent one")
+    make_alert(cast.patient, priority=Alert.Priority.HIGH, key="high", reason="high one")
+    make_alert(cast.other_patient, key="other", reason="other team's alert")
+    page = _client(cast.clinician).get(reverse("safety:inbox")).content.decode()
+    assert page.index("urgent one") < page.index("high one") < page.index("low one")
+    assert "other team" not in page and MARKER not in page
+
+
+def test_a_clinician_acknowledges_an_alert(cast):
+    alert = make_alert(cast.patient)
+    response = _client(cast.clinician).post(reverse("safety:alert_ack", args=[alert.uuid]))
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.ACKNOWLEDGED
+    assert alert.acknowledged_by == cast.clinician and alert.acknowledged_at
+    assert AuditEvent.objects.filter(event="alert.acknowledged", object_uuid=alert.uuid).exists()
+
+
+def test_another_teams_clinician_gets_404(cast):
+    alert = make_alert(cast.patient)
+    response = _client(cast.other_clinician).post(reverse("safety:alert_ack", args=[alert.uuid]))
+    assert response.status_code == 404
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.OPEN
+
+
+def test_a_read_only_clinician_gets_403_on_acknowledge_and_resolve(cast):
+    alert = make_alert(cast.patient)
+    client = _client(cast.readonly)
+    assert client.post(reverse("safety:alert_ack", args=[alert.uuid])).status_code == 403
+    response = client.post(reverse("safety:alert_resolve", args=[alert.uuid]), {"note": "x"})
+    assert response.status_code == 403
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.OPEN
+
+
+def test_acknowledge_is_post_only(cast):
+    alert = make_alert(cast.patient)
+    response = _client(cast.clinician).get(reverse("safety:alert_ack", args=[alert.uuid]))
+    assert response.status_code == 405
+
+
+def test_resolving_needs_a_note_and_keeps_it_out_of_the_audit_detail(cast):
+    alert = make_alert(cast.patient)
+    client = _client(cast.clinician)
+    client.post(reverse("safety:alert_resolve", args=[alert.uuid]), {"note": ""})
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.OPEN
+    client.post(reverse("safety:alert_resolve", args=[alert.uuid]),
+                {"note": "Called the patient; safe, plan reviewed"})
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.RESOLVED
+    assert alert.resolution_note == "Called the patient; safe, plan reviewed"
+    event = AuditEvent.objects.get(event="alert.resolved", object_uuid=alert.uuid)
+    assert "Called" not in event.detail
+
+
+def test_escalation_runs_twice_and_notifies_once(cast):
+    alert = make_alert(cast.patient)
+    later = alert.created_at + timedelta(minutes=31)
+    assert escalate_due_alerts(later) == 1
+    assert escalate_due_alerts(later) == 0
+    assert escalate_due_alerts(later + timedelta(hours=1)) == 0
+    assert len(mail.outbox) == 1
+    # The care team: the write and the read-only clinician of Team A, nobody from Team B.
+    assert sorted(mail.outbox[0].to) == sorted([cast.clinician.email, cast.readonly.email])
+    assert cast.patient.display_name not in mail.outbox[0].body
+    alert.refresh_from_db()
+    assert alert.escalated_at == later
+
+
+def test_escalation_waits_for_the_configured_time(cast, settings):
+    settings.MITRA_ALERT_ESCALATION_MINUTES = 10
+    alert = make_alert(cast.patient)
+    assert escalate_due_alerts(alert.created_at + timedelta(minutes=9)) == 0
+    assert escalate_due_alerts(alert.created_at + timedelta(minutes=10)) == 1
+
+
+def test_an_acknowledged_or_non_urgent_alert_is_not_escalated(cast):
+    acked = make_alert(cast.patient, key="a")
+    _client(cast.clinician).post(reverse("safety:alert_ack", args=[acked.uuid]))
+    make_alert(cast.patient, key="b", priority=Alert.Priority.HIGH)
+    assert escalate_due_alerts(timezone.now() + timedelta(hours=2)) == 0
+    assert mail.outbox == []
+
+
+def test_the_escalate_command_calls_the_same_job(cast):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    alert = make_alert(cast.patient)
+    Alert.objects.filter(pk=alert.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    out = StringIO()
+    call_command("escalate", stdout=out)
+    call_command("escalate", stdout=out)
+    assert "Escalated 1 urgent alert " in out.getvalue()
+    assert "Escalated 0 urgent alerts" in out.getvalue()
+    assert len(mail.outbox) == 1
+
+
+def test_the_task_escalates_too(cast):
+    from mitra.safety.tasks import escalate_alerts
+
+    alert = make_alert(cast.patient)
+    Alert.objects.filter(pk=alert.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    assert escalate_alerts.call() == 1
+    assert escalate_alerts.call() == 0
+
+
+# ---- the suicide-risk pathway: alert and crisis page in one transaction ------------------
+
+def answer_item_9(patient, answer: int, *, acting_user) -> str:
+    """A test action shaped like the PHQ-9 submission: store, alert, say where to go next."""
+    with transaction.atomic():
+        if answer > 0:
+            do_raise_alert(
+                patient, kind=Alert.Kind.SUICIDE_RISK, priority=Alert.Priority.URGENT,
+                reason=f"PHQ-9 item 9 answered {answer}", dedupe_key="phq9:item9:test",
+                acting_user=acting_user,
+            )
+            return reverse("safety:crisis")
+        return reverse("core:me")
+
+
+def test_item_9_above_zero_raises_the_urgent_alert_and_shows_the_crisis_page(cast):
+    client = _client(cast.patient_user)
+    target = answer_item_9(cast.patient, 2, acting_user=cast.patient_user)
+    alert = Alert.objects.get(patient=cast.patient)
+    assert alert.priority == Alert.Priority.URGENT and alert.kind == Alert.Kind.SUICIDE_RISK
+    page = client.get(target)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "988" in html and "911" in html
+    assert reverse("safety:my_plan") in html  # the crisis page opens the safety plan
+    inbox = _client(cast.clinician).get(reverse("safety:inbox")).content.decode()
+    assert "PHQ-9 item 9 answered 2" in inbox
+
+
+def test_a_failed_submission_leaves_no_alert(cast):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        answer_item_9(cast.patient, 3, acting_user=cast.patient_user)
+        raise RuntimeError("the response failed to save after the alert")
+    assert not Alert.objects.filter(patient=cast.patient).exists()
+
+
+def test_item_9_at_zero_raises_nothing(cast):
+    assert answer_item_9(cast.patient, 0, acting_user=None) == reverse("core:me")
+    assert not Alert.objects.exists()
+
+
+def test_the_crisis_page_follows_the_patients_country(cast):
+    from mitra.patients.models import Intake
+
+    Intake.objects.create(patient=cast.patient, jurisdiction="GB", substances=["kratom"])
+    html = _client(cast.patient_user).get(reverse("safety:crisis")).content.decode()
+    assert "116 123" in html and "999" in html
+    html = _client(cast.patient_user).get(reverse("safety:crisis") + "?locale=en-US").content
+    assert b"988" in html

@@ -1,0 +1,53 @@
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_check_json_has_the_contract_shape():
+    data = json.loads(run("check", "--substance", "kratom", "--meds",
+                          "Xanax,notarealdrugname", "--conditions", "pregnancy", "--json"))
+    rules = {f["rule"]: f for f in data["findings"]}
+    assert rules["kratom-benzodiazepines"]["matched"] == ["Xanax"]
+    assert rules["kratom-pregnancy"]["matched"] == ["pregnancy"]
+    for f in data["findings"]:
+        assert f["severity"] in ("major", "moderate", "minor") and f["citations"]
+    assert data["unrecognized"][0]["name"] == "notarealdrugname"
+
+
+def test_check_accepts_7oh():
+    data = json.loads(run("check", "--substance", "7oh", "--meds", "oxycodone", "--json"))
+    assert data["findings"][0]["rule"] == "7oh-opioids-and-cns-depressants"
+
+
+def test_check_refuses_an_unknown_substance():
+    with pytest.raises(CommandError, match="kratom, kava, 7oh"):
+        run("check", "--substance", "betel", "--json")
+
+
+@pytest.mark.django_db
+def test_check_without_substance_is_the_system_check():
+    assert "System check identified no issues" in run("check")
+
+
+def test_conditions_json_lists_the_required_ids():
+    ids = json.loads(run("conditions", "--json"))
+    for required in ("pregnancy", "breastfeeding", "liver-disease", "seizure-disorder",
+                     "cardiac-qt", "opioid-use-disorder", "adolescent", "parkinson-disease"):
+        assert required in ids
+
+
+def test_legal_json_and_unknown_exit_2():
+    data = json.loads(run("legal", "US-AL", "--json"))
+    assert {"jurisdiction", "status", "effective", "as_of", "sources", "confidence"} <= set(data)
+    with pytest.raises(CommandError) as exc:
+        run("legal", "XX-NOWHERE", "--json")
+    assert exc.value.returncode == 2

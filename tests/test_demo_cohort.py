@@ -1,0 +1,83 @@
+"""The synthetic demo cohort: deterministic by seed, every story present, teams separated."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.db import transaction
+
+from mitra.accounts.models import Membership, Role, User
+from mitra.core.cohort import SUICIDE_RISK, TRAJECTORIES, app_populators, build_cohort
+from mitra.patients.models import Patient
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot(ctx) -> dict:
+    """What must not change between two runs with one seed: people, stories, and every app's
+    row counts (timestamps aside, the populators draw from seeded generators too)."""
+    people = [
+        (p.patient.user.username, p.patient.display_name, p.patient.pseudonym,
+         p.patient.date_of_birth, p.trajectory,
+         sorted(t.name for t in p.patient.care_teams.all()))
+        for p in ctx.patients
+    ]
+    counts = {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model.__module__.startswith("mitra.") and model._meta.label != "audit.AuditEvent"
+    }
+    return {"people": people, "counts": counts}
+
+
+def build(seed: int, *, populate: bool, patients: int = 12, days: int = 30) -> dict:
+    """Build a cohort, take its snapshot, and roll it all back."""
+    with transaction.atomic():
+        ctx = build_cohort(patients=patients, days=days, seed=seed)
+        if populate:
+            for _label, step in app_populators():
+                step(ctx)
+        result = snapshot(ctx)
+        transaction.set_rollback(True)
+    return result
+
+
+def test_the_same_seed_gives_the_same_cohort():
+    first = build(11, populate=True)
+    second = build(11, populate=True)
+    assert first["people"] == second["people"]
+    assert first["counts"] == second["counts"]
+    assert Patient.objects.count() == 0  # rolled back between the runs
+
+
+def test_another_seed_gives_other_people():
+    a = build(11, populate=False)["people"]
+    b = build(12, populate=False)["people"]
+    assert [p[1] for p in a] != [p[1] for p in b]  # names
+    assert [p[2] for p in a] != [p[2] for p in b]  # pseudonyms
+    assert [p[4] for p in a] == [p[4] for p in b]  # the stories are by position, not by seed
+
+
+def test_every_story_is_told_and_one_patient_has_a_suicide_risk_answer():
+    ctx = build_cohort(patients=12, days=30, seed=3)
+    told = [p.trajectory for p in ctx.patients]
+    assert set(told) == {*TRAJECTORIES, SUICIDE_RISK}
+    assert told.count(SUICIDE_RISK) == 1
+    assert len({p.patient.pseudonym for p in ctx.patients}) == 12
+
+
+def test_staff_and_teams():
+    ctx = build_cohort(patients=20, days=30, seed=3)
+    assert {u.username: u.role for u in User.objects.exclude(role=Role.PATIENT)} == {
+        "clinician": Role.CLINICIAN, "clinician2": Role.CLINICIAN, "admin": Role.ADMIN,
+        "researcher": Role.RESEARCHER,
+    }
+    assert all(u.is_demo for u in User.objects.all())
+    for name in ("clinician", "clinician2", "admin"):
+        assert ctx.staff[name].authenticator_set.filter(type="totp").exists()
+    team_b = Patient.objects.filter(care_teams__name="Team B").count()
+    assert team_b == 2  # every tenth patient
+    assert Patient.objects.filter(care_teams__name="Team A").count() == 18
+    assert Membership.objects.get(user__username="clinician").team.name == "Team A"
+    # The demo patient login is "patient", the first of the cohort.
+    assert ctx.patients[0].patient.user.username == "patient"
