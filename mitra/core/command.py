@@ -28,3 +28,15 @@ class MitraCommand(BaseCommand):
 
         parser.error = one_line_error  # type: ignore[method-assign]
         return parser
+
+    def execute(self, *args, **options):
+        # Django would print "UsageError: ..."; name the command instead, on one line.
+        try:
+            return super().execute(*args, **options)
+        except CommandError as exc:
+            if not getattr(self, "_called_from_command_line", False) or options.get("traceback"):
+                raise
+            name = type(self).__module__.rsplit(".", 1)[-1]
+            message = " ".join(str(exc).split())
+            sys.stderr.write(f"mitra {name}: error: {message}\n")
+            sys.exit(exc.returncode)
