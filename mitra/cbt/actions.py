@@ -8,8 +8,6 @@ to something already completed, raises `SubmissionConflict` (the view answers 40
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import date, time
 from typing import Any
 from uuid import UUID
@@ -30,15 +28,12 @@ from mitra.cbt.models import (
     ThoughtRecord,
     Value,
 )
-
-
-class SubmissionConflict(Exception):
-    """The UUID is already used for a different submission, or the record is final."""
+from mitra.core.idempotency import SubmissionConflict
+from mitra.core.idempotency import payload_digest as core_payload_digest
 
 
 def payload_digest(payload: dict[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, default=_jsonable, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return core_payload_digest(payload, default=_jsonable)
 
 
 def _jsonable(value: Any) -> str:

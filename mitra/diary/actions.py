@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mitra.audit.actions import record_audit
+from mitra.core.idempotency import SubmissionConflict
 from mitra.diary import analytics
 from mitra.diary.forms import Submission
 from mitra.diary.models import DiaryEntry, TaperPause, TaperPlan, UseEvent
@@ -29,8 +30,6 @@ from mitra.safety.models import Alert
 HISTORY_DAYS = 2 * (analytics.RECENT_DAYS + analytics.BASELINE_DAYS)
 
 
-class SubmissionConflict(Exception):
-    """The UUID was already used for a different submission (HTTP 409)."""
 
 
 @dataclass

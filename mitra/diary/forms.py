@@ -6,8 +6,6 @@ gets the same message naming the field and the allowed range either way.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,6 +14,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from mitra.core.idempotency import payload_digest
 from mitra.diary import units
 from mitra.diary.models import MOTIVES, TaperPlan
 
@@ -128,8 +127,7 @@ class Submission:
         }
 
     def payload_hash(self) -> str:
-        canonical = json.dumps(self.normalised(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return payload_digest(self.normalised())
 
 
 def _dec(value) -> str | None:

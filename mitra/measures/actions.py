@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mitra.audit.actions import record_audit
+from mitra.core.idempotency import SubmissionConflict
 from mitra.measures.library import get_instrument
 from mitra.measures.models import Response, Schedule
 from mitra.measures.scoring import (
@@ -27,7 +28,7 @@ from mitra.safety.models import Alert
 MAX_EVERY_DAYS = 365
 
 
-class ResponseConflict(Exception):
+class ResponseConflict(SubmissionConflict):
     """A response UUID reused with a different payload (HTTP 409)."""
 
 

@@ -271,10 +271,12 @@ def _questionnaire_section(series: PatientSeries) -> list:
         for p in (q["points"] if q else []):
             change = "baseline" if p["is_baseline"] else (
                 f"{p['change']:+g}" if p["change"] is not None else "-")
+            flag = " <b>Item alert</b>: " + _esc("; ".join(p["alerts"])) if p["alerts"] else ""
             rows.append([_d(p["date"]), q["short_name"],
                          f"{_n(p['total'])} / {q['max']}" + (" (prorated)" if p["prorated"]
                                                                else ""),
-                         _esc(p["severity"] or "-"), change, _esc(p["reliable"] or "-")])
+                         _esc(p["severity"] or "-") + flag, change,
+                         _esc(p["reliable"] or "-")])
     out: list = [Paragraph("Questionnaires", H2)]
     if len(rows) == 1:
         return out + [Paragraph("No questionnaires in this period.", BODY)]

@@ -126,11 +126,11 @@ def build_series(patient: Patient, period: Period, *, today: date | None = None)
 def _questionnaires(out: PatientSeries) -> None:
     rows = (Response.objects.filter(patient=out.patient, instrument__in=INSTRUMENTS)
             .order_by("submitted_at")
-            .values_list("instrument", "total", "severity", "submitted_at", "prorated"))
+            .values_list("instrument", "total", "severity", "submitted_at", "prorated", "alerts"))
     by_instrument: dict[str, list] = {}
-    for instrument, total, severity, at, prorated in rows:
+    for instrument, total, severity, at, prorated, alerts in rows:
         by_instrument.setdefault(instrument, []).append((total, severity, _local_day(at),
-                                                        prorated))
+                                                        prorated, alerts or []))
     for instrument in INSTRUMENTS:
         items = by_instrument.get(instrument)
         if not items:
@@ -138,7 +138,8 @@ def _questionnaires(out: PatientSeries) -> None:
         inst = get_instrument(instrument)
         changes = change_over_time(inst, [t for t, *_ in items])
         points = []
-        for (total, severity, day, prorated), change in zip(items, changes, strict=True):
+        for (total, severity, day, prorated, alerts), change in zip(items, changes,
+                                                                     strict=True):
             if not out.period.start <= day <= out.period.end:
                 continue
             points.append({
@@ -147,6 +148,8 @@ def _questionnaires(out: PatientSeries) -> None:
                 "is_baseline": change.is_baseline, "change": change.change,
                 "reliable": change.reliable, "response": change.response,
                 "remission": change.remission,
+                # The scorer's item alerts (PHQ-9 item 9 above 0), shown on the score itself.
+                "alerts": list(alerts),
             })
         rc = inst.thresholds.reliable_change
         out.questionnaires[instrument] = {

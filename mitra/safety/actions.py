@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from mitra.accounts.models import Role, User
 from mitra.audit.actions import record_audit
+from mitra.core.idempotency import SubmissionConflict
 from mitra.patients.models import Condition, Intake, Medication, Patient
 from mitra.safety.models import Alert, SafetyPlan, SafetyPlanVersion, ScreeningRun
 from mitra.safety.rules import screen
@@ -195,7 +196,8 @@ def screening_inputs(patient: Patient, today: date | None = None) -> dict:
             "conditions": conditions}
 
 
-def _key(*parts: str) -> str:
+def short_key(*parts: str) -> str:
+    """A short, stable key from parts (case-insensitive): for dedupe keys."""
     return hashlib.sha256("|".join(parts).lower().encode()).hexdigest()[:16]
 
 
@@ -229,7 +231,7 @@ def do_screen_patient(
         do_raise_alert(
             patient, kind=Alert.Kind.INTERACTION, priority=Alert.Priority.HIGH,
             reason=f"{f.summary} (matched: {', '.join(f.matched)})",
-            dedupe_key=f"screen:{f.rule}:{_key(*sorted(f.matched))}",
+            dedupe_key=f"screen:{f.rule}:{short_key(*sorted(f.matched))}",
             evidence_url=f"{url}#rule-{f.rule}", source_uuid=run.uuid, acting_user=acting_user,
         )
     for u in result.unrecognized:
@@ -238,7 +240,7 @@ def do_screen_patient(
         do_raise_alert(
             patient, kind=Alert.Kind.INTERACTION, priority=Alert.Priority.LOW,
             reason=f"Medication not recognized — not screened: {u.name}",
-            dedupe_key=f"unrecognized:{_key(u.name)}", evidence_url=f"{url}#not-screened",
+            dedupe_key=f"unrecognized:{short_key(u.name)}", evidence_url=f"{url}#not-screened",
             source_uuid=run.uuid, acting_user=acting_user,
         )
     return run
@@ -290,8 +292,6 @@ def do_stop_medication(med: Medication, *, stopped_on: date, request_or_user) ->
 
 # ---- safety plan ----------------------------------------------------------------------------
 
-class SubmissionConflict(Exception):
-    """A reused submission UUID with different content (the view answers 409)."""
 
 
 @transaction.atomic

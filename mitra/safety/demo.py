@@ -6,13 +6,13 @@ the real `rules.screen`, so the demo shows what the rules actually find.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 
 from django.urls import reverse
 
 from mitra.core.cohort import SUICIDE_RISK
 from mitra.patients.models import Condition, Intake, Medication
+from mitra.safety.actions import short_key
 from mitra.safety.models import Alert, SafetyPlan, SafetyPlanVersion, ScreeningRun
 from mitra.safety.rules import screen
 
@@ -39,8 +39,6 @@ PLAN = {
 }
 
 
-def _key(*parts: str) -> str:
-    return hashlib.sha256("|".join(parts).lower().encode()).hexdigest()[:16]
 
 
 def populate(ctx) -> None:
@@ -77,13 +75,13 @@ def populate(ctx) -> None:
                 alerts.append(Alert(
                     patient=p, kind=Alert.Kind.INTERACTION, priority=Alert.Priority.HIGH,
                     reason=f"{f.summary} (matched: {', '.join(f.matched)})"[:300],
-                    dedupe_key=f"screen:{f.rule}:{_key(*sorted(f.matched))}",
+                    dedupe_key=f"screen:{f.rule}:{short_key(*sorted(f.matched))}",
                     evidence_url=f"{url}#rule-{f.rule}", source_uuid=run.uuid))
         for u in result.unrecognized:
             alerts.append(Alert(
                 patient=p, kind=Alert.Kind.INTERACTION, priority=Alert.Priority.LOW,
                 reason=f"Medication not recognized — not screened: {u.name}",
-                dedupe_key=f"unrecognized:{_key(u.name)}", evidence_url=f"{url}#not-screened",
+                dedupe_key=f"unrecognized:{short_key(u.name)}", evidence_url=f"{url}#not-screened",
                 source_uuid=run.uuid))
         if dp.trajectory == SUICIDE_RISK or dp.index % 4 == 1:
             plans.append(SafetyPlan(patient=p))

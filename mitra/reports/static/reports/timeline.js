@@ -32,6 +32,13 @@
       }
       return t;
     });
+    var flagged = pts.filter(function (p) { return p.alerts && p.alerts.length; });
+    var extra = flagged.length ? [{ x: flagged.map(function (p) { return p.date; }),
+      y: flagged.map(function (p) { return p.total; }), mode: "markers+text",
+      name: q.short_name + " item alert", text: flagged.map(function () { return "item alert"; }),
+      textposition: "top center", textfont: { color: "#a4161a", size: 11 },
+      hovertext: flagged.map(function (p) { return p.alerts.join("<br>"); }), hoverinfo: "text+x",
+      marker: { size: 22, symbol: "star-open", color: "#a4161a", line: { width: 2 } } }] : [];
     return {
       title: q.short_name, weight: 1.1, range: [q.min - 0.5, q.max + 0.5],
       bands: q.bands,
@@ -39,7 +46,7 @@
         y: pts.map(function (p) { return p.total; }), mode: "lines+markers", name: q.short_name,
         text: text, hoverinfo: "text+x",
         marker: { size: 10, symbol: marker, color: "#1f5fa8", line: { width: 1, color: "#fff" } },
-        line: { color: "#1f5fa8", width: 2 } }]
+        line: { color: "#1f5fa8", width: 2 } }].concat(extra)
     };
   }
 
