@@ -14,8 +14,10 @@ live submission would raise them.
 from __future__ import annotations
 
 import uuid
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from mitra.core.bulk import fast_insert
 from mitra.diary import analytics
@@ -169,9 +171,15 @@ def _populate_batch(ctx, rng, batch) -> None:
             analysed += [analytics.Use(day, r["substance"], r["amount"], r["unit"], r["grams"])
                          for r in rows]
         flags = analytics.all_flags(analysed, observed=observed, start=ctx.start, end=ctx.today)
+        keys: set[str] = set()
         for flag in flags:
             spec = alert_spec(dp.patient, flag)
-            alerts.append(Alert(patient=dp.patient, **spec))
+            if spec["dedupe_key"] in keys:
+                continue
+            keys.add(spec["dedupe_key"])
+            # Dated on the evening of the flagged day, as a live submission would have been.
+            raised = timezone.make_aware(datetime.combine(flag.date, time(21, 0)))
+            alerts.append(Alert(patient=dp.patient, created_at=raised, **spec))
     TaperPlan.objects.bulk_create(plans)
     TaperPause.objects.bulk_create(pauses)
     # A year of diaries for a thousand patients is about a million values: fast_insert, then
@@ -188,7 +196,7 @@ def _populate_batch(ctx, rng, batch) -> None:
                  uuid=uuid.UUID(int=rng.getrandbits(128), version=4))
         for entry, rows in pending_uses for r in rows
     ])
-    Alert.objects.bulk_create(alerts, batch_size=2000, ignore_conflicts=True)
+    fast_insert(alerts)
 
 
 def _pause_spec(pause: TaperPause):

@@ -149,14 +149,18 @@ def populate(ctx: DemoContext) -> None:
 
 
 def _raise_alerts(b: _Builder) -> None:
+    # Alerts are dated at the response that raised them, so timelines show them in place.
+    dated: list[Alert] = []
     for response in b.suicide:
-        do_raise_alert(
+        alert, _ = do_raise_alert(
             response.patient, kind=Alert.Kind.SUICIDE_RISK, priority=Alert.Priority.URGENT,
             reason="PHQ-9: " + response.alerts[0],
             dedupe_key=f"measures:phq9_item9_positive:{response.uuid}",
             evidence_url=reverse("measures:patient", args=[response.patient.uuid]),
             source_uuid=response.uuid,
         )
+        alert.created_at = response.submitted_at
+        dated.append(alert)
     for (_pk, instrument), rows in b.series.items():
         inst = get_instrument(instrument)
         if inst.thresholds.reliable_change is None or not inst.thresholds.reliable_change.points:
@@ -164,7 +168,7 @@ def _raise_alerts(b: _Builder) -> None:
         points = change_over_time(inst, [r.total for r in rows])
         for previous, point, response in zip(points, points[1:], rows[1:], strict=False):
             if point.reliable == "deteriorated" and previous.reliable != "deteriorated":
-                do_raise_alert(
+                alert, _ = do_raise_alert(
                     response.patient, kind=Alert.Kind.DETERIORATION,
                     priority=Alert.Priority.HIGH,
                     reason=(f"{inst.short_name} rose from a baseline of {point.baseline:g} to"
@@ -174,3 +178,6 @@ def _raise_alerts(b: _Builder) -> None:
                     evidence_url=reverse("measures:patient", args=[response.patient.uuid]),
                     source_uuid=response.uuid,
                 )
+                alert.created_at = response.submitted_at
+                dated.append(alert)
+    Alert.objects.bulk_update(dated, ["created_at"], batch_size=500)

@@ -7,9 +7,12 @@ the real `rules.screen`, so the demo shows what the rules actually find.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, time
 
 from django.urls import reverse
+from django.utils import timezone
 
+from mitra.core.bulk import fast_insert
 from mitra.core.cohort import SUICIDE_RISK
 from mitra.patients.models import Condition, Intake, Medication
 from mitra.safety.actions import short_key
@@ -43,6 +46,8 @@ PLAN = {
 
 def populate(ctx) -> None:
     rng = ctx.rng("safety")
+    # Intake happened at enrolment: its screening alerts are dated then.
+    intake_at = timezone.make_aware(datetime.combine(ctx.start, time(10, 0)))
     intakes, meds, conds, runs, alerts, plans = [], [], [], [], [], []
     for dp in ctx.patients:
         p = dp.patient
@@ -53,12 +58,13 @@ def populate(ctx) -> None:
             substances.append("7oh")
         jurisdiction = rng.choice(JURISDICTIONS)
         intakes.append(Intake(patient=p, jurisdiction=jurisdiction, substances=substances))
-        names = rng.sample(MEDICATIONS, rng.randrange(0, 4))
+        # Many people in such a clinic take no regular medicine; some take one or two.
+        names = rng.sample(MEDICATIONS, rng.choice([0, 0, 0, 1, 1, 1, 2, 3]))
         if rng.random() < 0.07:
             names.append(rng.choice(MISSPELLED))
         for name in names:
             meds.append(Medication(patient=p, name=name, started_on=ctx.start))
-        codes = sorted(set(rng.sample(CONDITIONS, rng.randrange(0, 3))))
+        codes = sorted(set(rng.sample(CONDITIONS, rng.choice([0, 0, 0, 1, 1, 2]))))
         if dp.trajectory == SUICIDE_RISK:
             codes = sorted(set(codes) | {"anxiety-depression", "suicide-risk"})
         for code in codes:
@@ -76,20 +82,21 @@ def populate(ctx) -> None:
                     patient=p, kind=Alert.Kind.INTERACTION, priority=Alert.Priority.HIGH,
                     reason=f"{f.summary} (matched: {', '.join(f.matched)})"[:300],
                     dedupe_key=f"screen:{f.rule}:{short_key(*sorted(f.matched))}",
-                    evidence_url=f"{url}#rule-{f.rule}", source_uuid=run.uuid))
+                    evidence_url=f"{url}#rule-{f.rule}", source_uuid=run.uuid,
+                    created_at=intake_at))
         for u in result.unrecognized:
             alerts.append(Alert(
                 patient=p, kind=Alert.Kind.INTERACTION, priority=Alert.Priority.LOW,
                 reason=f"Medication not recognized — not screened: {u.name}",
                 dedupe_key=f"unrecognized:{short_key(u.name)}", evidence_url=f"{url}#not-screened",
-                source_uuid=run.uuid))
+                source_uuid=run.uuid, created_at=intake_at))
         if dp.trajectory == SUICIDE_RISK or dp.index % 4 == 1:
             plans.append(SafetyPlan(patient=p))
     Intake.objects.bulk_create(intakes)
     Medication.objects.bulk_create(meds)
     Condition.objects.bulk_create(conds)
     ScreeningRun.objects.bulk_create(runs)
-    Alert.objects.bulk_create(alerts)
+    fast_insert(alerts)
     SafetyPlan.objects.bulk_create(plans)
     SafetyPlanVersion.objects.bulk_create([
         SafetyPlanVersion(plan=plan, number=1, submission_uuid=uuid.UUID(int=rng.getrandbits(128)),
