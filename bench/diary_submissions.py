@@ -115,6 +115,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--per-thread", type=int, default=150)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
+    parser.add_argument("--server-threads", type=int, default=4)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     if not url.startswith("postgres"):
@@ -130,7 +132,8 @@ def main() -> int:
     port = free_port()
     server = subprocess.Popen(  # noqa: S603
         [str(bin_dir / "gunicorn"), "mitra.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--worker-class", "gthread", "--threads", "4",
+         "--workers", str(args.workers), "--worker-class", args.worker_class,
+         "--threads", str(args.server_threads),
          "--log-level", "warning"], env=env, cwd=ROOT,
     )
     try:
@@ -163,7 +166,8 @@ def main() -> int:
             codes[code] = codes.get(code, 0) + n
     total = sum(codes.values())
     print(f"{total} diary submissions from {args.threads} clients in {elapsed:.2f} s "
-          f"(gunicorn, {args.workers} workers x 4 threads, {os.cpu_count()} CPUs): "
+          f"(gunicorn {args.worker_class}, {args.workers} workers x {args.server_threads} "
+          f"threads, {os.cpu_count()} CPUs): "
           f"{total / elapsed:.0f} submissions/s; status codes {codes}")
     bad = total - codes.get(201, 0) - codes.get(200, 0)
     return 1 if bad else 0
