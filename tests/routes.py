@@ -200,6 +200,22 @@ ROUTES: dict[str, Route] = {
         "alert_uuid": "00000000-0000-4000-8000-000000000000"}, method="POST"),
     "api:resolve_alert": Route("token", lambda cast, patient: {
         "alert_uuid": "00000000-0000-4000-8000-000000000000"}, method="POST"),
+    "api:thought_records": Route("token", _patient),
+    "api:submit_thought_record": Route("token", _patient, method="POST"),
+    "api:homework": Route("token", _patient),
+    "api:assign_homework": Route("token", _patient, method="POST"),
+    "api:complete_homework": Route("token", lambda cast, patient: {
+        "patient_uuid": patient.uuid, "homework_uuid": "00000000-0000-4000-8000-000000000000"},
+        method="POST"),
+    "api:exposure_items": Route("token", _patient),
+    "api:add_exposure_item": Route("token", _patient, method="POST"),
+    "api:exposure_logs": Route("token", _patient),
+    "api:log_exposure": Route("token", _patient, method="POST"),
+    "api:activity_slots": Route("token", _patient),
+    "api:complete_activity": Route("token", lambda cast, patient: {
+        "patient_uuid": patient.uuid, "slot_uuid": "00000000-0000-4000-8000-000000000000"},
+        method="POST"),
+    "api:relapse_plan": Route("token", _patient),
     "fhir:patient_everything": Route("token", lambda cast, patient: {"patient_id": patient.uuid}),
     "fhir:questionnaire_search": Route("token"),
     "fhir:questionnaire_read": Route("token", lambda cast, patient: {"questionnaire_id": "phq9"}),

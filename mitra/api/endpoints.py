@@ -11,6 +11,7 @@ from ninja.renderers import JSONRenderer
 from mitra.api import errors, fhir
 from mitra.api.routers import (
     alerts,
+    cbt,
     diary,
     fhir_everything,
     fhir_measures,
@@ -40,6 +41,7 @@ api.add_router("", patients.router)
 api.add_router("", alerts.router)
 api.add_router("", measures.router)
 api.add_router("", diary.router)
+api.add_router("", cbt.router)
 
 
 class FhirRenderer(JSONRenderer):

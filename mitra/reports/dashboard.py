@@ -2,10 +2,11 @@
 
 The page must stay fast at a thousand patients, so the number of SQL queries is fixed, whatever
 the caseload size: a handful of grouped queries summarise every patient (alerts, scores, diary,
-kratom amounts, schedules), the rows are sorted and filtered in Python, and only the page shown
-gets the details (sparkline, taper status). Clinical numbers come from the apps that own them:
-severity bands, reliable change and remission from `measures.scoring` and the instrument data
-files; the escalation windows from `diary.analytics`; what is due from `measures.schedules`.
+kratom amounts, schedules, CBT homework), the rows are sorted and filtered in Python, and only
+the page shown gets the details (sparkline, taper status). Clinical numbers come from the apps
+that own them: severity bands, reliable change and remission from `measures.scoring` and the
+instrument data files; the escalation windows from `diary.analytics`; what is due from
+`measures.schedules`; open and overdue homework from the cbt app's `HomeworkQuerySet`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from mitra.cbt.models import Homework
 from mitra.diary import analytics
 from mitra.diary.models import DiaryEntry, TaperPlan, UseEvent
 from mitra.diary.units import KRATOM
@@ -52,6 +54,7 @@ SORTS = {
     "adherence": "diary adherence, lowest first",
     "kratom": "kratom change, largest rise first",
     "due": "next questionnaire, most overdue first",
+    "homework": "CBT homework, most overdue first",
 }
 FILTERS = {
     "": "everyone",
@@ -61,6 +64,7 @@ FILTERS = {
     "overdue": "questionnaire overdue",
     "taper": "on a taper plan",
     "rising": "kratom amount rising",
+    "homework": "CBT homework overdue",
 }
 
 
@@ -135,6 +139,9 @@ class Row:
     next_due_on: date | None = None
     next_due_instrument: str = ""
     has_taper: bool = False
+    # CBT homework not yet done ("open", overdue ones included) and, of those, past their due day.
+    homework_open: int = 0
+    homework_overdue: int = 0
     # Page details, filled for the rows shown only.
     spark: list[float | None] = field(default_factory=list)
     taper: dict | None = None
@@ -217,6 +224,7 @@ def summarise(patients: QuerySet[Patient], today: date, *, diary: bool = True) -
     if diary:
         _add_diary(rows, ids, today)
     _add_due(rows, ids, today)
+    _add_homework(rows, ids, today)
     return list(rows.values())
 
 
@@ -294,6 +302,26 @@ def _add_diary(rows: dict[int, Row], ids, today: date) -> None:
             row.trend.recent_mean = Decimal(g.get("recent") or 0) / c["recent"]
         if c["base"] >= analytics.MIN_BASELINE_OBSERVED:
             row.trend.baseline_mean = Decimal(g.get("base") or 0) / c["base"]
+
+
+def _add_homework(rows: dict[int, Row], ids, today: date) -> None:
+    """Open and overdue CBT homework per patient: one grouped query over the open homework.
+
+    Open and overdue are the cbt app's own definitions (`HomeworkQuerySet.open()` and
+    `.overdue(today)`: not completed; not completed and due before today). The overdue count is
+    the same rule written as a filtered count so both numbers come from one query; a test
+    checks it against the manager helper.
+    """
+    grouped = (
+        Homework.objects.filter(patient__in=ids).open().order_by()
+        .values("patient_id").annotate(
+            n_open=Count("id"), n_overdue=Count("id", filter=Q(due_on__lt=today)))
+    )
+    for g in grouped:
+        row = rows.get(g["patient_id"])
+        if row is not None:
+            row.homework_open = g["n_open"]
+            row.homework_overdue = g["n_overdue"]
 
 
 @dataclass(frozen=True)
@@ -386,6 +414,7 @@ def sort_rows(rows: list[Row], sort: str) -> list[Row]:
         "kratom": lambda r: (_none_last(r.trend.change_pct, -1), r.display_name),
         "due": lambda r: (_none_last(r.next_due_on.toordinal() if r.next_due_on else None),
                           r.display_name),
+        "homework": lambda r: (-r.homework_overdue, -r.homework_open, r.display_name),
     }
     ordered = sorted(rows, key=keys[key])
     return ordered[::-1] if reverse else ordered
@@ -404,6 +433,7 @@ def filter_rows(rows: list[Row], show: str, q: str) -> list[Row]:
         "overdue": lambda r: r.overdue,
         "taper": lambda r: r.has_taper,
         "rising": lambda r: r.trend.direction == "rising",
+        "homework": lambda r: r.homework_overdue > 0,
     }
     keep = [r for r in rows if tests[show](r)]
     q = q.strip().lower()

@@ -53,3 +53,28 @@ def test_the_api_keeps_to_its_schema(keep_test_connection):
             case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=checks)
 
         fuzz()
+
+
+@pytest.mark.django_db
+def test_the_cbt_writes_keep_to_their_schema_for_the_patient(keep_test_connection):
+    # The run above mostly meets 404s (random patient UUIDs). Here the patient's own token and
+    # UUID reach the CBT forms and actions, so every fuzzed body is validated for real.
+    cast = make_cast()
+    token = token_for(cast.patient_user)
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance,
+              response_schema_conformance]
+    cbt_paths = ("thought-records", "homework", "exposure-", "activity-slots", "relapse-plan")
+    operations = [op for op in (r.ok() for r in schema.get_all_operations())
+                  if any(part in op.path for part in cbt_paths)]
+    assert len(operations) >= 10
+
+    for operation in operations:
+        @given(case=operation.as_strategy())
+        @settings(max_examples=8, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def fuzz(case):
+            case.path_parameters["patient_uuid"] = str(cast.patient.uuid)
+            case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=checks)
+
+        fuzz()

@@ -28,6 +28,13 @@ def test_the_clinician_sees_the_stories_at_a_glance(browser_page):
     page.set_viewport_size({"width": 1024, "height": 768})
     screenshot(page, "reports-caseload-tablet")
 
+    # CBT homework: most overdue first; the demo leaves some homework overdue.
+    page.goto("/caseload/?sort=homework")
+    first_row = page.locator("table.dashboard tbody tr").first
+    assert "overdue" in first_row.locator("td.dash-homework").inner_text()
+    page.locator(".table-wrap").evaluate("el => el.scrollLeft = el.scrollWidth")
+    screenshot(page, "reports-caseload-homework")
+
     page.select_option("#f-show", "taper")
     page.click(".dash-apply button")
     page.wait_for_load_state()

@@ -10,6 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from mitra.cbt.actions import do_complete_homework
+from mitra.cbt.models import Homework
+from mitra.cbt.tests.factories import homework
 from mitra.diary.tests.factories import make_plan
 from mitra.reports import dashboard
 from mitra.reports.tests.helpers import (
@@ -155,6 +158,8 @@ def _storied_patients(cast, n: int, offset: int) -> None:
         raise_alert(p, Alert.Priority.HIGH)
         if i % 2:
             make_plan(p, by=cast.clinician)
+        homework(p, cast.clinician, due=today - timedelta(days=2))  # overdue
+        homework(p, cast.clinician, due=today + timedelta(days=5))  # open
 
 
 def test_the_number_of_queries_does_not_grow_with_the_caseload(
@@ -170,3 +175,97 @@ def test_the_number_of_queries_does_not_grow_with_the_caseload(
     assert len(response.context["rows"]) == dashboard.PAGE_SIZE
     assert all(r.scores["phq9"].total is not None
                for r in response.context["rows"] if r.display_name.startswith("Query"))
+    assert all((r.homework_open, r.homework_overdue) == (2, 1)
+               for r in response.context["rows"] if r.display_name.startswith("Query"))
+
+
+def test_the_homework_sort_and_filter_keep_the_query_count_fixed(
+        client, cast, django_assert_max_num_queries):
+    params = {"sort": "homework", "show": "homework"}
+    _storied_patients(cast, 5, 0)
+    login(client, cast.clinician)
+    client.get(URL, params)
+    with CaptureQueriesContext(connection) as five:
+        assert len(client.get(URL, params).context["rows"]) == 5
+    _storied_patients(cast, 45, 5)
+    with django_assert_max_num_queries(len(five)):
+        response = client.get(URL, params)
+    assert len(response.context["rows"]) == dashboard.PAGE_SIZE
+
+
+@pytest.fixture
+def homework_story(cast):
+    """Hana: two done, one open (due next week), two overdue (one due yesterday)."""
+    today = timezone.localdate()
+    hana = make_patient("hw", "Hana Homework", cast.team_a)
+    for days in (-10, -3):
+        done = homework(hana, cast.clinician, due=today + timedelta(days=days))
+        do_complete_homework(hana.user, done, note="Did it")
+    homework(hana, cast.clinician, due=today + timedelta(days=7))
+    homework(hana, cast.clinician, due=today)  # due today: open, not yet overdue
+    homework(hana, cast.clinician, due=today - timedelta(days=1), kind="activation")
+    homework(hana, cast.clinician, due=today - timedelta(days=9), kind="module",
+             module_slug="cravings")
+    # Another team's patient with plenty of overdue homework, never on Team A's dashboard.
+    for days in (1, 2, 3, 4):
+        homework(cast.other_patient, cast.other_clinician, due=today - timedelta(days=days))
+    return hana
+
+
+def test_the_homework_column_counts_open_and_overdue(client, cast, homework_story):
+    today = timezone.localdate()
+    login(client, cast.clinician)
+    response = client.get(URL, {"q": "Hana"})
+    row = response.context["rows"][0]
+    # Done homework is not counted; due today is open but not overdue.
+    assert (row.homework_open, row.homework_overdue) == (4, 2)
+    # The same numbers as the cbt app's own manager helpers.
+    mine = Homework.objects.filter(patient=homework_story)
+    assert row.homework_open == mine.open().count()
+    assert row.homework_overdue == mine.overdue(today).count()
+    body = response.content.decode()
+    assert "4 open</a>" in body
+    assert "&#9888; 2 overdue" in body  # a symbol and a word, not colour alone
+    assert "CBT homework" in body
+
+
+def test_a_patient_without_homework_reads_none_open(client, cast, homework_story):
+    login(client, cast.clinician)
+    response = client.get(URL, {"q": "Pat Example"})
+    row = response.context["rows"][0]
+    assert (row.homework_open, row.homework_overdue) == (0, 0)
+    assert "None open" in response.content.decode()
+
+
+def test_homework_sort_and_filter(client, cast, homework_story):
+    today = timezone.localdate()
+    one = make_patient("one", "Oona One", cast.team_a)
+    homework(one, cast.clinician, due=today - timedelta(days=4))
+    later = make_patient("lat", "Lars Later", cast.team_a)
+    homework(later, cast.clinician, due=today + timedelta(days=4))
+    login(client, cast.clinician)
+    assert names(client.get(URL, {"show": "homework"})) == ["Hana Homework", "Oona One"]
+    order = names(client.get(URL, {"sort": "homework"}))
+    assert order[:3] == ["Hana Homework", "Oona One", "Lars Later"]
+    assert names(client.get(URL, {"sort": "-homework"}))[-1] == "Hana Homework"
+
+
+def test_another_teams_homework_never_appears(client, cast, homework_story):
+    login(client, cast.clinician)
+    response = client.get(URL, {"show": "homework"})
+    assert "Olly" not in names(response)
+    assert MARKER not in response.content.decode()
+    assert sum(r.homework_overdue for r in client.get(URL).context["rows"]) == 2  # Hana's only
+    # The other team's clinician sees their own patient's four overdue, not Hana's.
+    login(client, cast.other_clinician)
+    rows = client.get(URL).context["rows"]
+    assert [(r.display_name, r.homework_overdue) for r in rows] == [
+        (cast.other_patient.display_name, 4)]
+
+
+def test_the_homework_values_are_in_the_allowed_values_message(client, cast):
+    login(client, cast.clinician)
+    body = client.get(URL, {"show": "nope"}).content.decode()
+    assert "show: " in body and "homework" in body
+    body = client.get(URL, {"sort": "nope"}).content.decode()
+    assert "sort: " in body and "-homework" in body
