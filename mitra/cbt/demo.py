@@ -24,6 +24,7 @@ from mitra.cbt.models import (
     ThoughtRecord,
     Value,
 )
+from mitra.core.cohort import team_clinician
 
 SITUATIONS = [
     ("Alone at home after work, craving kratom", "I can't get through the evening without it",
@@ -93,7 +94,7 @@ def populate(ctx) -> None:
 
     for dp in ctx.patients:
         patient, story = dp.patient, dp.trajectory
-        clinician = ctx.staff["clinician2" if dp.index % 10 == 9 else "clinician"]
+        clinician = team_clinician(ctx, dp.index)
         user = patient.user
         # Thought records, about one a week.
         lo, hi = DROP.get(story, (10, 15))

@@ -119,9 +119,8 @@ def build_cohort(*, patients: int, days: int, seed: int, progress=None) -> DemoC
         for i, user in enumerate(users)
     ])
     Through = CareTeam.patients.through
-    # Every tenth patient belongs to Team B, so the demo shows care-team separation.
     Through.objects.bulk_create([
-        Through(careteam_id=teams["Team B" if i % 10 == 9 else "Team A"].pk, patient_id=p.pk)
+        Through(careteam_id=teams[team_for(i)].pk, patient_id=p.pk)
         for i, p in enumerate(records)
     ])
     cohort = [DemoPatient(p, trajectory_for(i), i) for i, p in enumerate(records)]
@@ -130,7 +129,9 @@ def build_cohort(*, patients: int, days: int, seed: int, progress=None) -> DemoC
 
 
 def app_populators() -> list[tuple[str, Callable[[DemoContext], None]]]:
-    steps = []
+    """Each app's `populate`, then each app's optional `finish` (which sees every app's data:
+    the safety app's review of the alerts the other apps raised, for example)."""
+    steps, finishing = [], []
     for config in apps.get_app_configs():
         if not config.name.startswith("mitra."):
             continue
@@ -141,7 +142,21 @@ def app_populators() -> list[tuple[str, Callable[[DemoContext], None]]]:
                 raise
             continue
         steps.append((config.label, module.populate))
-    return steps
+        if hasattr(module, "finish"):
+            finishing.append((f"{config.label} follow-up", module.finish))
+    return steps + finishing
+
+
+def team_for(index: int) -> str:
+    """The care team of the patient at `index`: every tenth patient belongs to Team B, so the
+    demo shows care-team separation."""
+    return "Team B" if index % 10 == 9 else "Team A"
+
+
+def team_clinician(ctx: DemoContext, index: int) -> User:
+    team = team_for(index)
+    username = next(u for u, role, _, t in STAFF if t == team and role == Role.CLINICIAN)
+    return ctx.staff[username]
 
 
 def logins_text(seed: int) -> str:

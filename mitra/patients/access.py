@@ -61,12 +61,19 @@ def get_patient_for_user(
     return patient
 
 
-def get_own_patient(request: HttpRequest) -> Patient:
-    """The signed-in patient's own record; 404 for any other role."""
+def get_own_patient(request: HttpRequest, *, audit: bool = True) -> Patient:
+    """The signed-in patient's own record; 404 for any other role.
+
+    A patient reading their own record is recorded too: the trail answers "who saw this
+    record" completely, and a shared or stolen patient login shows up in it.
+    """
     user = request.user
     if not user.is_authenticated or user.role != Role.PATIENT:
         raise Http404("Only for patients")
     try:
-        return Patient.objects.get(user=user)
+        patient = Patient.objects.get(user=user)
     except Patient.DoesNotExist:
         raise Http404("No patient record for this account") from None
+    if audit and request.method in ("GET", "HEAD"):
+        record_audit(request, "patient.record.viewed", patient=patient, detail=request.path)
+    return patient

@@ -7,13 +7,13 @@ the real `rules.screen`, so the demo shows what the rules actually find.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.urls import reverse
 from django.utils import timezone
 
 from mitra.core.bulk import fast_insert
-from mitra.core.cohort import SUICIDE_RISK
+from mitra.core.cohort import SUICIDE_RISK, team_clinician
 from mitra.patients.models import Condition, Intake, Medication
 from mitra.safety.actions import short_key
 from mitra.safety.models import Alert, SafetyPlan, SafetyPlanVersion, ScreeningRun
@@ -103,3 +103,55 @@ def populate(ctx) -> None:
                           created_by=ctx.staff["clinician"], **PLAN)
         for plan in plans
     ])
+
+
+# Notes a clinician might write when closing an alert; synthetic, like everything in the demo.
+RESOLUTION_NOTES = {
+    Alert.Kind.SUICIDE_RISK: "Called the same day; safety plan reviewed together; no current "
+                             "intent; follow-up booked.",
+    Alert.Kind.INTERACTION: "Discussed with the patient and the prescriber; monitoring agreed.",
+    Alert.Kind.ESCALATION: "Reviewed at the next session; use pattern and taper discussed.",
+    Alert.Kind.CO_USE: "Discussed same-day use and its risks; naloxone checked.",
+    Alert.Kind.CONCENTRATED_7OH: "Discussed concentrated 7-OH products and their risks.",
+    Alert.Kind.DETERIORATION: "Reviewed scores at the next session; treatment plan adjusted.",
+}
+REVIEWED_AFTER_DAYS = 3
+RESOLVED_AFTER_DAYS = 14
+ONGOING_DAYS = 60
+
+
+def finish(ctx) -> None:
+    """The clinic's own follow-up of the alerts the demo raised, so the inbox looks like a
+    working clinic's: alerts of the last three days are open, older ones were acknowledged
+    within hours, and those older than two weeks were resolved at a later session, except
+    each patient's latest alert of a kind from the last two months, which is still being
+    followed (acknowledged). The demo's suicide-risk story stays open."""
+    rng = ctx.rng("safety-follow-up")
+    now = timezone.now()
+    by_pk = {dp.patient.pk: dp for dp in ctx.patients}
+    reviewed, seen = [], set()
+    alerts = (Alert.objects.filter(patient__in=list(by_pk), status=Alert.Status.OPEN)
+              .order_by("-created_at", "-pk"))
+    for alert in alerts:
+        dp = by_pk[alert.patient_id]
+        latest = (alert.patient_id, alert.kind) not in seen
+        seen.add((alert.patient_id, alert.kind))
+        age = now - alert.created_at
+        if age < timedelta(days=REVIEWED_AFTER_DAYS):
+            continue
+        if dp.trajectory == SUICIDE_RISK and alert.kind == Alert.Kind.SUICIDE_RISK:
+            continue
+        clinician = team_clinician(ctx, dp.index)
+        alert.acknowledged_at = alert.created_at + timedelta(minutes=rng.randint(20, 600))
+        alert.acknowledged_by = clinician
+        alert.status = Alert.Status.ACKNOWLEDGED
+        ongoing = latest and age < timedelta(days=ONGOING_DAYS)
+        if age > timedelta(days=RESOLVED_AFTER_DAYS) and not ongoing:
+            alert.status = Alert.Status.RESOLVED
+            alert.resolved_at = alert.created_at + timedelta(days=rng.randint(1, 7))
+            alert.resolved_by = clinician
+            alert.resolution_note = RESOLUTION_NOTES.get(alert.kind, "Reviewed with the patient.")
+        reviewed.append(alert)
+    Alert.objects.bulk_update(
+        reviewed, ["status", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by",
+                   "resolution_note"], batch_size=1000)

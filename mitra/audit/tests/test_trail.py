@@ -176,3 +176,18 @@ def test_admin_changes_to_teams_are_recorded():
     event = AuditEvent.objects.get(event="admin.careteam.created")
     assert event.actor == cast.admin and event.actor_role == "admin"
     assert event.detail == "name"
+
+
+@pytest.mark.parametrize("path", ["/me/", "/diary/", "/measures/me/", "/cbt/"])
+def test_a_patient_reading_their_own_record_is_recorded_once(path):
+    cast = make_cast()
+    client = login(Client(REMOTE_ADDR="192.0.2.7"), cast.patient_user)
+    before = AuditEvent.objects.filter(event="patient.record.viewed").count()
+    assert client.get(path).status_code == 200
+    events = AuditEvent.objects.filter(event="patient.record.viewed").order_by("-id")
+    assert events.count() == before + 1
+    event = events.first()
+    assert (event.actor, event.actor_role, event.patient) == (
+        cast.patient_user, "patient", cast.patient)
+    assert event.client_address == "192.0.2.7"
+    assert event.detail == path
