@@ -259,6 +259,11 @@ def _summary(series: PatientSeries, audience: str) -> list:
         urgent = [x for x in series.alerts if x["priority_value"] <= 2]
         items.append(f"<b>Alerts in the period</b>: {len(series.alerts)}, of which "
                      f"{len(urgent)} urgent or high priority.")
+        if series.open_earlier:
+            kinds = ", ".join(sorted({f"{a['priority'].lower()} {a['kind'].lower()}"
+                                      for a in series.open_earlier}))
+            items.append(f"<b>Still open from before the period</b>: "
+                         f"{len(series.open_earlier)} ({_esc(kinds)}).")
     return [Paragraph(f"&bull; {t}", BODY) for t in items] or [
         Paragraph("No questionnaires or diary entries in this period.", BODY)]
 
@@ -371,17 +376,26 @@ def _safety_plan_section(series: PatientSeries) -> list:
         f"; {filled} of {len(version.SECTIONS)} sections filled in.", BODY)]
 
 
-def _alerts_section(series: PatientSeries) -> list:
-    out: list = [Paragraph("Alerts in the period", H2)]
-    if not series.alerts:
-        return out + [Paragraph("No alerts in this period.", BODY)]
+def _alert_table(alerts: list[dict], limit: int = 40) -> list:
     rows = [["Date", "Priority", "Kind", "Status", "Reason"]] + [
         [_d(a["date"]), a["priority"], _esc(a["kind"]), a["status"], _esc(a["reason"])]
-        for a in sorted(series.alerts, key=lambda a: (a["priority_value"], a["date"]))[:40]]
-    out.append(_table(rows, [22 * mm, 17 * mm, 35 * mm, 22 * mm, 76 * mm]))
-    if len(series.alerts) > 40:
-        out.append(Paragraph(f"The 40 most urgent of {len(series.alerts)} alerts are listed.",
+        for a in sorted(alerts, key=lambda a: (a["priority_value"], a["date"]))[:limit]]
+    out: list = [_table(rows, [22 * mm, 17 * mm, 35 * mm, 22 * mm, 76 * mm])]
+    if len(alerts) > limit:
+        out.append(Paragraph(f"The {limit} most urgent of {len(alerts)} alerts are listed.",
                              SMALL))
+    return out
+
+
+def _alerts_section(series: PatientSeries) -> list:
+    out: list = [Paragraph("Alerts in the period", H2)]
+    if series.alerts:
+        out += _alert_table(series.alerts)
+    else:
+        out.append(Paragraph("No alerts in this period.", BODY))
+    if series.open_earlier:
+        out += [Paragraph("Raised before the period and still open", H2),
+                *_alert_table(series.open_earlier)]
     return out
 
 

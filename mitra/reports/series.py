@@ -91,6 +91,9 @@ class PatientSeries:
     ratings: dict = field(default_factory=dict)
     medications: list[dict] = field(default_factory=list)
     alerts: list[dict] = field(default_factory=list)
+    # Alerts raised before the period and not resolved: a report must not read as "no alerts"
+    # while an urgent one from earlier is still waiting.
+    open_earlier: list[dict] = field(default_factory=list)
     homework: list[dict] = field(default_factory=list)
     adherence: dict = field(default_factory=dict)
 
@@ -253,6 +256,14 @@ def _planned_amounts(spec, days: list[date]) -> dict[date, Decimal | None]:
     return out
 
 
+def _alert_row(a: Alert) -> dict:
+    return {
+        "date": _local_day(a.created_at).isoformat(), "kind": a.get_kind_display(),
+        "priority": a.get_priority_display(), "priority_value": a.priority,
+        "status": a.get_status_display(), "reason": a.reason,
+    }
+
+
 def _events(out: PatientSeries, today: date) -> None:
     start, end = out.period.start, out.period.end
     for med in out.patient.medications.all():
@@ -264,12 +275,10 @@ def _events(out: PatientSeries, today: date) -> None:
         })
     alerts = Alert.objects.filter(patient=out.patient, created_at__date__gte=start,
                                   created_at__date__lte=end).order_by("created_at")
-    for a in alerts:
-        out.alerts.append({
-            "date": _local_day(a.created_at).isoformat(), "kind": a.get_kind_display(),
-            "priority": a.get_priority_display(), "priority_value": a.priority,
-            "status": a.get_status_display(), "reason": a.reason,
-        })
+    out.alerts = [_alert_row(a) for a in alerts]
+    earlier = (Alert.objects.filter(patient=out.patient, created_at__date__lt=start)
+               .exclude(status=Alert.Status.RESOLVED).order_by("priority", "created_at"))
+    out.open_earlier = [_alert_row(a) for a in earlier]
     try:
         from mitra.cbt.models import Homework
     except ImportError:  # the CBT app is optional for the timeline

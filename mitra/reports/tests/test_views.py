@@ -116,6 +116,25 @@ def test_the_pdf_carries_the_patients_figures(client, cast):
     assert f"Page 1 of {pages}" in text
 
 
+def test_the_pdf_names_alerts_still_open_from_before_the_period(client, cast):
+    earlier = timezone.now() - timedelta(days=120)
+    still_open = raise_alert(cast.patient, Alert.Priority.URGENT, Alert.Kind.SUICIDE_RISK,
+                             key="earlier:open")
+    closed = raise_alert(cast.patient, Alert.Priority.HIGH, Alert.Kind.CO_USE,
+                         key="earlier:closed")
+    Alert.objects.filter(pk__in=[still_open.pk, closed.pk]).update(created_at=earlier)
+    Alert.objects.filter(pk=closed.pk).update(status=Alert.Status.RESOLVED)
+    login(client, cast.clinician)
+    start = timezone.localdate() - timedelta(days=29)
+    response = client.get(reverse("reports:report", args=[cast.patient.uuid]),
+                          {"start": start.isoformat()})
+    _pages, text = pdf_text(response.content)
+    assert "Still open from before the period: 1 (urgent suicide risk)" in text
+    assert "Raised before the period and still open" in text
+    assert f"{timezone.localtime(earlier):%d %b %Y}" in text
+    assert "Co-use" not in text  # resolved before the period: history, not a loose end
+
+
 def test_the_patients_own_report_and_view(client, cast):
     login(client, cast.patient_user)
     page = client.get(reverse("reports:my_trends"))
