@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid as uuidlib
 from collections.abc import Mapping
 from datetime import date, datetime
 from uuid import UUID
@@ -36,21 +37,67 @@ def _user(acting):
     return acting.user if isinstance(acting, HttpRequest) else acting
 
 
-@transaction.atomic
+class ScheduleConflict(SubmissionConflict):
+    """A schedule UUID reused with a different instrument, cadence or start (HTTP 409)."""
+
+
 def do_assign_schedule(
-    patient, *, instrument: str, every_days: int | None, start: date, acting
+    patient, *, instrument: str, every_days: int | None, start: date, acting,
+    uuid: UUID | None = None,
 ) -> Schedule:
+    """Assign a schedule; the web form sends no UUID (a fresh one is made).
+
+    With the client's `uuid` it is idempotent, as `do_assign_schedule_once` describes.
+    """
+    schedule, _created = do_assign_schedule_once(
+        patient, instrument=instrument, every_days=every_days, start=start, acting=acting,
+        uuid=uuid or uuidlib.uuid4(),
+    )
+    return schedule
+
+
+@transaction.atomic
+def do_assign_schedule_once(
+    patient, *, instrument: str, every_days: int | None, start: date, acting, uuid: UUID,
+) -> tuple[Schedule, bool]:
+    """Assign a schedule under the client's UUID; (schedule, created).
+
+    The same UUID with the same patient, instrument, cadence and start returns the stored
+    schedule (stopped or not); with anything else it raises `ScheduleConflict`. These fields
+    never change after creation, so they are compared directly (no payload digest needed).
+    """
     get_instrument(instrument)  # KeyError naming the allowed ids
     if every_days is not None and not 1 <= every_days <= MAX_EVERY_DAYS:
         raise ValueError(f"every_days: {every_days} is not allowed; allowed values: empty (once)"
                          f" or 1-{MAX_EVERY_DAYS}")
-    schedule = Schedule.objects.create(
-        patient=patient, instrument=instrument, every_days=every_days, start=start,
-        created_by=_user(acting),
-    )
+    wanted = (patient.pk, instrument, every_days, start)
+    existing = Schedule.objects.filter(uuid=uuid).first()
+    if existing is not None:
+        return _same_schedule_or_conflict(existing, wanted), False
+    try:
+        with transaction.atomic():
+            schedule = Schedule.objects.create(
+                uuid=uuid, patient=patient, instrument=instrument, every_days=every_days,
+                start=start, created_by=_user(acting),
+            )
+    except IntegrityError:
+        # A concurrent assignment with the same UUID won the race.
+        existing = Schedule.objects.filter(uuid=uuid).first()
+        if existing is None:
+            raise
+        return _same_schedule_or_conflict(existing, wanted), False
     record_audit(acting, "measures.schedule.assigned", patient=patient, obj=schedule,
                  detail=f"{instrument} {schedule.cadence_label}")
-    return schedule
+    return schedule, True
+
+
+def _same_schedule_or_conflict(existing: Schedule, wanted: tuple) -> Schedule:
+    if (existing.patient_id, existing.instrument, existing.every_days, existing.start) != wanted:
+        raise ScheduleConflict(
+            f"schedule {existing.uuid} was already assigned with a different instrument, "
+            "cadence or start"
+        )
+    return existing
 
 
 @transaction.atomic
@@ -178,7 +225,9 @@ def _alert_on_deterioration(patient, inst, response: Response, evidence: str, ac
 __all__ = [
     "AnswerError",
     "ResponseConflict",
+    "ScheduleConflict",
     "do_assign_schedule",
+    "do_assign_schedule_once",
     "do_stop_schedule",
     "do_submit_response",
 ]

@@ -55,7 +55,7 @@ class AnswerCodeOverride(_Strict):
     loinc_answer_text: str = ""
 
 
-class NumericResponse(_Strict):
+class NumericResponse(Marked):
     min: int
     max: int
     left_anchor: str

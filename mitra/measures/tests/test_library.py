@@ -39,7 +39,8 @@ def test_it_keeps_the_reference_unverified_marks_visible():
     assert "stem" in dict(unverified_marks(lib["gad7"]))
     sows = dict(unverified_marks(lib["sows"]))
     assert {"items", "severity_bands", "instructions"} <= set(sows)
-    assert "items.0" in dict(unverified_marks(lib["craving"]))
+    craving = dict(unverified_marks(lib["craving"]))
+    assert "items.0" in craving and "items.0.response" in craving  # the 0-10 range is ours
     # Verified values stay unmarked: the PHQ-9 bands and response rule are published.
     assert not any(path.startswith("severity_bands") for path in phq9)
     assert "thresholds.response" not in phq9

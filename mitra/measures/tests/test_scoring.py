@@ -204,11 +204,14 @@ def test_wrong_count_and_junk_are_refused_with_the_item_named():
         validate_answers(inst, [True] + [0] * 8)
 
 
-def test_craving_takes_a_0_to_100_rating():
+def test_craving_takes_a_0_to_10_rating():
     inst = get_instrument("craving")
-    assert score(inst, [57]).total == 57
-    with pytest.raises(AnswerError, match="from 0 to 100"):
-        parse_answers(inst, "101")
+    assert (score(inst, [7]).total, score(inst, [7]).max) == (7, 10)
+    assert score(inst, [0]).total == 0 and score(inst, [10]).total == 10
+    with pytest.raises(AnswerError, match="from 0 to 10"):
+        parse_answers(inst, "11")
+    with pytest.raises(AnswerError, match="from 0 to 10"):
+        parse_answers(inst, "-1")
 
 
 # -- change over time --------------------------------------------------------------------
