@@ -191,6 +191,7 @@ ROUTES: dict[str, Route] = {
     "api:responses": Route("token", _patient),
     "api:submit_response": Route("token", _patient, method="POST"),
     "api:schedules": Route("token", _patient),
+    "api:assign_schedule": Route("token", _patient, method="POST"),
     "api:stop_schedule": Route("token", lambda cast, patient: {
         "patient_uuid": patient.uuid, "schedule_uuid": "00000000-0000-4000-8000-000000000000"},
         method="POST"),
@@ -212,10 +213,12 @@ ROUTES: dict[str, Route] = {
     "api:exposure_logs": Route("token", _patient),
     "api:log_exposure": Route("token", _patient, method="POST"),
     "api:activity_slots": Route("token", _patient),
+    "api:schedule_activity": Route("token", _patient, method="POST"),
     "api:complete_activity": Route("token", lambda cast, patient: {
         "patient_uuid": patient.uuid, "slot_uuid": "00000000-0000-4000-8000-000000000000"},
         method="POST"),
     "api:relapse_plan": Route("token", _patient),
+    "api:save_relapse_plan": Route("token", _patient, method="POST"),
     "fhir:patient_everything": Route("token", lambda cast, patient: {"patient_id": patient.uuid}),
     "fhir:questionnaire_search": Route("token"),
     "fhir:questionnaire_read": Route("token", lambda cast, patient: {"questionnaire_id": "phq9"}),

@@ -180,10 +180,12 @@ def do_save_relapse_plan(
         RelapsePlan.objects.select_for_update().filter(patient=patient).order_by("-version")
         .first()
     )
+    # A UUID already stored answers for itself first (its own version, or a conflict), even
+    # when its content has since become the current plan again.
+    stored = _stored(RelapsePlan, uuid, patient, payload_digest(content))
+    if stored is not None:
+        return stored, False
     if latest is not None and {n: getattr(latest, n) for n in names} == content:
-        existing = RelapsePlan.objects.filter(uuid=uuid).first()
-        if existing is not None and existing.patient_id != patient.pk:
-            raise SubmissionConflict(f"{uuid} was already used for a different submission")
         return latest, False
     return _create_once(
         actor, RelapsePlan, patient=patient, uuid=uuid, payload=content,

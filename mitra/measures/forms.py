@@ -69,6 +69,15 @@ def _instrument_choices():
 
 
 class ScheduleForm(forms.Form):
+    # Made when the form is shown: a double-clicked or resent form assigns one schedule.
+    schedule_uuid = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "Submission id (schedule_uuid) is missing: reload the page and try again.",
+            "invalid": "Submission id (schedule_uuid) is not a UUID: reload the page and try "
+                       "again.",
+        },
+    )
     instrument = forms.ChoiceField(choices=_instrument_choices)
     every_days = forms.IntegerField(
         required=False, min_value=1, max_value=MAX_EVERY_DAYS,
@@ -85,6 +94,7 @@ class ScheduleForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("schedule_uuid", uuid.uuid4())
         super().__init__(*args, **kwargs)
         ids = ", ".join(i.id for i in instruments())
         self.fields["instrument"].error_messages = {

@@ -15,7 +15,8 @@ from mitra.accounts.models import Role
 from mitra.core.views import role_required
 from mitra.measures.actions import (
     ResponseConflict,
-    do_assign_schedule,
+    ScheduleConflict,
+    do_assign_schedule_once,
     do_stop_schedule,
     do_submit_response,
 )
@@ -157,13 +158,18 @@ def assign(request: HttpRequest, patient_uuid) -> HttpResponse:
     form = ScheduleForm(request.POST)
     if not form.is_valid():
         return _patient_page(request, patient, schedule_form=form, status=400)
-    schedule = do_assign_schedule(
-        patient, instrument=form.cleaned_data["instrument"],
-        every_days=form.cleaned_data["every_days"], start=form.cleaned_data["start"],
-        acting=request,
-    )
-    messages.success(request, f"Assigned {schedule.instrument_def.short_name},"
-                              f" {schedule.cadence_label}.")
+    try:
+        schedule, created = do_assign_schedule_once(
+            patient, instrument=form.cleaned_data["instrument"],
+            every_days=form.cleaned_data["every_days"], start=form.cleaned_data["start"],
+            acting=request, uuid=form.cleaned_data["schedule_uuid"],
+        )
+    except ScheduleConflict as exc:
+        form.add_error(None, f"{exc}; reload the page to assign another.")
+        return _patient_page(request, patient, schedule_form=form, status=409)
+    if created:
+        messages.success(request, f"Assigned {schedule.instrument_def.short_name},"
+                                  f" {schedule.cadence_label}.")
     return redirect("measures:patient", patient_uuid=patient.uuid)
 
 

@@ -19,6 +19,7 @@ from mitra.api.errors import ApiError, responses
 from mitra.api.permissions import READ, WRITE
 from mitra.api.schemas.cbt import (
     ActivityCompleteIn,
+    ActivitySlotIn,
     ActivitySlotOut,
     ExposureItemIn,
     ExposureItemOut,
@@ -27,12 +28,20 @@ from mitra.api.schemas.cbt import (
     HomeworkCompleteIn,
     HomeworkIn,
     HomeworkOut,
+    RelapsePlanIn,
     RelapsePlanOut,
     ThoughtRecordIn,
     ThoughtRecordOut,
 )
 from mitra.cbt import actions, forms
-from mitra.cbt.models import ActivitySlot, ExposureItem, ExposureLog, Homework, ThoughtRecord
+from mitra.cbt.models import (
+    ActivitySlot,
+    ExposureItem,
+    ExposureLog,
+    Homework,
+    RelapsePlan,
+    ThoughtRecord,
+)
 from mitra.patients.access import get_patient_for_user
 from mitra.patients.models import Patient
 
@@ -239,6 +248,29 @@ def list_activity_slots(request, patient_uuid: UUID):
         .order_by("-scheduled_for", "-at_time", "-pk")
 
 
+def _slot_out(slot: ActivitySlot) -> ActivitySlot:
+    return ActivitySlot.objects.select_related("patient", "activity", "activity__value") \
+        .get(pk=slot.pk)
+
+
+@router.post(f"{BASE}/activity-slots", auth=WRITE,
+             response=responses({201: ActivitySlotOut, 200: ActivitySlotOut}, 409),
+             url_name="schedule_activity")
+def schedule_activity(request, patient_uuid: UUID, payload: ActivitySlotIn):
+    """The patient schedules one of their activities for a day: 201 stored, 200 a repeat,
+    409 the UUID reused with another activity, day or time."""
+    patient = _own_writer(request, patient_uuid, "Scheduled activities")
+    form = _validated(forms.ScheduleForm(_formdata(payload.dict()), patient=patient))
+    data = form.cleaned_data
+    try:
+        slot, created = actions.do_schedule_activity(
+            request, patient, uuid=data["uuid"], activity=data["activity"],
+            scheduled_for=data["scheduled_for"], at_time=data["at_time"])
+    except actions.SubmissionConflict as exc:
+        raise _conflict(exc) from None
+    return Status(201 if created else 200, _slot_out(slot))
+
+
 @router.post(f"{BASE}/activity-slots/{{uuid:slot_uuid}}/complete", auth=WRITE,
              response=responses({200: ActivitySlotOut}, 409), url_name="complete_activity")
 def complete_activity(request, patient_uuid: UUID, slot_uuid: UUID,
@@ -254,8 +286,7 @@ def complete_activity(request, patient_uuid: UUID, slot_uuid: UUID,
         slot, _changed = actions.do_complete_activity(request, slot, ratings=form.cleaned_data)
     except actions.SubmissionConflict as exc:
         raise _conflict(exc, None) from None
-    return ActivitySlot.objects.select_related("patient", "activity", "activity__value") \
-        .get(pk=slot.pk)
+    return _slot_out(slot)
 
 
 # Relapse-prevention plan -----------------------------------------------------------------
@@ -269,3 +300,24 @@ def relapse_plan(request, patient_uuid: UUID):
     if plan is None:
         raise Http404("No relapse-prevention plan yet")
     return plan
+
+
+@router.post(f"{BASE}/relapse-plan", auth=WRITE,
+             response=responses({201: RelapsePlanOut, 200: RelapsePlanOut}, 409),
+             url_name="save_relapse_plan")
+def save_relapse_plan(request, patient_uuid: UUID, payload: RelapsePlanIn):
+    """The patient saves the next version of their plan: 201 the new version, 200 a repeat
+    (the version stored under this UUID), 409 the UUID reused with other content. Content
+    equal to the current version changes nothing: 200 with the current version."""
+    patient = _own_writer(request, patient_uuid, "Relapse-prevention plans")
+    body = payload.dict()
+    # The web form takes each section as text, one item per line.
+    values = {"uuid": body["uuid"]} | {
+        name: "\n".join(body[name]) for name, _label in RelapsePlan.SECTIONS}
+    form = _validated(forms.RelapsePlanForm(_formdata(values)))
+    try:
+        plan, created = actions.do_save_relapse_plan(
+            request, patient, uuid=form.cleaned_data["uuid"], sections=form.sections())
+    except actions.SubmissionConflict as exc:
+        raise _conflict(exc) from None
+    return Status(201 if created else 200, plan)

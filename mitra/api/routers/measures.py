@@ -9,13 +9,22 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from mitra.accounts.models import Role
 from mitra.api.errors import ApiError, responses
 from mitra.api.permissions import READ, WRITE
-from mitra.api.schemas.measures import InstrumentOut, ResponseIn, ResponseOut, ScheduleOut
+from mitra.api.schemas.measures import (
+    InstrumentOut,
+    ResponseIn,
+    ResponseOut,
+    ScheduleIn,
+    ScheduleOut,
+)
 from mitra.measures.actions import (
     AnswerError,
     ResponseConflict,
+    ScheduleConflict,
+    do_assign_schedule_once,
     do_stop_schedule,
     do_submit_response,
 )
+from mitra.measures.forms import ScheduleForm
 from mitra.measures.library import instruments
 from mitra.measures.models import Response, Schedule
 from mitra.patients.access import get_patient_for_user
@@ -79,6 +88,37 @@ def list_schedules(request, patient_uuid: UUID):
     patient = get_patient_for_user(request, patient_uuid)
     return Schedule.objects.filter(patient=patient).select_related("patient") \
         .order_by("instrument", "start", "pk")
+
+
+@router.post("/patients/{uuid:patient_uuid}/schedules", auth=WRITE,
+             response=responses({201: ScheduleOut, 200: ScheduleOut}, 409),
+             url_name="assign_schedule")
+def assign_schedule(request, patient_uuid: UUID, payload: ScheduleIn):
+    """Assign a questionnaire schedule (care team with write access): 201 stored, 200 a repeat,
+    409 the UUID reused with another instrument, cadence or start.
+
+    Checked by the measures app's schedule form (the web page's rules and messages).
+    """
+    if request.user.role != Role.CLINICIAN:
+        raise Http404("Schedules are set by the care team")
+    patient = get_patient_for_user(request, patient_uuid, write=True)
+    form = ScheduleForm({
+        "instrument": payload.instrument,
+        "every_days": "" if payload.every_days is None else str(payload.every_days),
+        "start": payload.start.isoformat(),
+    })
+    if not form.is_valid():
+        name, messages = next(iter(form.errors.items()))
+        raise ApiError(400, " ".join(str(m) for m in messages), field=name, location="body")
+    data = form.cleaned_data
+    try:
+        schedule, created = do_assign_schedule_once(
+            patient, instrument=data["instrument"], every_days=data["every_days"],
+            start=data["start"], acting=request, uuid=payload.uuid,
+        )
+    except ScheduleConflict as exc:
+        raise ApiError(409, str(exc), field="uuid", location="body") from None
+    return Status(201 if created else 200, schedule)
 
 
 @router.post("/patients/{uuid:patient_uuid}/schedules/{uuid:schedule_uuid}/stop", auth=WRITE,

@@ -151,6 +151,14 @@ class ExposureLogOut(_OfPatient):
 
 # Behavioural activation ------------------------------------------------------------------
 
+class ActivitySlotIn(Schema):
+    uuid: UUID = Field(description=CLIENT_UUID)
+    activity: UUID = Field(description="One of the patient's activities (made on the web "
+                                       "page's behavioural-activation tool).")
+    scheduled_for: dt.date = Field(description="From 30 days ago to 180 days ahead.")
+    at_time: dt.time | None = Field(None, description="Time of day, HH:MM (optional).")
+
+
 class ActivityCompleteIn(Schema):
     mastery: int | None = Field(None, description="0-10 (required)")
     pleasure: int | None = Field(None, description="0-10 (required)")
@@ -186,6 +194,19 @@ class ActivitySlotOut(_OfPatient):
 
 
 # Relapse-prevention plan -----------------------------------------------------------------
+
+_SECTION = "One short line per item (at most 20 lines of 200 characters)."
+
+
+class RelapsePlanIn(Schema):
+    uuid: UUID = Field(description=CLIENT_UUID)
+    triggers: list[str] = Field(default_factory=list, description=_SECTION)
+    high_risk_situations: list[str] = Field(default_factory=list, description=_SECTION)
+    warning_signs: list[str] = Field(default_factory=list, description=_SECTION)
+    coping_strategies: list[str] = Field(default_factory=list, description=_SECTION)
+    people_to_call: list[str] = Field(default_factory=list, description=_SECTION)
+    reasons_for_change: list[str] = Field(default_factory=list, description=_SECTION)
+
 
 class RelapsePlanOut(_OfPatient):
     uuid: UUID

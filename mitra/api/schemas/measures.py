@@ -42,6 +42,14 @@ class InstrumentOut(Schema):
     items: list[str]
 
 
+class ScheduleIn(Schema):
+    uuid: UUID = Field(description="Made by the client; resend the same to retry safely.")
+    instrument: str = Field(description="An instrument id, e.g. phq9, gad7 (GET /instruments).")
+    every_days: int | None = Field(
+        None, description="Due again every N days (1-365) from start; null: once.")
+    start: date = Field(description="The first day it is due (YYYY-MM-DD).")
+
+
 class ScheduleOut(Schema):
     uuid: UUID
     patient: UUID

@@ -120,10 +120,21 @@ def test_the_clinician_sees_history_with_badges_and_unverified_marks(cast):
 def test_assign_and_stop(cast):
     client = client_for(cast.clinician)
     url = reverse("measures:assign", args=[cast.patient.uuid])
-    page = client.post(url, {"instrument": "gad7", "every_days": "7",
-                             "start": timezone.localdate().isoformat()})
+    form = client.get(reverse("measures:patient", args=[cast.patient.uuid])).content.decode()
+    sent = re.search(r'name="schedule_uuid" value="([0-9a-f-]{36})"', form).group(1)
+    data = {"schedule_uuid": sent, "instrument": "gad7", "every_days": "7",
+            "start": timezone.localdate().isoformat()}
+    page = client.post(url, data)
     assert page.status_code == 302
+    # A double click or a resent form assigns it once.
+    assert client.post(url, data).status_code == 302
     schedule = Schedule.objects.get()
+    assert str(schedule.uuid) == sent
+    # The same submission id with other answers is refused, naming what to do.
+    conflict = client.post(url, data | {"instrument": "phq9"})
+    assert conflict.status_code == 409
+    assert "reload the page to assign another" in conflict.content.decode()
+    assert Schedule.objects.count() == 1
     assert (schedule.instrument, schedule.every_days, schedule.created_by) == (
         "gad7", 7, cast.clinician)
     stop = reverse("measures:stop", args=[cast.patient.uuid, schedule.uuid])
@@ -135,12 +146,13 @@ def test_assign_and_stop(cast):
 def test_assign_errors_name_the_field_and_allowed_values(cast):
     page = client_for(cast.clinician).post(
         reverse("measures:assign", args=[cast.patient.uuid]),
-        {"instrument": "cssrs", "every_days": "0", "start": "soon"})
+        {"instrument": "cssrs", "every_days": "0", "start": "soon", "schedule_uuid": "x"})
     html = page.content.decode()
     assert page.status_code == 400
     assert "Instrument: cssrs is not one of phq9, gad7" in html
     assert "Repeat every N days: allowed 1-365, or empty for once." in html
     assert "Start: enter a date as YYYY-MM-DD." in html
+    assert "Submission id (schedule_uuid) is not a UUID" in html
     assert not Schedule.objects.exists()
 
 

@@ -1,0 +1,145 @@
+"""Assigning questionnaire schedules over REST: the measures form checks, the measures action
+stores, idempotent by the client's UUID."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from mitra.api.tests.helpers import TokenClient, assert_error_shape, token_for
+from mitra.audit.models import AuditEvent
+from mitra.measures.actions import (
+    ScheduleConflict,
+    do_assign_schedule,
+    do_assign_schedule_once,
+)
+from mitra.measures.models import Schedule
+from mitra.testing import MARKER, make_cast
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user, scopes=None) -> TokenClient:
+    return TokenClient(token_for(user, scopes))
+
+
+def schedule_body(**changes):
+    return {"uuid": str(uuid.uuid4()), "instrument": "gad7", "every_days": 14,
+            "start": str(timezone.localdate())} | changes
+
+
+def test_a_clinician_assigns_a_schedule_once_and_a_repeat_returns_it():
+    cast = make_cast()
+    client = client_for(cast.clinician)
+    url = f"/api/patients/{cast.patient.uuid}/schedules"
+    body = schedule_body()
+    first = client.post(url, body)
+    assert first.status_code == 201, first.content
+    stored = first.json()
+    assert stored["uuid"] == body["uuid"]
+    assert stored["patient"] == str(cast.patient.uuid)
+    assert (stored["instrument"], stored["cadence"], stored["active"]) == (
+        "gad7", "every 2 weeks", True)
+    again = client.post(url, body)
+    assert again.status_code == 200 and again.json() == stored
+    for change in ({"every_days": 7}, {"instrument": "phq9"}, {"every_days": None},
+                   {"start": str(timezone.localdate() + timedelta(days=1))}):
+        assert_error_shape(client.post(url, body | change), 409, field="uuid")
+    assert Schedule.objects.count() == 1
+    assert AuditEvent.objects.filter(event="measures.schedule.assigned").count() == 1
+    listed = client_for(cast.readonly).get(url).json()
+    assert [s["uuid"] for s in listed["items"]] == [body["uuid"]]
+
+
+def test_a_once_only_schedule_and_a_stopped_one_repeat_as_stored():
+    cast = make_cast()
+    client = client_for(cast.clinician)
+    url = f"/api/patients/{cast.patient.uuid}/schedules"
+    body = schedule_body(instrument="auditc")
+    del body["every_days"]  # null (omitted): once
+    first = client.post(url, body)
+    assert first.status_code == 201, first.content
+    assert first.json()["every_days"] is None and first.json()["cadence"] == "once"
+    assert client.post(f"{url}/{body['uuid']}/stop", {}).status_code == 200
+    again = client.post(url, body | {"every_days": None})
+    assert again.status_code == 200 and again.json()["active"] is False
+    assert Schedule.objects.count() == 1
+
+
+@pytest.mark.parametrize(("change", "field", "words"), [
+    ({"instrument": "phq99"}, "instrument", "phq9, gad7"),
+    ({"every_days": 0}, "every_days", "allowed 1-365, or empty for once"),
+    ({"every_days": 366}, "every_days", "allowed 1-365"),
+])
+def test_a_bad_schedule_names_the_field_and_the_allowed_values(change, field, words):
+    cast = make_cast()
+    response = client_for(cast.clinician).post(
+        f"/api/patients/{cast.patient.uuid}/schedules", schedule_body(**change))
+    body = assert_error_shape(response, 400, field=field)
+    assert words in body["errors"][0]["problem"]
+    assert body["errors"][0]["location"] == "body"
+    assert not Schedule.objects.exists()
+
+
+@pytest.mark.parametrize("missing", ["uuid", "instrument", "start"])
+def test_a_schedule_without_a_required_field_is_400_from_the_schema(missing):
+    cast = make_cast()
+    body = schedule_body()
+    del body[missing]
+    response = client_for(cast.clinician).post(
+        f"/api/patients/{cast.patient.uuid}/schedules", body)
+    assert_error_shape(response, 400, field=missing)
+    assert not Schedule.objects.exists()
+
+
+def test_only_the_care_team_with_write_access_assigns_schedules():
+    cast = make_cast()
+    mine = f"/api/patients/{cast.patient.uuid}/schedules"
+    theirs = f"/api/patients/{cast.other_patient.uuid}/schedules"
+    # A patient does not set their own schedule (as on the web: the page is the care team's).
+    assert_error_shape(client_for(cast.patient_user).post(mine, schedule_body()), 404)
+    assert_error_shape(client_for(cast.readonly).post(mine, schedule_body()), 403)
+    assert_error_shape(client_for(cast.clinician, ["read"]).post(mine, schedule_body()), 403)
+    for user in (cast.other_clinician, cast.researcher, cast.admin):
+        assert_error_shape(client_for(user).post(mine, schedule_body()), 404)
+    response = client_for(cast.clinician).post(theirs, schedule_body())
+    assert_error_shape(response, 404)
+    assert MARKER not in response.content.decode()
+    assert not Schedule.objects.exists()
+
+
+def test_a_uuid_used_for_another_patient_is_a_conflict():
+    cast = make_cast()
+    shared = uuid.uuid4()
+    today = timezone.localdate()
+    do_assign_schedule_once(cast.other_patient, instrument="gad7", every_days=14, start=today,
+                            acting=cast.other_clinician, uuid=shared)
+    response = client_for(cast.clinician).post(
+        f"/api/patients/{cast.patient.uuid}/schedules", schedule_body(uuid=str(shared)))
+    body = assert_error_shape(response, 409, field="uuid")
+    assert MARKER not in response.content.decode()
+    assert "gad7" not in body["errors"][0]["problem"]
+    assert not Schedule.objects.filter(patient=cast.patient).exists()
+
+
+def test_the_action_without_a_uuid_makes_a_new_schedule_each_time_as_the_web_form_does():
+    cast = make_cast()
+    today = timezone.localdate()
+    first = do_assign_schedule(cast.patient, instrument="phq9", every_days=14, start=today,
+                               acting=cast.clinician)
+    second = do_assign_schedule(cast.patient, instrument="phq9", every_days=14, start=today,
+                                acting=cast.clinician)
+    assert first.uuid != second.uuid
+    chosen = uuid.uuid4()
+    third = do_assign_schedule(cast.patient, instrument="phq9", every_days=14, start=today,
+                               acting=cast.clinician, uuid=chosen)
+    assert third.uuid == chosen
+    assert do_assign_schedule(cast.patient, instrument="phq9", every_days=14, start=today,
+                              acting=cast.clinician, uuid=chosen).pk == third.pk
+    with pytest.raises(ScheduleConflict):
+        do_assign_schedule(cast.patient, instrument="phq9", every_days=7, start=today,
+                           acting=cast.clinician, uuid=chosen)
+    assert Schedule.objects.count() == 3
