@@ -212,6 +212,10 @@ ROUTES: dict[str, Route] = {
     "api:add_exposure_item": Route("token", _patient, method="POST"),
     "api:exposure_logs": Route("token", _patient),
     "api:log_exposure": Route("token", _patient, method="POST"),
+    "api:values": Route("token", _patient),
+    "api:add_value": Route("token", _patient, method="POST"),
+    "api:activities": Route("token", _patient),
+    "api:add_activity": Route("token", _patient, method="POST"),
     "api:activity_slots": Route("token", _patient),
     "api:schedule_activity": Route("token", _patient, method="POST"),
     "api:complete_activity": Route("token", lambda cast, patient: {

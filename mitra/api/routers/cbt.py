@@ -19,6 +19,8 @@ from mitra.api.errors import ApiError, responses
 from mitra.api.permissions import READ, WRITE
 from mitra.api.schemas.cbt import (
     ActivityCompleteIn,
+    ActivityIn,
+    ActivityOut,
     ActivitySlotIn,
     ActivitySlotOut,
     ExposureItemIn,
@@ -32,15 +34,19 @@ from mitra.api.schemas.cbt import (
     RelapsePlanOut,
     ThoughtRecordIn,
     ThoughtRecordOut,
+    ValueIn,
+    ValueOut,
 )
 from mitra.cbt import actions, forms
 from mitra.cbt.models import (
+    Activity,
     ActivitySlot,
     ExposureItem,
     ExposureLog,
     Homework,
     RelapsePlan,
     ThoughtRecord,
+    Value,
 )
 from mitra.patients.access import get_patient_for_user
 from mitra.patients.models import Patient
@@ -236,6 +242,64 @@ def log_exposure(request, patient_uuid: UUID, payload: ExposureLogIn):
 
 
 # Behavioural activation ------------------------------------------------------------------
+
+@router.get(f"{BASE}/values", auth=READ, response=responses({200: list[ValueOut]}),
+            url_name="values")
+@paginate(LimitOffsetPagination)
+def list_values(request, patient_uuid: UUID):
+    """The patient's values, by name (as on the web page's behavioural-activation tool)."""
+    patient = get_patient_for_user(request, patient_uuid)
+    return Value.objects.filter(patient=patient).select_related("patient").order_by("name", "pk")
+
+
+@router.post(f"{BASE}/values", auth=WRITE,
+             response=responses({201: ValueOut, 200: ValueOut}, 409), url_name="add_value")
+def add_value(request, patient_uuid: UUID, payload: ValueIn):
+    """The patient writes down a value: 201 stored, 200 a repeat, 409 the UUID reused with
+    another name or reason."""
+    patient = _own_writer(request, patient_uuid, "Values")
+    form = _validated(forms.ValueForm(_formdata(payload.dict())))
+    data = form.cleaned_data
+    try:
+        value, created = actions.do_add_value(
+            request, patient, uuid=data["uuid"], name=data["name"].strip(),
+            why=data["why"].strip())
+    except actions.SubmissionConflict as exc:
+        raise _conflict(exc) from None
+    return Status(201 if created else 200, value)
+
+
+@router.get(f"{BASE}/activities", auth=READ, response=responses({200: list[ActivityOut]}),
+            url_name="activities")
+@paginate(LimitOffsetPagination)
+def list_activities(request, patient_uuid: UUID):
+    """The patient's activity list, by name, each with the value it serves (if any)."""
+    patient = get_patient_for_user(request, patient_uuid)
+    return Activity.objects.filter(patient=patient).select_related("patient", "value") \
+        .order_by("name", "pk")
+
+
+def _activity_out(activity: Activity) -> Activity:
+    return Activity.objects.select_related("patient", "value").get(pk=activity.pk)
+
+
+@router.post(f"{BASE}/activities", auth=WRITE,
+             response=responses({201: ActivityOut, 200: ActivityOut}, 409),
+             url_name="add_activity")
+def add_activity(request, patient_uuid: UUID, payload: ActivityIn):
+    """The patient adds an activity to their list, optionally serving one of their values:
+    201 stored, 200 a repeat, 409 the UUID reused with another name or value."""
+    patient = _own_writer(request, patient_uuid, "Activities")
+    form = _validated(forms.ActivityForm(_formdata(payload.dict()), patient=patient))
+    data = form.cleaned_data
+    try:
+        activity, created = actions.do_add_activity(
+            request, patient, uuid=data["uuid"], name=data["name"].strip(),
+            value=data["value"])
+    except actions.SubmissionConflict as exc:
+        raise _conflict(exc) from None
+    return Status(201 if created else 200, _activity_out(activity))
+
 
 @router.get(f"{BASE}/activity-slots", auth=READ,
             response=responses({200: list[ActivitySlotOut]}), url_name="activity_slots")

@@ -103,6 +103,7 @@ def assign_schedule(request, patient_uuid: UUID, payload: ScheduleIn):
         raise Http404("Schedules are set by the care team")
     patient = get_patient_for_user(request, patient_uuid, write=True)
     form = ScheduleForm({
+        "schedule_uuid": str(payload.uuid),
         "instrument": payload.instrument,
         "every_days": "" if payload.every_days is None else str(payload.every_days),
         "start": payload.start.isoformat(),

@@ -151,10 +151,50 @@ class ExposureLogOut(_OfPatient):
 
 # Behavioural activation ------------------------------------------------------------------
 
+class ValueIn(Schema):
+    uuid: UUID = Field(description=CLIENT_UUID)
+    name: str = Field(description="Something that matters to the patient, such as family, "
+                                  "health or learning (1-80 characters).")
+    why: str = Field("", description="Why it matters (optional, at most 4000 characters).")
+
+
+class ValueOut(_OfPatient):
+    uuid: UUID
+    patient: UUID
+    name: str
+    why: str
+    created_at: dt.datetime
+
+
+class ActivityIn(Schema):
+    uuid: UUID = Field(description=CLIENT_UUID)
+    name: str = Field(description="Small and specific, e.g. a 10-minute walk "
+                                  "(1-120 characters).")
+    value: UUID | None = Field(None, description="The value it serves: one of the patient's "
+                                                 "values (GET .../values), or null for none.")
+
+
+class ActivityOut(_OfPatient):
+    uuid: UUID
+    patient: UUID
+    name: str
+    value: UUID | None
+    value_name: str | None
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_value(obj) -> UUID | None:
+        return obj.value.uuid if obj.value_id else None
+
+    @staticmethod
+    def resolve_value_name(obj) -> str | None:
+        return obj.value.name if obj.value_id else None
+
+
 class ActivitySlotIn(Schema):
     uuid: UUID = Field(description=CLIENT_UUID)
-    activity: UUID = Field(description="One of the patient's activities (made on the web "
-                                       "page's behavioural-activation tool).")
+    activity: UUID = Field(description="One of the patient's activities "
+                                       "(GET .../activities).")
     scheduled_for: dt.date = Field(description="From 30 days ago to 180 days ahead.")
     at_time: dt.time | None = Field(None, description="Time of day, HH:MM (optional).")
 
