@@ -84,6 +84,16 @@ def _conflict(exc: Exception, field: str | None = "uuid") -> ApiError:
     return ApiError(409, str(exc), field=field, location="body")
 
 
+def _store_once(action, *args, present=None, **kwargs) -> Status:
+    """Run an idempotent store action: 201 for a new record, 200 for a repeat of a stored one,
+    409 (field `uuid`) for a UUID reused with other content or by another patient."""
+    try:
+        obj, created = action(*args, **kwargs)
+    except actions.SubmissionConflict as exc:
+        raise _conflict(exc) from None
+    return Status(201 if created else 200, present(obj) if present else obj)
+
+
 def _own_writer(request, patient_uuid: UUID, what: str) -> Patient:
     """Records a patient keeps themselves: only their own token writes them (the web pages are
     the patient's own too); any other role gets the same 404 as on the web."""
@@ -126,12 +136,8 @@ def submit_thought_record(request, patient_uuid: UUID, payload: ThoughtRecordIn)
         values |= {f"emotion_{i}": emotion["emotion"], f"before_{i}": emotion["before"],
                    f"after_{i}": emotion["after"]}
     form = _validated(forms.ThoughtRecordForm(_formdata(values)), _thought_field)
-    try:
-        record, created = actions.do_record_thought(
-            request, patient, uuid=form.cleaned_data["uuid"], data=form.record_data())
-    except actions.SubmissionConflict as exc:
-        raise _conflict(exc) from None
-    return Status(201 if created else 200, record)
+    return _store_once(actions.do_record_thought, request, patient,
+        uuid=form.cleaned_data["uuid"], data=form.record_data())
 
 
 # Homework --------------------------------------------------------------------------------
@@ -156,13 +162,9 @@ def assign_homework(request, patient_uuid: UUID, payload: HomeworkIn):
     patient = get_patient_for_user(request, patient_uuid, write=True)
     form = _validated(forms.HomeworkForm(_formdata(payload.dict())))
     data = form.cleaned_data
-    try:
-        homework, created = actions.do_assign_homework(
-            request, patient, uuid=data["uuid"], kind=data["kind"], due_on=data["due_on"],
-            instructions=data["instructions"].strip(), module_slug=data["module_slug"])
-    except actions.SubmissionConflict as exc:
-        raise _conflict(exc) from None
-    return Status(201 if created else 200, homework)
+    return _store_once(actions.do_assign_homework, request, patient, uuid=data["uuid"],
+        kind=data["kind"], due_on=data["due_on"], instructions=data["instructions"].strip(),
+        module_slug=data["module_slug"])
 
 
 @router.post(f"{BASE}/homework/{{uuid:homework_uuid}}/complete", auth=WRITE,
@@ -203,13 +205,8 @@ def add_exposure_item(request, patient_uuid: UUID, payload: ExposureItemIn):
     patient = _own_writer(request, patient_uuid, "Exposure items")
     form = _validated(forms.ExposureItemForm(_formdata(payload.dict())))
     data = form.cleaned_data
-    try:
-        item, created = actions.do_add_exposure_item(
-            request, patient, uuid=data["uuid"], situation=data["situation"].strip(),
-            expected_suds=data["expected_suds"])
-    except actions.SubmissionConflict as exc:
-        raise _conflict(exc) from None
-    return Status(201 if created else 200, item)
+    return _store_once(actions.do_add_exposure_item, request, patient, uuid=data["uuid"],
+        situation=data["situation"].strip(), expected_suds=data["expected_suds"])
 
 
 @router.get(f"{BASE}/exposure-logs", auth=READ,
@@ -233,12 +230,8 @@ def log_exposure(request, patient_uuid: UUID, payload: ExposureLogIn):
         raise ApiError(400, "item: not one of this patient's exposure items "
                        "(GET .../exposure-items)", field="item", location="body")
     form = _validated(forms.ExposureLogForm(_formdata(body)))
-    try:
-        log, created = actions.do_log_exposure(
-            request, item, uuid=form.cleaned_data["uuid"], data=form.log_data())
-    except actions.SubmissionConflict as exc:
-        raise _conflict(exc) from None
-    return Status(201 if created else 200, log)
+    return _store_once(actions.do_log_exposure, request, item, uuid=form.cleaned_data["uuid"],
+        data=form.log_data())
 
 
 # Behavioural activation ------------------------------------------------------------------
@@ -260,13 +253,8 @@ def add_value(request, patient_uuid: UUID, payload: ValueIn):
     patient = _own_writer(request, patient_uuid, "Values")
     form = _validated(forms.ValueForm(_formdata(payload.dict())))
     data = form.cleaned_data
-    try:
-        value, created = actions.do_add_value(
-            request, patient, uuid=data["uuid"], name=data["name"].strip(),
-            why=data["why"].strip())
-    except actions.SubmissionConflict as exc:
-        raise _conflict(exc) from None
-    return Status(201 if created else 200, value)
+    return _store_once(actions.do_add_value, request, patient, uuid=data["uuid"],
+        name=data["name"].strip(), why=data["why"].strip())
 
 
 @router.get(f"{BASE}/activities", auth=READ, response=responses({200: list[ActivityOut]}),
@@ -292,13 +280,8 @@ def add_activity(request, patient_uuid: UUID, payload: ActivityIn):
     patient = _own_writer(request, patient_uuid, "Activities")
     form = _validated(forms.ActivityForm(_formdata(payload.dict()), patient=patient))
     data = form.cleaned_data
-    try:
-        activity, created = actions.do_add_activity(
-            request, patient, uuid=data["uuid"], name=data["name"].strip(),
-            value=data["value"])
-    except actions.SubmissionConflict as exc:
-        raise _conflict(exc) from None
-    return Status(201 if created else 200, _activity_out(activity))
+    return _store_once(actions.do_add_activity, request, patient, uuid=data["uuid"],
+        name=data["name"].strip(), value=data["value"], present=_activity_out)
 
 
 @router.get(f"{BASE}/activity-slots", auth=READ,
@@ -326,13 +309,9 @@ def schedule_activity(request, patient_uuid: UUID, payload: ActivitySlotIn):
     patient = _own_writer(request, patient_uuid, "Scheduled activities")
     form = _validated(forms.ScheduleForm(_formdata(payload.dict()), patient=patient))
     data = form.cleaned_data
-    try:
-        slot, created = actions.do_schedule_activity(
-            request, patient, uuid=data["uuid"], activity=data["activity"],
-            scheduled_for=data["scheduled_for"], at_time=data["at_time"])
-    except actions.SubmissionConflict as exc:
-        raise _conflict(exc) from None
-    return Status(201 if created else 200, _slot_out(slot))
+    return _store_once(actions.do_schedule_activity, request, patient, uuid=data["uuid"],
+        activity=data["activity"], scheduled_for=data["scheduled_for"], at_time=data["at_time"],
+        present=_slot_out)
 
 
 @router.post(f"{BASE}/activity-slots/{{uuid:slot_uuid}}/complete", auth=WRITE,
@@ -379,9 +358,5 @@ def save_relapse_plan(request, patient_uuid: UUID, payload: RelapsePlanIn):
     values = {"uuid": body["uuid"]} | {
         name: "\n".join(body[name]) for name, _label in RelapsePlan.SECTIONS}
     form = _validated(forms.RelapsePlanForm(_formdata(values)))
-    try:
-        plan, created = actions.do_save_relapse_plan(
-            request, patient, uuid=form.cleaned_data["uuid"], sections=form.sections())
-    except actions.SubmissionConflict as exc:
-        raise _conflict(exc) from None
-    return Status(201 if created else 200, plan)
+    return _store_once(actions.do_save_relapse_plan, request, patient,
+        uuid=form.cleaned_data["uuid"], sections=form.sections())
