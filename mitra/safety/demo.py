@@ -154,4 +154,4 @@ def finish(ctx) -> None:
         reviewed.append(alert)
     Alert.objects.bulk_update(
         reviewed, ["status", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by",
-                   "resolution_note"], batch_size=1000)
+                   "resolution_note"], batch_size=100)
