@@ -11,6 +11,11 @@ DJANGO_COMMANDS = {
 }
 
 
+def one_line(exc: Exception) -> str:
+    """An exception's message on one line (some drivers' messages span several)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def _mitra_commands() -> dict[str, str]:
     from django.core.management import get_commands
 
@@ -43,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
         django.setup()
     except ImproperlyConfigured as exc:
-        print(f"mitra: configuration error: {exc}", file=sys.stderr)
+        print(f"mitra: configuration error: {one_line(exc)}", file=sys.stderr)
         return 2
     except OSError as exc:  # var/ (MITRA_VAR_DIR) cannot be created or written
         print(f"mitra: cannot use {exc.filename or 'the data folder'}: {exc.strerror} "
@@ -72,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mitra: database error: {first} ({hint})", file=sys.stderr)
         return 1
     except ImproperlyConfigured as exc:  # a setting read by a command, e.g. WEB_CONCURRENCY
-        print(f"mitra: configuration error: {exc}", file=sys.stderr)
+        print(f"mitra: configuration error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -96,6 +96,11 @@ def _database() -> dict:
         db = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
+    if db["ENGINE"] not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+        scheme = url.split(":", 1)[0]
+        raise ImproperlyConfigured(
+            f"DATABASE_URL: {scheme} is not supported; allowed: postgres://USER@HOST:PORT/NAME "
+            "(production) or sqlite:///PATH (development and tests)")
     if db["ENGINE"] == "django.db.backends.sqlite3":
         if db["NAME"] != ":memory:":
             try:

@@ -126,6 +126,14 @@ def test_a_malformed_database_url_gives_one_line(tmp_path):
     assert one_line(result.stderr).startswith("mitra: configuration error: DATABASE_URL")
 
 
+def test_an_unsupported_database_names_the_allowed_ones(tmp_path):
+    result = run_mitra("migrate", env=mitra_env(tmp_path, "mysql://root@127.0.0.1/test"))
+    assert result.returncode == 2
+    line = one_line(result.stderr)
+    assert "DATABASE_URL: mysql is not supported" in line
+    assert "postgres://" in line and "sqlite:///" in line
+
+
 def test_createuser_makes_a_clinician_on_a_team(migrated):
     result = run_mitra("createuser", "drnew", "--role", "clinician", "--team", "Team North",
                        "--email", "drnew@example.org", env={**migrated, "MITRA_PASSWORD": STRONG})
