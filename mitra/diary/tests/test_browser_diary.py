@@ -30,13 +30,14 @@ def test_an_entry_made_offline_arrives_exactly_once_when_back_online(browser_pag
     status = page.locator("#diary-status")
     status.get_by_text("kept on this device").wait_for()
     assert DiaryEntry.objects.filter(uuid=entry_uuid).count() == 0
-    assert page.evaluate("localStorage.getItem('mitra:diary:pending')")
+    key = f"mitra:diary:pending:{patient.uuid}"
+    assert page.evaluate(f"localStorage.getItem('{key}')")
     screenshot(page, "diary-offline")
 
     page.context.set_offline(False)
     status.get_by_text("Saved.").wait_for()
     assert DiaryEntry.objects.filter(uuid=entry_uuid).count() == 1
-    assert page.evaluate("localStorage.getItem('mitra:diary:pending')") is None
+    assert page.evaluate(f"localStorage.getItem('{key}')") is None
     # A second online event (or a reload) must not send it again.
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.reload()
@@ -59,3 +60,40 @@ def test_the_clinician_sees_the_taper_chart(browser_page):
     page.locator("#diary-chart .main-svg").first.wait_for()
     assert page.get_by_text("Clinician's plan").first.is_visible()
     screenshot(page, "diary-clinician-chart")
+
+
+def _drafts(page) -> list[str]:
+    return page.evaluate(
+        "Object.keys(localStorage).filter(k => k.startsWith('mitra:'))")
+
+
+@pytest.mark.browser
+def test_a_draft_is_never_sent_into_another_persons_record_and_sign_out_clears_it(browser_page):
+    ctx = demo_cohort()
+    patient = ctx.patients[0].patient
+    page = browser_page
+    ui_login(page, "patient", DEMO_PASSWORD)
+    # A draft left on this browser by someone else whose session ended without signing out.
+    stranger = {"uuid": "6f1d2a43-0e7c-4b8e-9a55-0c3b8f1e2d10", "date": "2026-01-05",
+                "note": "someone else's note", "motives": [], "uses": [], "mood": 5}
+    page.goto("/diary/")
+    page.evaluate("d => localStorage.setItem('mitra:diary:pending:someone-else', "
+                  "JSON.stringify(d))", stranger)
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    assert _drafts(page) == []
+    assert not DiaryEntry.objects.filter(uuid=stranger["uuid"]).exists()
+    assert not DiaryEntry.objects.filter(note="someone else's note").exists()
+
+    # This patient's own unsent entry is kept until sign-out, which clears it.
+    page.fill("#id_note", "kept until sign-out")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Save diary").click()
+    page.locator("#diary-status").get_by_text("kept on this device").wait_for()
+    assert _drafts(page) == [f"mitra:diary:pending:{patient.uuid}"]
+    # Back online but the server out of reach, so the draft is still waiting at sign-out.
+    page.route("**/diary/api/entries/", lambda route: route.abort())
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Sign out (patient)").click()
+    page.wait_for_url("**/accounts/**")
+    assert _drafts(page) == []

@@ -7,8 +7,10 @@
     opts.headers = Object.assign({ "X-CSRFToken": token }, opts.headers || {});
     return fetch(url, opts);
   };
-  // Forms marked data-clears-drafts (sign out) clear drafts kept in this browser.
-  document.querySelectorAll("form[data-clears-drafts]").forEach(function (form) {
+  // Signing out clears drafts kept in this browser: the menu's form (data-clears-drafts) and
+  // any other form that posts to the sign-out address (the sign-out confirmation page).
+  document.querySelectorAll("form[data-clears-drafts], form[action$='/accounts/logout/']")
+    .forEach(function (form) {
     form.addEventListener("submit", function () {
       try {
         Object.keys(localStorage).filter(function (k) { return k.indexOf("mitra:") === 0; })

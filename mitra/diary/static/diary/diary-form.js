@@ -5,7 +5,15 @@
   "use strict";
   const form = document.getElementById("diary-form");
   if (!form || !window.mitraFetch) { return; }
-  const KEY = "mitra:diary:pending";
+  // One draft per signed-in patient: a draft is never sent into another person's record, and
+  // a draft left by someone else on this browser (their session ended without signing out) is
+  // dropped unread when this person opens the diary.
+  const PREFIX = "mitra:diary:pending";
+  const KEY = PREFIX + ":" + form.dataset.owner;
+  try {
+    Object.keys(localStorage).filter(function (k) { return k.indexOf(PREFIX) === 0 && k !== KEY; })
+      .forEach(function (k) { localStorage.removeItem(k); });
+  } catch (e) { /* no storage */ }
   const status = document.getElementById("diary-status");
   let sending = false;
 
@@ -79,10 +87,17 @@
       method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" },
       body: JSON.stringify(payload),
     }).then(function (response) {
+      const type = response.headers.get("Content-Type") || "";
+      if (response.redirected || type.indexOf("json") === -1) {
+        // Sent to the sign-in page: the session has ended, the network is fine.
+        return { code: "signed-out", body: {} };
+      }
       return response.json().then(function (body) { return { code: response.status, body: body }; });
     }).then(function (r) {
       sending = false;
-      if (r.code === 201 || r.code === 200) {
+      if (r.code === "signed-out") {
+        say("Your session has ended. Sign in again to send the entry kept on this device.", "warn");
+      } else if (r.code === 201 || r.code === 200) {
         clear();
         clearErrors();
         say("Saved. Your diary for " + r.body.date + " is stored" + (r.body.version > 1 ? " (edited, earlier answers kept)." : "."), "ok");
