@@ -72,3 +72,13 @@ def test_bad_input_exits_2_with_one_line_naming_the_item(args, names):
     assert len(lines) == 1
     for name in names:
         assert name in lines[0]
+
+
+def test_an_answer_list_may_start_with_a_missing_item():
+    result = mitra("score", "gad7", "--answers", "-,0,0,0,0,0,0", "--json")
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert (body["total"], body["complete"], body["missing_items"]) == (None, False, [1])
+    # Still a clear error when the flag has no value at all.
+    bad = mitra("score", "gad7", "--answers")
+    assert bad.returncode == 2 and "--answers" in bad.stderr

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from mitra.core.command import MitraCommand, UsageError
 from mitra.measures.library import get_instrument
@@ -20,6 +21,16 @@ class Command(MitraCommand):
         parser.add_argument("--sex", choices=["male", "female"],
                             help="Applies sex-specific screening cut-offs (AUDIT-C).")
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+
+    def run_from_argv(self, argv):
+        # "-" marks a missing item, so an answer list may start with a dash ("-,0,1"), which
+        # argparse would take for an option: glue it to its flag ("--answers=-,0,1").
+        argv = list(argv)
+        for i in range(len(argv) - 1):
+            if argv[i] == "--answers" and re.match(r"^-(,|$)", argv[i + 1]):
+                argv[i:i + 2] = [f"--answers={argv[i + 1]}"]
+                break
+        super().run_from_argv(argv)
 
     def handle(self, *args, instrument: str, answers: str, sex: str | None, **options):
         try:
