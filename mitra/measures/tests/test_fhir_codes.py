@@ -81,3 +81,35 @@ def test_the_us_core_phq9_response_rescores_to_its_stored_total():
     values = [answers[item.loinc] for item in inst.scored_items]
     assert values == [2, 2, 2, 2, 1, 1, 2, 0, 0]
     assert score(inst, values).total == stored_total == 12
+
+
+def test_auditc_items_2_and_3_and_the_total_match_the_us_core_questionnaire():
+    questionnaire = load("hl7-us-core/Questionnaire-AUDIT-C.json")
+    inst = get_instrument("auditc")
+    official = {item["code"][0]["code"]: item for item in coded_items(questionnaire)}
+    ours = [item for item in inst.items if item.loinc]
+    # Item 1: US Core's example uses 68517-2 (a binge-day count); the AUDIT's own first item is
+    # 68518-0, which the reference says to keep. Items 2 and 3 are the same as US Core's.
+    assert ours[0].loinc == "68518-0" and "68518-0" not in official
+    for item in ours[1:]:
+        codes = [opt["valueCoding"]["code"] for opt in official[item.loinc]["answerOption"]]
+        assert [inst.loinc_answer_code(item, v) for v in inst.allowed_values(item)] == codes
+    assert inst.loinc.total in official  # 75626-2, the AUDIT-C total score
+
+
+@pytest.mark.parametrize(("short", "parent"), [("phq2", "phq9"), ("gad2", "gad7")])
+def test_the_two_item_forms_carry_their_parents_first_two_items(short, parent):
+    two, full = get_instrument(short), get_instrument(parent)
+    pairs = list(zip(two.items, full.items[:2], strict=True))
+    assert [a.loinc for a, _ in pairs] == [b.loinc for _, b in pairs]
+    assert [a.text for a, _ in pairs] == [b.text for _, b in pairs]
+    for a, b in pairs:
+        assert [two.loinc_answer_code(a, v) for v in two.allowed_values(a)] == [
+            full.loinc_answer_code(b, v) for v in full.allowed_values(b)]
+
+
+def test_the_phq9_total_code_matches_the_lhc_form():
+    form = load("lhncbc-lforms/phq9.json")
+    text = json.dumps(form)
+    inst = get_instrument("phq9")
+    assert inst.loinc.total == "44261-6" and '"44261-6"' in text
