@@ -116,13 +116,13 @@ class PointsThreshold(Marked):
 
 class Response(Marked):
     reduction: float = Field(gt=0, le=1)
-    baseline_at_least: int | None = None
+    baseline_above: int | None = None  # the published rule: baseline > N (a prorated 9.5 counts)
     rule: str
 
 
 class Remission(Marked):
     below: int
-    baseline_at_least: int | None = None
+    baseline_above: int | None = None  # the published rule: baseline > N (a prorated 9.5 counts)
     rule: str
 
 

@@ -321,11 +321,11 @@ def change_over_time(instrument: Instrument, totals: Sequence[Total | None]) -> 
         response = remission = None
         if not is_baseline and thresholds.response is not None:
             r = thresholds.response
-            if r.baseline_at_least is None or baseline >= r.baseline_at_least:
+            if r.baseline_above is None or baseline > r.baseline_above:
                 response = baseline > 0 and (baseline - total) >= r.reduction * baseline
         if not is_baseline and thresholds.remission is not None:
             m = thresholds.remission
-            if m.baseline_at_least is None or baseline >= m.baseline_at_least:
+            if m.baseline_above is None or baseline > m.baseline_above:
                 remission = total < m.below
         result.append(
             ChangePoint(total, baseline, is_baseline, change, reliable, response, remission)

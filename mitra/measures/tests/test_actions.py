@@ -12,6 +12,7 @@ from mitra.measures.actions import (
     do_stop_schedule,
     do_submit_response,
 )
+from mitra.measures.library import get_instrument
 from mitra.measures.models import Response, Schedule
 from mitra.measures.schedules import OVERDUE_AFTER_DAYS, due_for_patient, overdue
 from mitra.measures.scoring import AnswerError
@@ -42,7 +43,7 @@ def test_it_stores_the_scored_response_and_audits_it(cast):
     assert created
     response.refresh_from_db()
     assert (response.total, response.severity, response.complete) == (12, "Moderate", True)
-    assert response.instrument_version == "1.0.0"
+    assert response.instrument_version == get_instrument("phq9").version  # as stored with it
     assert response.answers["phq9.q10"] == 1  # kept, never added to the total
     assert AuditEvent.objects.filter(event="measures.response.submitted",
                                      object_uuid=response.uuid).exists()

@@ -290,3 +290,11 @@ def test_a_missing_item_never_counts_as_zero(case, data):
     assert result.total is None or result.prorated or result.method == "skip_rule"
     if result.prorated:
         assert inst.scoring.min <= result.total <= inst.scoring.max
+
+
+def test_a_prorated_baseline_above_9_counts_for_response_and_remission():
+    # The published rule is "baseline > 9": a prorated 9.5 qualifies, a 9 does not.
+    last = change_over_time(get_instrument("phq9"), [9.5, 4])[-1]
+    assert (last.response, last.remission) == (True, True)
+    last = change_over_time(get_instrument("phq9"), [9, 4])[-1]
+    assert (last.response, last.remission) == (None, None)
