@@ -52,9 +52,63 @@ class ResponseForm(forms.Form):
             field.item = item  # type: ignore[attr-defined]
             field.number = number  # type: ignore[attr-defined]
             self.fields[f"q{number}"] = field
+            if item.measurement is not None:
+                # The measured reading decides the answer; a chosen band alone still counts.
+                m = item.measurement
+                field.required = False
+                reading_range = f"a whole number from {m.min} to {m.max}"
+                self.fields[f"q{number}_reading"] = forms.IntegerField(
+                    required=False, min_value=m.min, max_value=m.max,
+                    label=f"{m.label} ({m.unit})",
+                    widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+                    error_messages={k: f"{label}, {m.label.lower()}: enter {reading_range} "
+                                       f"({m.unit})." for k in ("invalid", "min_value",
+                                                                 "max_value")},
+                )
+                field.reading = f"q{number}_reading"  # type: ignore[attr-defined]
+
+    def clean(self):
+        cleaned = super().clean()
+        for number, item in enumerate(self.instrument.items, start=1):
+            m = item.measurement
+            if m is None:
+                continue
+            name, label = f"q{number}", f"Item {number}"
+            reading = cleaned.get(f"{name}_reading")
+            chosen = cleaned.get(name)
+            if reading is None:
+                if chosen is None and not self.has_error(f"{name}_reading"):
+                    self.add_error(name, f"{label} needs an answer: enter the measured "
+                                         f"{m.label.lower()} ({m.unit}) or choose one of "
+                                         f"{_allowed(self.instrument, item)}.")
+                continue
+            derived = m.value_for(reading)
+            if chosen is not None and chosen != derived:
+                text = next(o.text for o in self.instrument.options_for(item)
+                            if o.value == derived)
+                self.add_error(name, f"{label}: a {m.label.lower()} of {reading} {m.unit} "
+                                     f"scores {derived} ('{text}'), not {chosen}; correct the "
+                                     "reading or the choice.")
+                continue
+            cleaned[name] = derived
+        return cleaned
+
+    def readings(self) -> dict[str, int]:
+        """The measured readings given with the answers ({link_id: reading})."""
+        return {
+            item.link_id: self.cleaned_data[f"q{number}_reading"]
+            for number, item in enumerate(self.instrument.items, start=1)
+            if item.measurement is not None
+            and self.cleaned_data.get(f"q{number}_reading") is not None
+        }
 
     def item_fields(self):
         return [self[f"q{n}"] for n in range(1, len(self.instrument.items) + 1)]
+
+    def item_rows(self):
+        """(item field, its measured-reading field or None), in item order."""
+        return [(field, self[field.field.reading] if hasattr(field.field, "reading") else None)
+                for field in self.item_fields()]
 
     def answers(self) -> dict[str, int | None]:
         """{link_id: value} for every item, from cleaned data."""

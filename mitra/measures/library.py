@@ -62,6 +62,28 @@ class NumericResponse(Marked):
     right_anchor: str
 
 
+class MeasureBand(_Strict):
+    up_to: int | None = None  # inclusive; None: everything above the previous band
+    value: int
+
+
+class Measurement(Marked):
+    """A reading the rater measures (COWS item 1: the resting pulse); the item's answer is
+    the band the reading falls in. `min`/`max` only catch typing errors."""
+
+    label: str
+    unit: str
+    min: int
+    max: int
+    bands: list[MeasureBand]
+
+    def value_for(self, reading: int) -> int:
+        for band in self.bands:
+            if band.up_to is None or reading <= band.up_to:
+                return band.value
+        raise ValueError(f"{self.label}: {reading} {self.unit} is above every band")
+
+
 class Item(Marked):
     link_id: str
     text: str
@@ -74,6 +96,7 @@ class Item(Marked):
     answer_options: list[AnswerOption] | None = None
     answer_code_overrides: list[AnswerCodeOverride] = Field(default_factory=list)
     response: NumericResponse | None = None
+    measurement: Measurement | None = None
 
 
 class MissingItemRule(Marked):

@@ -207,6 +207,39 @@ def test_the_clinician_rates_cows(cast):
                       ).status_code == 404
 
 
+@pytest.mark.parametrize(("pulse", "chosen", "status", "item_1"), [
+    ("92", "", 302, 1),        # the reading alone decides the band (81-100 -> 1)
+    ("80", "0", 302, 0),       # a reading and the matching band
+    ("121", "", 302, 4),       # above 120 -> 4
+    ("92", "2", 400, None),    # a reading and a band that disagree: refused, naming both
+    ("", "", 400, None),       # neither: refused, naming both ways to answer
+    ("19", "", 400, None),     # a typing error
+])
+def test_cows_item_1_takes_the_measured_pulse(cast, pulse, chosen, status, item_1):
+    client = client_for(cast.clinician)
+    url = reverse("measures:rate", args=[cast.patient.uuid, "cows"])
+    assert 'name="q1_reading"' in client.get(url).content.decode()
+    rest = {f"q{n}": v for n, v in enumerate([2, 1, 1, 2, 1, 2, 1, 1, 2, 3], start=2)}
+    page = client.post(url, {**rest, "q1": chosen, "q1_reading": pulse,
+                             "response_uuid": str(uuid.uuid4())})
+    assert page.status_code == status
+    if status == 302:
+        response = Response.objects.get()
+        assert response.answers["cows.q1"] == item_1
+        assert response.total == 16 + item_1
+        return
+    html = page.content.decode()
+    assert not Response.objects.exists()
+    if chosen:
+        assert ("a resting pulse of 92 beats/minute scores 1 "
+                "(&#x27;Pulse rate 81–100&#x27;), not 2") in html
+    elif pulse:
+        assert "Item 1, resting pulse: enter a whole number from 20 to 250 (beats/minute)." in html
+    else:
+        assert "Item 1 needs an answer: enter the measured resting pulse (beats/minute)" in html
+    assert f'value="{pulse}"' in html or not pulse  # the reading is kept on the form
+
+
 def test_overdue_lists_only_the_clinicians_patients(cast):
     old = timezone.localdate() - timezone.timedelta(days=10)
     Schedule.objects.create(patient=cast.patient, instrument="phq9", start=old)
