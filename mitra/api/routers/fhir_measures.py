@@ -10,7 +10,7 @@ import uuid as uuidlib
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.http import Http404
 from ninja import Router
 
@@ -215,7 +215,9 @@ def diary_resources(entry: DiaryEntry) -> list[dict]:
     out = []
     for code, figure in fhir.DIARY_FIGURES.items():
         if code == "kratom-grams":
-            value = entry.kratom_grams
+            # Plant material whose weight is unknown (capsules of unknown fill) would make the
+            # day's figure a partial sum presented as the whole: no figure, as the CLI's null.
+            value = None if entry.kratom_unconverted else entry.kratom_grams
         else:
             value = getattr(entry, RATING_FIELDS[code])
         if value is None:
@@ -228,10 +230,19 @@ def diary_resources(entry: DiaryEntry) -> list[dict]:
     return out
 
 
+# The day's grams of kratom plant material, and how many plant-material uses had no known
+# weight (capsules of unknown fill): then the day has no gram figure at all.
+KRATOM_FIGURES = {
+    "kratom_grams": Sum("uses__grams", filter=Q(uses__substance__in=KRATOM)),
+    "kratom_unconverted": Count("uses", filter=Q(
+        uses__substance__in=("kratom_powder", "kratom_capsule"), uses__grams__isnull=True)),
+}
+
+
 def _diary_entries(patients):
     return (
         DiaryEntry.objects.current().filter(patient__in=patients).select_related("patient")
-        .annotate(kratom_grams=Sum("uses__grams", filter=Q(uses__substance__in=KRATOM)))
+        .annotate(**KRATOM_FIGURES)
         .order_by("-date")
     )
 
@@ -290,8 +301,7 @@ def read_observation(request, observation_id: str):
         try:
             entry = (
                 DiaryEntry.objects.filter(uuid=uuidlib.UUID(entry_uuid)).select_related("patient")
-                .annotate(kratom_grams=Sum("uses__grams",
-                                           filter=Q(uses__substance__in=KRATOM))).get()
+                .annotate(**KRATOM_FIGURES).get()
             )
         except (ValueError, DiaryEntry.DoesNotExist):
             raise Http404("No such Observation") from None

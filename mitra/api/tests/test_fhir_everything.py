@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -116,3 +116,26 @@ def test_the_care_team_acknowledges_and_resolves_alerts():
     assert client.post(f"{url}/acknowledge", {}).json()["status"] == "acknowledged"
     assert_error_shape(client.post(f"{url}/resolve", {"note": ""}), 400, field="note")
     assert client.post(f"{url}/resolve", {"note": "Called; fine"}).json()["status"] == "resolved"
+
+
+def test_a_day_with_plant_material_of_unknown_weight_has_no_gram_figure():
+    cast = make_cast()
+    entry = _diary(cast, uses=[
+        {"substance": "kratom_powder", "amount": "3", "unit": "g"},
+        {"substance": "kratom_capsule", "amount": "4", "unit": "capsules"},  # fill not known
+    ])
+    client = TokenClient(token_for(cast.clinician))
+    body = client.get(f"/fhir/Patient/{cast.patient.uuid}/$everything").json()
+    codes = {e["resource"]["code"]["coding"][0]["code"]
+             for e in body["entry"] if e["resource"]["id"].startswith("diary-")}
+    assert codes == {"mood", "craving"}  # not a 3 g "total" that leaves the capsules out
+    assert_operation_outcome(
+        client.get(f"/fhir/Observation/diary-{entry.uuid}-kratom-grams"), 404)
+    # With the fill known, the day's figure is whole again.
+    later = _diary(cast, date=(timezone.localdate() - timedelta(days=1)).isoformat(), uses=[
+        {"substance": "kratom_powder", "amount": "3", "unit": "g"},
+        {"substance": "kratom_capsule", "amount": "4", "unit": "capsules",
+         "grams_per_unit": "0.5"},
+    ])
+    one = client.get(f"/fhir/Observation/diary-{later.uuid}-kratom-grams").json()
+    assert one["valueQuantity"]["value"] == 5.0
