@@ -192,6 +192,9 @@ MITRA_CBT_CRAVING_PROMPT_THRESHOLD = env_int("MITRA_CBT_CRAVING_PROMPT_THRESHOLD
 MITRA_CBT_CRAVING_LOOKBACK_DAYS = env_int("MITRA_CBT_CRAVING_LOOKBACK_DAYS", 3)
 # Safety: an urgent alert unacknowledged this long is escalated to the care team by e-mail.
 MITRA_ALERT_ESCALATION_MINUTES = env_int("MITRA_ALERT_ESCALATION_MINUTES", 30)
+# Diary: this many whole days in a row without an entry raise one MISSED_DIARY alert per gap
+# (patients who use the diary and were enrolled at least this long ago). A workflow setting.
+MITRA_DIARY_MISSED_DAYS = env_int("MITRA_DIARY_MISSED_DAYS", 3)
 # Crisis resources for a patient whose jurisdiction has no locale of its own.
 MITRA_CRISIS_LOCALE = env_str("MITRA_CRISIS_LOCALE", "en-US")
 # The public address, for links in e-mails (for example https://mitra.example.org).

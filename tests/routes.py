@@ -49,6 +49,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     # REST and FHIR endpoints take a bearer token only: a session (or none) gets 401, never a
     # redirect. Token access per role is tested in mitra/api/tests/test_access.py.
     "token": _profile(401),
+    # The REST and FHIR catch-alls (a path the API does not have): 404 in the API's error
+    # shape for everyone, token or not, so the answer never depends on who asks.
+    "unknown_api_path": _profile(DENY),
 }
 
 
@@ -83,6 +86,17 @@ def _diary_plan(cast, patient):
     from mitra.diary.tests.factories import route_plan
 
     return route_plan(cast, patient)
+
+
+def _diary_pause(cast, patient):
+    from mitra.diary.models import TaperPlan
+    from mitra.diary.tests.factories import route_plan
+
+    kwargs = route_plan(cast, patient)
+    plan = TaperPlan.objects.get(uuid=kwargs["plan_uuid"])
+    pause = plan.pauses.create(start_date=plan.start_date, end_date=None, reason="r",
+                               created_by=cast.clinician)
+    return {**kwargs, "pause_uuid": pause.uuid}
 
 
 def _measures_schedule(cast, patient):
@@ -151,8 +165,12 @@ ROUTES: dict[str, Route] = {
     "diary:patient_diary": Route("patient_record", _patient),
     "diary:entry_history": Route("patient_record", _diary_day),
     "diary:taper_new": Route("patient_record_write", _patient),
-    "diary:taper_create": Route("patient_record_write", _patient, method="POST"),
-    "diary:taper_pause": Route("patient_record_write", _diary_plan, method="POST"),
+    "diary:taper_create": Route("patient_record_write", _patient, method="POST",
+                                ok=frozenset({400})),
+    "diary:taper_pause": Route("patient_record_write", _diary_plan, method="POST",
+                               ok=frozenset({400})),
+    "diary:taper_pause_end": Route("patient_record_write", _diary_pause, method="POST",
+                                   ok=frozenset({302})),
     # measures
     "measures:due": Route("own"),
     "measures:fill": Route("own", lambda cast, patient: {"instrument_id": "phq9"}),
@@ -234,6 +252,10 @@ ROUTES: dict[str, Route] = {
     "fhir:observation_read": Route("token", lambda cast, patient: {"observation_id": "x"}),
     "fhir:medication_search": Route("token"),
     "fhir:medication_read": Route("token", lambda cast, patient: {"medication_id": "x"}),
+    "api:unknown_path": Route("unknown_api_path", lambda cast, patient: {
+        "path": f"patients/{patient.uuid}/nothing"}),
+    "fhir:unknown_path": Route("unknown_api_path", lambda cast, patient: {
+        "path": f"Patient/{patient.uuid}/nothing"}),
     # cbt
     "cbt:home": Route("own"),
     "cbt:thoughts": Route("own"),

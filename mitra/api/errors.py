@@ -1,16 +1,26 @@
 """One error shape for the REST API, and OperationOutcome for FHIR.
 
-REST:  {"status": 400, "errors": [{"field": "mood", "in": "body", "problem": "..."}]}
-       `field` is null when the problem is not about one field (401, 403, 404, 409).
+REST:  {"status": 400, "errors": [{"field": "mood", "location": "body", "problem": "..."}]}
+       `field` is null when the problem is not about one field (401, 403, 404, 405, 409, 500).
 FHIR:  an OperationOutcome with one issue per problem; `expression` names the field.
+
+Every answer under /api/ and /fhir/ takes its API's shape, not only an endpoint's own errors:
+an unknown path (`NoSuchEndpoint`, raised by the API's catch-all URL pattern), a method the
+path does not take (`MethodNotAllowed`, 405 with an `Allow` header) and an unexpected exception
+(500, logged as Django logs one) go through the same ninja exception handlers.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core import signals
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -42,6 +52,55 @@ class ApiError(Exception):
         super().__init__(problem)
 
 
+class NoSuchEndpoint(Exception):
+    """No endpoint at this path. `topics`: what the API does offer (for the message)."""
+
+    def __init__(self, path: str, topics: Sequence[str] = ()) -> None:
+        self.path = path
+        self.topics = list(topics)
+        super().__init__(path)
+
+
+class MethodNotAllowed(Exception):
+    """The path exists but does not take this method; `allowed` goes into the Allow header.
+    `route`: the URL pattern, relative to the API's root ("Patient/<patient_id>")."""
+
+    def __init__(self, method: str, allowed: Sequence[str], route: str = "") -> None:
+        self.method = method
+        self.allowed = sorted(allowed)
+        self.route = route
+        super().__init__(f"{method} not allowed; allowed: {', '.join(self.allowed)}")
+
+
+request_logger = logging.getLogger("django.request")
+
+
+def _report_unexpected(request: HttpRequest, exc: Exception) -> str:
+    """Log and signal an unhandled exception as Django would (admins' mail, error trackers, the
+    test client); return the message for the client: no detail outside DEBUG."""
+    request_logger.error("Internal Server Error: %s", request.path, exc_info=exc,
+                         extra={"status_code": 500, "request": request})
+    signals.got_request_exception.send(sender=None, request=request)
+    problem = "internal server error: the failure is logged; please try again later"
+    if settings.DEBUG:
+        problem += f" ({type(exc).__name__}: {exc})"
+    return problem
+
+
+def _bad_request(request: HttpRequest, exc: Exception) -> str:
+    """What Django answers 400 for (a malformed or suspicious request); logged as Django logs
+    it, the message for the client."""
+    if isinstance(exc, SuspiciousOperation):
+        logging.getLogger(f"django.security.{type(exc).__name__}").error(str(exc))
+        return "request refused as malformed or too large"
+    return str(exc) or "bad request"
+
+
+def _shown_path(request: HttpRequest) -> str:
+    path = request.path
+    return path if len(path) <= 200 else path[:200] + "..."
+
+
 # Every operation declares these, so a client (and schemathesis) knows each status it may see.
 COMMON_ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
@@ -70,10 +129,13 @@ def _problems_from_validation(exc: ValidationError) -> list[dict[str, Any]]:
     return problems
 
 
-def _rest(api: NinjaAPI, request: HttpRequest, status: int, problems: list[dict]) -> HttpResponse:
+def _rest(api: NinjaAPI, request: HttpRequest, status: int, problems: list[dict], *,
+          allow: Sequence[str] = ()) -> HttpResponse:
     response = api.create_response(request, {"status": status, "errors": problems}, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="mitra"'
+    if allow:
+        response["Allow"] = ", ".join(allow)
     return response
 
 
@@ -111,12 +173,64 @@ def install_rest_handlers(api: NinjaAPI) -> None:
     def on_http(request, exc):
         return _rest(api, request, exc.status_code, one(exc.status_code, str(exc)))
 
+    @api.exception_handler(NoSuchEndpoint)
+    def on_no_endpoint(request, exc):
+        ns = api.urls_namespace
+        root = reverse(f"{ns}:api-root")
+        problem = f"no endpoint at {_shown_path(request)}"
+        if exc.topics:
+            problem += f"; the API's paths start with {', '.join(root + t for t in exc.topics)}"
+        problem += (f" (every endpoint and its methods: {reverse(f'{ns}:openapi-json')}, "
+                    f"{reverse(f'{ns}:openapi-view')})")
+        return _rest(api, request, 404, one(404, problem))
 
-def _outcome(api: NinjaAPI, request: HttpRequest, status: int, issues: list[dict]) -> HttpResponse:
+    @api.exception_handler(MethodNotAllowed)
+    def on_method(request, exc):
+        problem = (f"{exc.method} is not allowed on {_shown_path(request)}; allowed: "
+                   f"{', '.join(exc.allowed)}")
+        return _rest(api, request, 405, one(405, problem), allow=exc.allowed)
+
+    @api.exception_handler(BadRequest)
+    @api.exception_handler(SuspiciousOperation)
+    def on_bad_request(request, exc):
+        return _rest(api, request, 400, one(400, _bad_request(request, exc)))
+
+    @api.exception_handler(Exception)
+    def on_unexpected(request, exc):
+        return _rest(api, request, 500, one(500, _report_unexpected(request, exc)))
+
+
+def _outcome(api: NinjaAPI, request: HttpRequest, status: int, issues: list[dict], *,
+             allow: Sequence[str] = ()) -> HttpResponse:
     response = api.create_response(request, fhir.operation_outcome(issues), status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="mitra"'
+    if allow:
+        response["Allow"] = ", ".join(allow)
     return response
+
+
+def fhir_capabilities() -> dict[str, list[str]]:
+    """Per supported resource type, what the CapabilityStatement says it does: its interaction
+    codes and `$operations`."""
+    from mitra.api.routers.fhir_metadata import INTERACTIONS  # the routers import this module
+
+    statement = fhir.capability_statement(base_url="", software_version="", date="",
+                                          resources=INTERACTIONS)
+    out: dict[str, list[str]] = {}
+    for entry in statement["rest"][0]["resource"]:
+        does = [i["code"] for i in entry.get("interaction", [])]
+        does += [f"${op['name']}" for op in entry.get("operation", [])]
+        out[entry["type"]] = does
+    return out
+
+
+def _fhir_supported(resource_type: str | None) -> str:
+    capabilities = fhir_capabilities()
+    metadata = f"the CapabilityStatement: {reverse('fhir:metadata')}"
+    if resource_type in capabilities:
+        return f"{resource_type} supports {', '.join(capabilities[resource_type])} ({metadata})"
+    return f"the supported resource types are {', '.join(sorted(capabilities))} ({metadata})"
 
 
 def install_fhir_handlers(api: NinjaAPI) -> None:
@@ -159,3 +273,30 @@ def install_fhir_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def on_http(request, exc):
         return _outcome(api, request, exc.status_code, one("processing", str(exc)))
+
+    @api.exception_handler(NoSuchEndpoint)
+    def on_no_endpoint(request, exc):
+        resource_type = exc.path.split("/", 1)[0]
+        if resource_type in fhir_capabilities():
+            problem = f"no such interaction: {_shown_path(request)}; "
+        else:
+            problem = (f"{resource_type or 'this path'} is not a resource type this server "
+                       f"supports; ")
+        return _outcome(api, request, 404,
+                        one("not-supported", problem + _fhir_supported(resource_type)))
+
+    @api.exception_handler(MethodNotAllowed)
+    def on_method(request, exc):
+        resource_type = exc.route.split("/", 1)[0]  # "Patient/<patient_id>" -> "Patient"
+        problem = (f"{exc.method} is not supported on {_shown_path(request)}; allowed methods: "
+                   f"{', '.join(exc.allowed)}; {_fhir_supported(resource_type)}")
+        return _outcome(api, request, 405, one("not-supported", problem), allow=exc.allowed)
+
+    @api.exception_handler(BadRequest)
+    @api.exception_handler(SuspiciousOperation)
+    def on_bad_request(request, exc):
+        return _outcome(api, request, 400, one("invalid", _bad_request(request, exc)))
+
+    @api.exception_handler(Exception)
+    def on_unexpected(request, exc):
+        return _outcome(api, request, 500, one("exception", _report_unexpected(request, exc)))

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,8 +22,8 @@ from mitra.diary import analytics
 from mitra.diary.forms import Submission
 from mitra.diary.models import DiaryEntry, TaperPause, TaperPlan, UseEvent
 from mitra.diary.units import SUBSTANCES
-from mitra.safety.actions import do_raise_alert
-from mitra.safety.models import Alert
+from mitra.safety.actions import co_substance_has_rules, do_raise_alert, do_screen_patient
+from mitra.safety.models import Alert, ScreeningRun
 
 # Escalation on day D compares D-6..D with D-34..D-7; 35 more days back let an episode that
 # began earlier be recognised as already under way instead of raising again.
@@ -101,7 +101,50 @@ def _submit(request_or_user, patient, submission: Submission) -> SubmitResult:
     record_audit(request_or_user, "diary.entry.revised" if current else "diary.entry.created",
                  patient=patient, obj=entry)
     alerts = raise_flag_alerts(patient, submission.date, entry, request_or_user)
+    alerts += screen_co_substances(patient, submission.uses, entry, request_or_user)
     return SubmitResult(entry, True, alerts)
+
+
+# Diary substances that are what screening calls kratom, kava and 7oh.
+SCREENING_SUBSTANCE = {"kratom_powder": "kratom", "kratom_capsule": "kratom",
+                       "kratom_extract": "kratom", "7oh_product": "7oh", "kava": "kava"}
+# Diary substances screened under their own id: alcohol is a dictionary name; opioid and
+# benzodiazepine are classes (`safety.actions.CO_SUBSTANCE_CLASSES`); cannabis has no rule.
+NAMED_CO_SUBSTANCES = ("alcohol", "opioid", "benzodiazepine", "cannabis")
+
+
+def co_substance_names(uses) -> list[str]:
+    """The co-substances of these use events that an interaction rule of kratom, kava or 7-OH
+    names. "Other" counts only when its product label is a name the medication dictionary knows
+    (free text such as "energy drink" is not a medication list and is not screened)."""
+    names = []
+    for use in uses:
+        substance = use["substance"]
+        if substance in SCREENING_SUBSTANCE:
+            continue
+        name = (substance if substance in NAMED_CO_SUBSTANCES
+                else (use.get("product_label") or "").strip())
+        if name and name not in names and co_substance_has_rules(name):
+            names.append(name)
+    return names
+
+
+def screen_co_substances(patient, uses, entry: DiaryEntry, acting) -> list[Alert]:
+    """Run the safety screening (trigger `diary`) when the entry records a co-substance that
+    the knowledge base has rules about; returns the alerts it raised. Interaction alerts are
+    deduplicated by rule and matched names, so drinking every day alerts once, not daily."""
+    co = co_substance_names(uses)
+    if not co:
+        return []
+    since = timezone.now()
+    user = getattr(acting, "user", acting)
+    run = do_screen_patient(
+        patient, acting_user=user, trigger=ScreeningRun.Trigger.DIARY, co_substances=co,
+        substances=sorted({SCREENING_SUBSTANCE[u["substance"]] for u in uses
+                           if u["substance"] in SCREENING_SUBSTANCE}),
+    )
+    return list(Alert.objects.filter(patient=patient, source_uuid=run.uuid,
+                                     created_at__gte=since))
 
 
 def load_uses(patient, start: date, end: date) -> list[analytics.Use]:
@@ -192,6 +235,68 @@ def raise_flag_alerts(patient, day: date, entry: DiaryEntry | None, acting) -> l
     return raised
 
 
+# ---- missed diary days (the periodic job) ---------------------------------------------------
+
+def missed_diary_days() -> int:
+    return max(1, int(getattr(settings, "MITRA_DIARY_MISSED_DAYS", 3)))
+
+
+def missed_diary_alert_spec(patient, first_missed: date, last_missed: date) -> dict:
+    """The MISSED_DIARY alert for a gap that began on `first_missed` (one alert per gap).
+
+    Shared by the periodic job and the demo cohort."""
+    last_entry = (first_missed - timedelta(days=1)).isoformat()
+    evidence = reverse("diary:patient_diary", kwargs={"patient_uuid": patient.uuid})
+    days = (last_missed - first_missed).days + 1
+    return dict(
+        kind=Alert.Kind.MISSED_DIARY, priority=Alert.Priority.NORMAL,
+        reason=(f"No diary entry for {days} days in a row ({first_missed.isoformat()} to "
+                f"{last_missed.isoformat()}); last entry {last_entry}"),
+        dedupe_key=f"diary:missed:{first_missed.isoformat()}",
+        evidence_url=f"{evidence}?until={last_entry}#day-{last_entry}",
+    )
+
+
+def raise_missed_diary_alerts(today: date | None = None) -> list[Alert]:
+    """One MISSED_DIARY alert per gap of `MITRA_DIARY_MISSED_DAYS` (default 3) or more whole
+    days without an entry, up to yesterday (today can still be filled in).
+
+    Only for patients who use the diary (at least one entry) and were enrolled at least that
+    many days ago. Idempotent: the dedupe key is the gap's first day; and a gap that an earlier
+    alert already covered (a later back-filled entry moved its start) raises nothing new.
+    """
+    today = today or timezone.localdate()
+    n = missed_diary_days()
+    yesterday = today - timedelta(days=1)
+    last_entries = dict(
+        DiaryEntry.objects.current()
+        .filter(patient__enrolled_on__lte=today - timedelta(days=n))
+        .values("patient").annotate(last=Max("date"))
+        .filter(last__lte=yesterday - timedelta(days=n))
+        .values_list("patient", "last")
+    )
+    if not last_entries:
+        return []
+    latest_alert = dict(
+        Alert.objects.filter(kind=Alert.Kind.MISSED_DIARY, patient__in=list(last_entries))
+        .values("patient").annotate(at=Max("created_at")).values_list("patient", "at")
+    )
+    from mitra.patients.models import Patient
+
+    raised = []
+    for patient in Patient.objects.filter(pk__in=list(last_entries)).order_by("pk"):
+        first_missed = last_entries[patient.pk] + timedelta(days=1)
+        at = latest_alert.get(patient.pk)
+        if at is not None and timezone.localdate(at) > first_missed:
+            continue  # an alert was raised during this gap already
+        with transaction.atomic():
+            alert, created = do_raise_alert(
+                patient, **missed_diary_alert_spec(patient, first_missed, yesterday))
+        if created:
+            raised.append(alert)
+    return raised
+
+
 @transaction.atomic
 def do_create_taper_plan(request_or_user, patient, data: dict) -> TaperPlan:
     """A new plan for the patient; the plan it replaces is kept, marked as replaced."""
@@ -210,6 +315,28 @@ def do_pause_taper_plan(request_or_user, plan: TaperPlan, data: dict) -> TaperPa
     pause = TaperPause.objects.create(plan=plan, created_by=user, **data)
     record_audit(request_or_user, "diary.taper_plan.paused", patient=plan.patient, obj=pause)
     return pause
+
+
+@transaction.atomic
+def do_end_taper_pause(request_or_user, pause: TaperPause, end: date,
+                       *, today: date | None = None) -> tuple[TaperPause, bool]:
+    """End a pause on `end` (the plan steps again from the day after). (pause, changed).
+
+    Idempotent: a pause already over (its end date on or before today), or one that already
+    ends on or before `end`, is left as it is and nothing is audited. `end` must not be before
+    the pause's start (the form checks it; this refuses it as well).
+    """
+    today = today or timezone.localdate()
+    pause = TaperPause.objects.select_for_update().get(pk=pause.pk)
+    if pause.end_date is not None and (pause.end_date <= today or pause.end_date <= end):
+        return pause, False
+    if end < pause.start_date:
+        raise ValueError(f"end_date must be on or after the pause's start ({pause.start_date})")
+    pause.end_date = end
+    pause.save(update_fields=["end_date"])
+    record_audit(request_or_user, "diary.taper_plan.pause_ended", patient=pause.plan.patient,
+                 obj=pause, detail=f"end_date={end.isoformat()}")
+    return pause, True
 
 
 def current_taper_plan(patient) -> TaperPlan | None:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from mitra.core.bulk import fast_insert
 from mitra.diary import analytics
-from mitra.diary.actions import alert_spec
+from mitra.diary.actions import alert_spec, missed_diary_alert_spec, missed_diary_days
 from mitra.diary.forms import Submission
 from mitra.diary.models import DiaryEntry, TaperPause, TaperPlan, UseEvent
 from mitra.diary.taper import Plan
@@ -180,6 +180,7 @@ def _populate_batch(ctx, rng, batch) -> None:
             # Dated on the evening of the flagged day, as a live submission would have been.
             raised = timezone.make_aware(datetime.combine(flag.date, time(21, 0)))
             alerts.append(Alert(patient=dp.patient, created_at=raised, **spec))
+        alerts += _missed_diary_alerts(dp.patient, observed, ctx.today)
     TaperPlan.objects.bulk_create(plans)
     TaperPause.objects.bulk_create(pauses)
     # A year of diaries for a thousand patients is about a million values: fast_insert, then
@@ -197,6 +198,23 @@ def _populate_batch(ctx, rng, batch) -> None:
         for entry, rows in pending_uses for r in rows
     ])
     fast_insert(alerts)
+
+
+def _missed_diary_alerts(patient, observed: set[date], today: date) -> list[Alert]:
+    """The MISSED_DIARY alerts the periodic job would have raised: one per run of
+    `missed_diary_days()` or more days without an entry after the first one, dated the morning
+    the job first saw the gap (`actions.missed_diary_alert_spec`, as the live job builds them)."""
+    n, alerts = missed_diary_days(), []
+    days = sorted(observed)
+    for last, following in zip(days, days[1:] + [today], strict=True):
+        first_missed = last + timedelta(days=1)
+        if (following - first_missed).days < n:
+            continue
+        seen = first_missed + timedelta(days=n)
+        spec = missed_diary_alert_spec(patient, first_missed, seen - timedelta(days=1))
+        alerts.append(Alert(patient=patient, created_at=timezone.make_aware(
+            datetime.combine(seen, time(6, 0))), **spec))
+    return alerts
 
 
 def _pause_spec(pause: TaperPause):

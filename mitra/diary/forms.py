@@ -1,7 +1,8 @@
 """Validation for diary submissions (HTML form and JSON) and taper plans.
 
-Both the plain form POST and the JSON endpoint go through `parse_submission`, so a bad amount
-gets the same message naming the field and the allowed range either way.
+The plain form POST, the diary's JSON endpoint and the REST API all go through
+`parse_submission` (the JSON ones through `parse_json_submission`), so every bad value gets the
+same message naming the field and the allowed values or range, whichever way it was sent.
 """
 
 from __future__ import annotations
@@ -34,6 +35,48 @@ def max_amounts() -> dict:
     return getattr(settings, "MITRA_DIARY_MAX_AMOUNT", {})
 
 
+def amount_limits() -> dict[str, Decimal]:
+    """The maximum amount per use event for each unit: units.DEFAULT_MAX_AMOUNT with the
+    deployment's `MITRA_DIARY_MAX_AMOUNT` over it (as `units.check_amount` applies them)."""
+    return {**units.DEFAULT_MAX_AMOUNT,
+            **{k: Decimal(str(v)) for k, v in max_amounts().items()}}
+
+
+def _plain(number: Decimal) -> str:
+    return format(number.normalize(), "f")
+
+
+def _shown(value) -> str:
+    """The value the client sent, quoted, for a message saying what was wrong with it."""
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:40] + "…")
+
+
+def _not(value) -> str:
+    return "" if value in (None, "") else f", not {_shown(value)}"
+
+
+def amount_rule(unit: str | None) -> str:
+    """'a number more than 0 and at most 100 g': the allowed range for an amount in `unit`
+    (every unit's maximum when the unit is not one of ours)."""
+    limits = amount_limits()
+    if unit in limits:
+        return f"a number more than 0 and at most {_plain(limits[unit])} {unit}"
+    each = ", ".join(f"{_plain(v)} {u}" for u, v in limits.items())
+    return f"a number more than 0 and at most the maximum for its unit ({each})"
+
+
+SUBSTANCE_RULE = f"substance must be one of {', '.join(units.SUBSTANCES)}"
+UNIT_RULE = f"unit must be one of {', '.join(units.UNITS)}"
+MOTIVES_RULE = f"motives must be a list of any of {', '.join(MOTIVES)}"
+TIME_RULE = "time must be a time of day as HH:MM (24-hour clock), or empty"
+USE_FIELDS = ("substance", "amount", "unit", "grams_per_unit", "time", "product_label")
+USES_RULE = ("uses: send a list of use objects, each with substance, amount and unit "
+             "(optional: grams_per_unit, time, product_label), or [] for a day without use")
+NOT_AN_OBJECT = ("send a JSON object with uuid, date, the ratings (mood, anxiety, craving, "
+                 "sleep_quality, withdrawal), motives, note and uses")
+
+
 class EntryForm(forms.Form):
     uuid = forms.UUIDField(widget=forms.HiddenInput)
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
@@ -57,15 +100,36 @@ class EntryForm(forms.Form):
                 "max_value": f"{name} must be a whole number from 0 ({low}) to 10 ({high})",
                 "invalid": f"{name} must be a whole number from 0 ({low}) to 10 ({high})",
             })
+        raw = {name: self.data.get(self.add_prefix(name)) for name in ("uuid", "date")}
+        uuid_rule = ("uuid must be a UUID made by the client "
+                     "(like 123e4567-e89b-42d3-a456-426614174000)")
+        self.fields["uuid"].error_messages.update({
+            "required": uuid_rule, "invalid": uuid_rule + _not(raw["uuid"]),
+        })
+        self.fields["date"].error_messages.update({
+            "required": self.date_rule(), "invalid": self.date_rule() + _not(raw["date"]),
+        })
+        self.fields["motives"].error_messages.update({
+            "invalid_choice": f"{MOTIVES_RULE}, not %(value)r",
+            "invalid_list": MOTIVES_RULE,
+        })
+        self.fields["note"].error_messages.update({
+            "max_length": "note must be at most %(limit_value)d characters "
+                          "(it has %(show_value)d)",
+        })
+
+    @staticmethod
+    def date_rule() -> str:
+        today = timezone.localdate()
+        return (f"date must be a day as YYYY-MM-DD within the last year, "
+                f"from {today - timedelta(days=366)} to today ({today})")
 
     def clean_date(self) -> date:
         day = self.cleaned_data["date"]
         today = timezone.localdate()
         # One day of slack: a phone east of the server's time zone is already in tomorrow.
-        if day > today + timedelta(days=1):
-            raise forms.ValidationError(f"date must be today ({today}) or earlier, not {day}")
-        if day < today - timedelta(days=366):
-            raise forms.ValidationError("date must be within the last year")
+        if not today - timedelta(days=366) <= day <= today + timedelta(days=1):
+            raise forms.ValidationError(f"{self.date_rule()}, not {day}")
         return day
 
 
@@ -78,9 +142,41 @@ class UseForm(forms.Form):
     time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     product_label = forms.CharField(required=False, max_length=120, label="Product")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        raw = {name: self.data.get(self.add_prefix(name)) for name in USE_FIELDS}
+        unit = raw["unit"] if raw["unit"] in units.UNITS else None
+        amount = f"amount must be {amount_rule(unit)}"
+        fill = (f"grams_per_unit must be a number more than 0 and at most "
+                f"{units.MAX_GRAMS_PER_CAPSULE} g (only for amounts in capsules), or empty")
+        messages = {
+            "substance": {"required": SUBSTANCE_RULE,
+                          "invalid_choice": f"{SUBSTANCE_RULE}, not %(value)r"},
+            "unit": {"required": UNIT_RULE, "invalid_choice": f"{UNIT_RULE}, not %(value)r"},
+            "amount": {code: amount + _not(raw["amount"]) for code in (
+                "required", "invalid", "max_digits", "max_whole_digits")},
+            "grams_per_unit": {code: fill + _not(raw["grams_per_unit"]) for code in (
+                "invalid", "max_digits", "max_whole_digits", "max_decimal_places")},
+            "time": {"invalid": TIME_RULE + _not(raw["time"])},
+            "product_label": {"max_length": "product_label must be at most %(limit_value)d "
+                                            "characters (it has %(show_value)d)"},
+        }
+        messages["amount"]["max_decimal_places"] = (
+            f"{amount}, with at most 3 decimal places{_not(raw['amount'])}")
+        for name, by_code in messages.items():
+            self.fields[name].error_messages.update(by_code)
+
     def clean(self):
         data = super().clean()
         if self.errors:
+            # Still check the amount's range when its unit is fine, so that every problem of the
+            # use event is reported at once.
+            if "amount" not in self.errors and "unit" not in self.errors:
+                limit = amount_limits()[data["unit"]]
+                if not 0 < data["amount"] <= limit:
+                    self.add_error("amount", f"amount must be more than 0 and at most "
+                                             f"{_plain(limit)} {data['unit']}, "
+                                             f"not {_plain(data['amount'])}")
             return data
         try:
             checked = units.check_amount(
@@ -94,8 +190,16 @@ class UseForm(forms.Form):
         return data
 
 
-UseFormSet = forms.formset_factory(UseForm, extra=USE_ROWS, max_num=MAX_USES, validate_max=True,
-                                   absolute_max=MAX_USES)
+class BaseUseFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": "uses must hold at most %(num)d use events a day",
+        "missing_management_form": "uses must be a list of use events (the form's "
+                                   "%(field_names)s was missing: reload the page)",
+    }
+
+
+UseFormSet = forms.formset_factory(UseForm, formset=BaseUseFormSet, extra=USE_ROWS,
+                                   max_num=MAX_USES, validate_max=True, absolute_max=MAX_USES)
 
 
 @dataclass(frozen=True)
@@ -137,7 +241,11 @@ def _dec(value) -> str | None:
 
 
 def json_to_formdata(payload: dict) -> dict:
-    """Map a JSON submission onto the HTML form's field names, so one validator serves both."""
+    """Map a JSON submission onto the HTML form's field names, so one validator serves both.
+
+    Values of the wrong JSON type become text the form refuses with its own message; a `uses`
+    that is not a list of objects is left out here and reported by `json_shape_errors`.
+    """
     data: dict = {}
     for key in ("uuid", "date", "note", *RATINGS):
         value = payload.get(key)
@@ -153,11 +261,49 @@ def json_to_formdata(payload: dict) -> dict:
     for i, use in enumerate(uses):
         if not isinstance(use, dict):
             continue
-        for key in ("substance", "amount", "unit", "grams_per_unit", "time", "product_label"):
+        for key in USE_FIELDS:
             value = use.get(key)
             if value is not None:
                 data[f"uses-{i}-{key}"] = str(value)
     return data
+
+
+def json_shape_errors(payload: dict) -> dict[str, list[str]]:
+    """What the form cannot see in a JSON submission: a `uses` that is not a list of use
+    objects (which would otherwise be stored as a day without use), an empty use object,
+    motives that are not a list, text fields sent as another JSON type."""
+    errors: dict[str, list[str]] = {}
+    uses = payload.get("uses", [])
+    if not isinstance(uses, list):
+        errors["uses"] = [f"{USES_RULE}; got {_json_type(uses)}"]
+        uses = []
+    for i, use in enumerate(uses):
+        if not isinstance(use, dict):
+            errors[f"uses[{i}]"] = [f"uses[{i}] must be a use object with substance, amount "
+                                    f"and unit, not {_json_type(use)} {_shown(use)}"]
+        elif all(use.get(key) in (None, "") for key in USE_FIELDS):
+            errors[f"uses[{i}]"] = [f"uses[{i}] is empty: a use object needs substance, amount "
+                                    f"and unit (leave it out of uses when there was none)"]
+        elif use.get("product_label") is not None and not isinstance(use["product_label"], str):
+            errors[f"uses[{i}].product_label"] = [
+                "product_label must be text of at most 120 characters, or null"]
+    motives = payload.get("motives")
+    if motives is not None and not (
+        isinstance(motives, list) and all(isinstance(m, str) for m in motives)
+    ):
+        errors["motives"] = [f"{MOTIVES_RULE}, not {_shown(motives)}"]
+    note = payload.get("note")
+    if note is not None and not isinstance(note, str):
+        errors["note"] = ["note must be text of at most 2000 characters"]
+    return errors
+
+
+def _json_type(value) -> str:
+    for kind, name in ((bool, "true/false"), (dict, "an object"), (list, "a list"),
+                       (str, "text"), (int, "a number"), (float, "a number")):
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else type(value).__name__
 
 
 def parse_submission(data, *, enrolled_on: date | None = None):
@@ -176,16 +322,43 @@ def parse_submission(data, *, enrolled_on: date | None = None):
     return entry, uses, submission
 
 
+def parse_json_submission(payload, *, enrolled_on: date | None = None
+                          ) -> tuple[Submission | None, dict[str, list[str]]]:
+    """(Submission, {}) for a valid JSON submission; otherwise (None, every problem by field:
+    `uses[N].field` for a use event, `__all__` when the body is not a JSON object)."""
+    if not isinstance(payload, dict):
+        return None, {"__all__": [NOT_AN_OBJECT]}
+    entry, uses, submission = parse_submission(json_to_formdata(payload),
+                                               enrolled_on=enrolled_on)
+    errors = field_errors(entry, uses) if submission is None else {}
+    for name, messages in json_shape_errors(payload).items():
+        if name == "motives" or name.endswith(".product_label"):
+            errors[name] = messages  # the form's message about str(value) would only confuse
+        else:
+            errors.setdefault(name, []).extend(messages)
+    return (None if errors else submission), _ordered(errors)
+
+
+def _ordered(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The form's fields first, then `uses`, then each use event in order."""
+    def key(name: str):
+        if name == "uses":
+            return (1, 0, "")
+        if name.startswith("uses["):
+            index, _, field = name[5:].partition("]")
+            return (2, int(index), field)
+        return (0, 0, "")
+    return dict(sorted(errors.items(), key=lambda item: key(item[0])))
+
+
 def field_errors(entry: EntryForm, uses) -> dict[str, list[str]]:
-    """Errors keyed by field, `uses[N].field` for a use event, for the JSON endpoint."""
+    """Errors keyed by field, `uses[N].field` for a use event, for the JSON endpoints."""
     errors = {k: [str(m) for m in v] for k, v in entry.errors.items()}
     for i, form in enumerate(uses.forms):
         for k, v in form.errors.items():
             errors[f"uses[{i}].{k}"] = [str(m) for m in v]
     for message in uses.non_form_errors():
         errors.setdefault("uses", []).append(str(message))
-    if "uses-TOTAL_FORMS" in errors or uses.management_form.errors:
-        errors.setdefault("uses", []).append("uses must be a list of use events")
     return errors
 
 
@@ -231,4 +404,28 @@ class TaperPauseForm(forms.Form):
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", f"end_date must be on or after the start date ({start})")
+        return data
+
+
+class EndPauseForm(forms.Form):
+    """End a taper pause: on `end_date`, or today when it is left empty."""
+
+    end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                               label="Last day of the pause",
+                               help_text="Leave empty to end the pause today.")
+
+    def __init__(self, *args, pause=None, today: date | None = None, **kwargs):
+        self.pause = pause
+        self.today = today
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        end = data.get("end_date") or self.today
+        data["end_date"] = end
+        if self.pause is not None and end is not None and end < self.pause.start_date:
+            self.add_error("end_date", "end_date must be on or after the pause's start "
+                                       f"({self.pause.start_date}), not {end}")
         return data

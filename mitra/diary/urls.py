@@ -15,4 +15,6 @@ urlpatterns = [
     path("patients/<uuid:patient_uuid>/taper/", views.taper_create, name="taper_create"),
     path("patients/<uuid:patient_uuid>/taper/<uuid:plan_uuid>/pause/", views.taper_pause,
          name="taper_pause"),
+    path("patients/<uuid:patient_uuid>/taper/<uuid:plan_uuid>/pauses/<uuid:pause_uuid>/end/",
+         views.taper_pause_end, name="taper_pause_end"),
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import defaultdict
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -16,19 +15,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mitra.accounts.models import Role
 from mitra.core.views import role_required
-from mitra.diary import actions
+from mitra.diary import actions, taper
 from mitra.diary.forms import (
     RATINGS,
+    EndPauseForm,
     EntryForm,
     TaperPauseForm,
     TaperPlanForm,
     UseFormSet,
-    field_errors,
-    json_to_formdata,
+    parse_json_submission,
     parse_submission,
 )
-from mitra.diary.models import DiaryEntry, TaperPlan, UseEvent
-from mitra.diary.units import SUBSTANCES, UNITS
+from mitra.diary.models import DiaryEntry, TaperPause, TaperPlan, UseEvent
 from mitra.patients.access import can_write_patient, get_own_patient, get_patient_for_user
 from mitra.safety.models import Alert
 
@@ -122,13 +120,10 @@ def api_submit(request: HttpRequest) -> JsonResponse:
         payload = json.loads(request.body or b"null")
     except ValueError:
         payload = None
-    if not isinstance(payload, dict):
-        return JsonResponse({"errors": {"__all__": [
-            "send a JSON object with uuid, date, ratings, motives, note and uses"]}}, status=400)
-    entry, uses, submission = parse_submission(json_to_formdata(payload),
-                                               enrolled_on=patient.enrolled_on)
+    # Every problem at once, by field (`uses[0].amount`), with the web form's messages.
+    submission, errors = parse_json_submission(payload, enrolled_on=patient.enrolled_on)
     if submission is None:
-        return JsonResponse({"errors": field_errors(entry, uses)}, status=400)
+        return JsonResponse({"errors": errors}, status=400)
     try:
         result = actions.do_submit_diary_entry(request, patient, submission)
     except actions.SubmissionConflict as exc:
@@ -141,26 +136,26 @@ def api_submit(request: HttpRequest) -> JsonResponse:
     }, status=201 if result.created else 200)
 
 
-def _actual_series(plan: TaperPlan | None, uses: list[UseEvent]) -> tuple[dict, str]:
-    """Daily actual amount in the plan's terms; without a plan, kratom grams per day."""
-    totals: dict[date, float] = defaultdict(float)
-    if plan is None or (plan.unit == "g" and plan.substance in ("kratom_powder",
-                                                                 "kratom_capsule")):
-        for u in uses:
-            if u.grams is not None:
-                totals[u.date] += float(u.grams)
-        return totals, "g of kratom plant material"
-    for u in uses:
-        if u.substance == plan.substance and u.unit == plan.unit:
-            totals[u.date] += float(u.amount)
-    return totals, f"{UNITS[plan.unit]} of {SUBSTANCES[plan.substance].lower()}"
+def _actual_series(plan: TaperPlan | None, uses: list[UseEvent]) -> tuple[dict, set, str]:
+    """Daily recorded amount in the plan's terms (`taper.plan_terms`), the days that cannot be
+    put in those terms, and the label; without a plan, kratom grams per day."""
+    terms = taper.plan_terms(plan.substance if plan else None, plan.unit if plan else None)
+    totals, unknown = taper.recorded_in_terms(
+        terms, ((u.date, u.substance, u.amount, u.unit, u.grams) for u in uses))
+    return {d: float(a) for d, a in totals.items()}, unknown, terms.label
 
 
 @require_GET
 @role_required(Role.CLINICIAN)
 def patient_diary(request: HttpRequest, patient_uuid) -> HttpResponse:
     patient = get_patient_for_user(request, patient_uuid)
-    until = _day_param(request, "until")
+    return _diary_page(request, patient, _day_param(request, "until"))
+
+
+def _diary_page(request: HttpRequest, patient, until: date, *, end_forms: dict | None = None,
+                status: int = 200) -> HttpResponse:
+    """The clinician's diary and taper page; a refused end-of-pause form re-renders it with
+    the clinician's answer and the error (status 400)."""
     start = until - timedelta(days=CHART_DAYS - 1)
     entries = list(
         DiaryEntry.objects.current()
@@ -170,12 +165,15 @@ def patient_diary(request: HttpRequest, patient_uuid) -> HttpResponse:
     uses = [u for e in entries for u in e.uses.all()]
     plan = actions.current_taper_plan(patient)
     spec = plan.as_plan() if plan else None
-    totals, actual_label = _actual_series(plan, uses)
+    totals, unknown, actual_label = _actual_series(plan, uses)
     withdrawal = {e.date: e.withdrawal for e in entries}
     days = [start + timedelta(days=i) for i in range(CHART_DAYS)]
     chart = {
         "dates": [d.isoformat() for d in days],
-        "actual": [totals.get(d, 0) if d in withdrawal else None for d in days],
+        # A gap on days without an entry, and on days whose use cannot be put in the plan's
+        # terms (never a zero there).
+        "actual": [totals.get(d, 0) if d in withdrawal and d not in unknown else None
+                   for d in days],
         "actual_label": actual_label,
         "planned": [float(a) if (a := spec.planned_amount(d)) is not None else None
                     for d in days] if spec else [],
@@ -188,12 +186,21 @@ def patient_diary(request: HttpRequest, patient_uuid) -> HttpResponse:
                                    Alert.Kind.CONCENTRATED_7OH]
     ).order_by("-created_at")[:20]
     can_write = can_write_patient(request.user, patient)
+    today = timezone.localdate()
+    end_forms = end_forms or {}
+    # Each pause with, for a writer, the form that ends it while it is open or still running.
+    pauses = [
+        (p, end_forms.get(p.pk) or EndPauseForm(prefix=f"end-{p.pk}", pause=p, today=today)
+         if can_write and (p.end_date is None or p.end_date > today) else None)
+        for p in (plan.pauses.all() if plan else [])
+    ]
     return render(request, "diary/patient_diary.html", {
         "patient": patient, "entries": entries, "chart": chart, "plan": plan,
-        "planned_today": spec.planned_amount(timezone.localdate()) if spec else None,
+        "planned_today": spec.planned_amount(today) if spec else None,
         "adherence": adherence, "alerts": alerts, "until": until, "start": start,
         "can_write": can_write, "pause_form": TaperPauseForm(),
-    })
+        "pauses": pauses,
+    }, status=status)
 
 
 @require_GET
@@ -232,7 +239,7 @@ def taper_create(request: HttpRequest, patient_uuid) -> HttpResponse:
     if not form.is_valid():
         return render(request, "diary/taper_form.html",
                       {"patient": patient, "form": form,
-                       "current": actions.current_taper_plan(patient)})
+                       "current": actions.current_taper_plan(patient)}, status=400)
     actions.do_create_taper_plan(request, patient, form.cleaned_data)
     messages.success(request, "Taper plan saved. The patient now sees it as your plan.")
     return redirect("diary:patient_diary", patient_uuid=patient.uuid)
@@ -246,7 +253,30 @@ def taper_pause(request: HttpRequest, patient_uuid, plan_uuid) -> HttpResponse:
     form = TaperPauseForm(request.POST)
     if not form.is_valid():
         return render(request, "diary/taper_pause.html",
-                      {"patient": patient, "plan": plan, "pause_form": form})
+                      {"patient": patient, "plan": plan, "pause_form": form}, status=400)
     actions.do_pause_taper_plan(request, plan, form.cleaned_data)
     messages.success(request, "Pause added to the taper plan.")
+    return redirect("diary:patient_diary", patient_uuid=patient.uuid)
+
+
+@require_POST
+@role_required(Role.CLINICIAN)
+def taper_pause_end(request: HttpRequest, patient_uuid, plan_uuid, pause_uuid) -> HttpResponse:
+    """End a pause today, or on a given day not before its start. Ending a pause that is
+    already over changes nothing."""
+    patient = get_patient_for_user(request, patient_uuid, write=True)
+    plan = get_object_or_404(TaperPlan, patient=patient, uuid=plan_uuid, replaced_at__isnull=True)
+    pause = get_object_or_404(TaperPause, plan=plan, uuid=pause_uuid)
+    today = timezone.localdate()
+    form = EndPauseForm(request.POST, prefix=f"end-{pause.pk}", pause=pause, today=today)
+    if not form.is_valid():
+        return _diary_page(request, patient, today, end_forms={pause.pk: form}, status=400)
+    pause, changed = actions.do_end_taper_pause(request, pause, form.cleaned_data["end_date"],
+                                                today=today)
+    if changed:
+        messages.success(request, f"The pause ends on {pause.end_date:%d %b %Y}; the plan "
+                                  "steps on from the day after.")
+    else:
+        messages.info(request, f"This pause already ends on {pause.end_date:%d %b %Y}; "
+                               "nothing was changed.")
     return redirect("diary:patient_diary", patient_uuid=patient.uuid)

@@ -188,7 +188,88 @@ def _create(patient, inst, answers, response_uuid, acting, submitted_at) -> Resp
             acting_user=_user(acting),
         )
     _alert_on_deterioration(patient, inst, response, evidence, acting)
+    spec = severe_withdrawal_alert_spec(patient, inst, response)
+    if spec is not None:
+        do_raise_alert(patient, **spec, source_uuid=response.uuid, acting_user=_user(acting))
     return response
+
+
+# Withdrawal scales whose top severity band raises a SEVERE_WITHDRAWAL alert.
+WITHDRAWAL_INSTRUMENTS = ("cows", "sows")
+
+
+def severe_withdrawal_alert_spec(patient, inst, response) -> dict | None:
+    """The SEVERE_WITHDRAWAL alert when a withdrawal scale's total reaches its top band.
+
+    COWS: 37-48, "Severe" (more than 36, Wesson & Ling 2003). SOWS: the top band of the file
+    (21-30, "Severe withdrawal"; totals above 30 have no band and count as well), which the
+    file marks unverified: the reason says so. Shared by the live action and the demo cohort.
+    """
+    if inst.id not in WITHDRAWAL_INSTRUMENTS or response.total is None:
+        return None
+    if not inst.severity_bands:
+        return None
+    top = inst.severity_bands[-1]
+    if response.total < top.min:
+        return None
+    total = f"{response.total:g}"
+    reason = f"{inst.short_name} total {total}: top band \"{top.label}\" ({top.min}-{top.max}"
+    if top.note:
+        reason += f"; {top.note}"
+    reason += ")"
+    if response.total > top.max:
+        reason += f", above the band's upper limit of {top.max}"
+    if top.unverified or inst.severity_bands_unverified:
+        reason += ". The band is unverified: not confirmed against the original publication"
+    return dict(
+        kind=Alert.Kind.SEVERE_WITHDRAWAL, priority=Alert.Priority.HIGH, reason=reason,
+        dedupe_key=f"measures:severe_withdrawal:{response.uuid}",
+        evidence_url=reverse("measures:patient", args=[patient.uuid]),
+    )
+
+
+# ---- overdue questionnaires (the periodic job) ---------------------------------------------
+
+def overdue_alert_spec(due) -> dict:
+    """The OVERDUE_MEASURE alert for one schedule occurrence (`schedules.Due`, overdue).
+
+    Shared by the periodic job and the demo cohort."""
+    inst = due.instrument
+    who = "" if inst.administration == "self_report" else " (clinician-rated)"
+    patient = due.schedule.patient
+    return dict(
+        kind=Alert.Kind.OVERDUE_MEASURE, priority=Alert.Priority.LOW,
+        reason=(f"{inst.short_name}{who} due on {due.due_on.isoformat()} "
+                f"({due.schedule.cadence_label}) not done after {due.days_late} days"),
+        dedupe_key=f"measures:overdue:{due.schedule.uuid}:{due.due_on.isoformat()}",
+        evidence_url=reverse("measures:patient", args=[patient.uuid]),
+    )
+
+
+def raise_overdue_alerts(today: date | None = None) -> list[Alert]:
+    """One OVERDUE_MEASURE alert per overdue schedule occurrence (`schedules.overdue`: more
+    than `OVERDUE_AFTER_DAYS` late). Idempotent: the dedupe key is the schedule and the day
+    the occurrence was due, so running the job again raises nothing new."""
+    from mitra.measures.schedules import overdue
+
+    today = today or timezone.localdate()
+    specs = [(due.schedule.patient, overdue_alert_spec(due)) for due in overdue(today)]
+    if not specs:
+        return []
+    existing = set(
+        Alert.objects.filter(kind=Alert.Kind.OVERDUE_MEASURE,
+                             dedupe_key__in=[spec["dedupe_key"] for _p, spec in specs])
+        .values_list("patient_id", "dedupe_key")
+    )
+    raised = []
+    for patient, spec in specs:
+        if (patient.pk, spec["dedupe_key"]) in existing:
+            continue
+        with transaction.atomic():
+            alert, created = do_raise_alert(patient, **spec)
+        if created:
+            raised.append(alert)
+    return raised
 
 
 def _alert_on_deterioration(patient, inst, response: Response, evidence: str, acting) -> None:

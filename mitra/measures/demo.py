@@ -14,9 +14,12 @@ from datetime import date, datetime, time, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from mitra.core.bulk import fast_insert
 from mitra.core.cohort import SUICIDE_RISK, DemoContext
+from mitra.measures.actions import overdue_alert_spec, severe_withdrawal_alert_spec
 from mitra.measures.library import Instrument, get_instrument
 from mitra.measures.models import Response, Schedule
+from mitra.measures.schedules import OVERDUE_AFTER_DAYS, overdue
 from mitra.measures.scoring import answers_from_mapping, change_over_time, score
 from mitra.safety.actions import do_raise_alert
 from mitra.safety.models import Alert
@@ -146,6 +149,29 @@ def populate(ctx: DemoContext) -> None:
     Schedule.objects.bulk_create(b.schedules, batch_size=2000)
     Response.objects.bulk_create(b.responses, batch_size=2000)
     _raise_alerts(b)
+    _raise_job_alerts(b)
+
+
+def _raise_job_alerts(b: _Builder) -> None:
+    """Severe-withdrawal alerts (SOWS in its top band) dated at their response, and the
+    overdue-questionnaire alerts the periodic job raised for today's overdue occurrences, dated
+    the morning each became overdue; built by the same specs as the live actions."""
+    alerts = []
+    for response in b.responses:
+        if response.instrument != "sows":
+            continue
+        spec = severe_withdrawal_alert_spec(response.patient, get_instrument("sows"), response)
+        if spec is not None:
+            alerts.append(Alert(patient=response.patient, source_uuid=response.uuid,
+                                created_at=response.submitted_at, **spec))
+    cohort = {dp.patient.pk for dp in b.ctx.patients}
+    for due in overdue(b.ctx.today):  # the demo fills an empty database
+        if due.schedule.patient_id not in cohort:
+            continue
+        seen = due.due_on + timedelta(days=OVERDUE_AFTER_DAYS + 1)
+        alerts.append(Alert(patient=due.schedule.patient, created_at=datetime.combine(
+            seen, time(6, 0), tzinfo=b.tz), **overdue_alert_spec(due)))
+    fast_insert(alerts)  # keeps created_at (bulk_create would stamp now)
 
 
 def _raise_alerts(b: _Builder) -> None:

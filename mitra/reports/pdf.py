@@ -173,45 +173,56 @@ def score_chart(series: PatientSeries, width: float = 170 * mm, height: float = 
 
 
 def amount_chart(series: PatientSeries, width: float = 170 * mm, height: float = 58 * mm):
-    """Daily amount of each kratom form recorded in grams, with the taper plan dashed."""
-    shown = [s for s in series.substances.values()
-             if s["kratom"] and s["unit"] == "g" and s["amounts"]]
-    plan = series.plan if series.plan and series.plan["unit"] == "g" else None
-    if not shown and not plan:
-        return None
-    drawing = Drawing(width, height)
-    plot = LinePlot()
-    plot.x, plot.y, plot.width, plot.height = 32, 22, width - 60, height - 34
+    """With a taper plan: the plan (dashed) and the recorded amount in the plan's own terms, so
+    the two lines share one unit. Without one: the daily grams of each kratom form."""
+    plan = series.plan
     data, names, palette = [], [], [BLUE, colors.HexColor("#2f7d4a"), colors.HexColor("#7a3e9d")]
-    for s in shown:
+    if plan:
         data.append([(date.fromisoformat(d).toordinal(), a)
-                     for d, a in zip(s["dates"], s["amounts"], strict=True) if a is not None])
-        names.append(f"{s['label']} (g per day)")
+                     for d, a in zip(plan["dates"], plan["actual"], strict=True)
+                     if a is not None])
+        names.append(f"Recorded ({plan['terms']} per day)")
+    else:
+        for s in series.substances.values():
+            if s["kratom"] and s["unit"] == "g" and s["amounts"]:
+                data.append([(date.fromisoformat(d).toordinal(), a)
+                             for d, a in zip(s["dates"], s["amounts"], strict=True)
+                             if a is not None])
+                names.append(f"{s['label']} (g per day)")
+        if not data:
+            return None
     if plan:
         data.append([(date.fromisoformat(d).toordinal(), p)
                      for d, p in zip(plan["dates"], plan["planned"], strict=True)
                      if p is not None])
-        names.append("Taper plan (set by the clinician)")
-    data = [d for d in data if d] or [[(series.period.start.toordinal(), 0)]]
-    plot.data = data
+        names.append(f"Taper plan set by the clinician ({plan['terms']})")
+    plan_index = len(data) - 1 if plan else -1
+    kept = [(line, name, n == plan_index)
+            for n, (line, name) in enumerate(zip(data, names, strict=True)) if line]
+    if not kept:
+        return None
+    drawing = Drawing(width, height)
+    plot = LinePlot()
+    plot.x, plot.y, plot.width, plot.height = 32, 22, width - 60, height - 34
+    plot.data = [line for line, _name, _is_plan in kept]
     _date_axis(plot, series.period.start, series.period.end)
-    top = max((v for line in data for _x, v in line), default=1) or 1
+    top = max((v for line, _name, _is_plan in kept for _x, v in line), default=1) or 1
     plot.yValueAxis.valueMin, plot.yValueAxis.valueMax = 0, top * 1.1
-    for n in range(len(data)):
-        is_plan = plan is not None and n == len(data) - 1
+    legend_pairs = []
+    for n, (_line, name, is_plan) in enumerate(kept):
         color = GREY if is_plan else palette[n % len(palette)]
         plot.lines[n].strokeColor = color
         plot.lines[n].strokeWidth = 1.6 if is_plan else 0.9
         if is_plan:
             plot.lines[n].strokeDashArray = (4, 3)
+        legend_pairs.append((color, name))
     drawing.add(plot)
     legend = LineLegend()
     legend.x, legend.y = plot.x, height - 4
     legend.fontSize = 7.5
     legend.dx, legend.dy, legend.deltax = 14, 2, 150
     legend.columnMaximum = 1
-    legend.colorNamePairs = [(GREY if plan and n == len(names) - 1 else palette[n % 3], name)
-                             for n, name in enumerate(names)]
+    legend.colorNamePairs = legend_pairs
     drawing.add(legend)
     return drawing
 
@@ -239,6 +250,20 @@ def _score_sentence(series: PatientSeries, instrument: str) -> str | None:
     return text + "."
 
 
+def _pause_text(pause: dict) -> str:
+    when = (f"paused {_d(pause['start'])} to {_d(pause['end'])}" if pause["end"]
+            else f"paused from {_d(pause['start'])} until further notice")
+    return f"{when}: {_esc(pause['reason'])}"
+
+
+def _not_comparable(plan: dict) -> str:
+    n = plan.get("days_not_comparable") or 0
+    if not n:
+        return ""
+    return (f"; {n} recorded day{'s' if n != 1 else ''} not compared (amounts recorded in "
+            f"another unit, or capsules without a known fill)")
+
+
 def _summary(series: PatientSeries, audience: str) -> list:
     items = [s for i in ("phq9", "gad7") if (s := _score_sentence(series, i))]
     a = series.adherence
@@ -254,7 +279,8 @@ def _summary(series: PatientSeries, audience: str) -> list:
         items.append(f"<b>Taper plan</b> ({_esc(p['label'])}): {_n(p['start_amount'])} to "
                      f"{_n(p['target_amount'])} {_esc(p['unit'])}, {p['step']}, from "
                      f"{_d(p['start_date'])}; at or below the plan on {p['days_at_or_below']} "
-                     f"of {p['days_compared']} recorded days.")
+                     f"of {p['days_compared']} recorded days ({_esc(p['terms'])})"
+                     f"{_not_comparable(p)}.")
     if audience == "clinician":
         urgent = [x for x in series.alerts if x["priority_value"] <= 2]
         items.append(f"<b>Alerts in the period</b>: {len(series.alerts)}, of which "
@@ -315,15 +341,15 @@ def _substance_section(series: PatientSeries) -> list:
     out.append(_table(rows, [70 * mm, 22 * mm, 42 * mm, 36 * mm]))
     if series.plan:
         p = series.plan
-        pauses = "; ".join(f"paused {_d(x['start'])} to {_d(x['end'])}: {_esc(x['reason'])}"
-                           for x in p["pauses"]) or "no pauses"
+        pauses = "; ".join(_pause_text(x) for x in p["pauses"]) or "no pauses"
         out.append(Spacer(1, 4))
         out.append(Paragraph(
             f"Taper plan set by the clinician: {_n(p['start_amount'])} to "
             f"{_n(p['target_amount'])} {_esc(p['unit'])} of {_esc(p['label'].lower())}, "
             f"{p['step']}, from {_d(p['start_date'])} ({pauses}). On "
             f"{p['days_at_or_below']} of {p['days_compared']} recorded days the recorded "
-            f"amount was at or below the planned amount.", BODY))
+            f"amount was at or below the planned amount, both counted in "
+            f"{_esc(p['terms'])}{_not_comparable(p)}.", BODY))
     out.append(Paragraph("Amounts are what the patient recorded. Grams are grams of kratom "
                          "plant material; extracts and 7-OH products are never converted.",
                          SMALL))

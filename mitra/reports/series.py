@@ -3,8 +3,9 @@
 Reads only; every clinical figure comes from the module that owns it: totals and severity bands
 from the stored scores and the instrument data files, reliable change, response and remission
 from `measures.scoring.change_over_time` (judged against the first scored total of the whole
-record, not of the period shown), daily amounts from `diary.analytics`, the planned amount from
-`diary.taper`, adherence from `diary.analytics.adherence`.
+record, not of the period shown), daily amounts from `diary.analytics`, the planned amount and
+the recorded amount in the plan's terms from `diary.taper`, adherence from
+`diary.analytics.adherence`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from mitra.diary import analytics
+from mitra.diary import analytics, taper
 from mitra.diary.actions import current_taper_plan, load_uses
 from mitra.diary.models import DiaryEntry
 from mitra.diary.units import KRATOM, SUBSTANCES, UNITS
@@ -96,6 +97,8 @@ class PatientSeries:
     open_earlier: list[dict] = field(default_factory=list)
     homework: list[dict] = field(default_factory=list)
     adherence: dict = field(default_factory=dict)
+    # The period's use events (diary.analytics.Use), kept for the plan's comparison.
+    uses: list = field(default_factory=list, repr=False)
 
     def as_json(self) -> dict:
         return {
@@ -180,7 +183,7 @@ def _diary(out: PatientSeries) -> None:
     recorded = {e[0] for e in entries}
     enrolled_from = max(out.patient.enrolled_on, start)
     out.adherence = analytics.adherence(recorded, enrolled_from, end)
-    uses = load_uses(out.patient, start, end)
+    uses = out.uses = load_uses(out.patient, start, end)
     for substance in sorted({u.substance for u in uses}):
         unit, amounts, counts = analytics.substance_series(uses, substance)
         days = sorted(counts)
@@ -206,13 +209,19 @@ def _plan(out: PatientSeries) -> None:
     start = max(out.period.start, plan.start_date)
     days = [start + timedelta(days=i) for i in range((out.period.end - start).days + 1)]
     planned = _planned_amounts(spec, days)
-    actual = out.substances.get(plan.substance, {})
-    actual_by_day = dict(zip(actual.get("dates", []), actual.get("amounts", []), strict=False))
-    recorded = set(out.ratings.get("dates", []))
-    # Taper adherence, reported as facts: on recorded days, how often the recorded amount of
-    # the plan's substance was at or below the planned amount.
-    compared = [(actual_by_day.get(d.isoformat(), 0.0), float(planned[d]))
-                for d in days if d.isoformat() in recorded and planned.get(d) is not None]
+    # The recorded amount in the plan's own terms (taper.plan_terms: grams of kratom plant
+    # material for a g/mg plan of powder or capsules, else the plan's substance in its unit),
+    # never the substance series above, which is in grams whenever the amounts convert.
+    terms = taper.plan_terms(plan.substance, plan.unit)
+    totals, unknown = taper.recorded_in_terms(
+        terms, ((u.day, u.substance, u.amount, u.unit, u.grams) for u in out.uses))
+    recorded = {date.fromisoformat(d) for d in out.ratings.get("dates", [])}
+    actual = {d: (None if d in unknown else totals.get(d, Decimal(0)))
+              for d in days if d in recorded}
+    # Taper adherence, reported as facts: on recorded days whose use can be put in the plan's
+    # terms, how often the recorded amount was at or below the planned amount.
+    compared = [(actual[d], planned[d]) for d in days
+                if actual.get(d) is not None and planned.get(d) is not None]
     at_or_below = sum(1 for a, p in compared if a <= p)
     out.plan = {
         "substance": plan.substance, "label": SUBSTANCES.get(plan.substance, plan.substance),
@@ -221,11 +230,19 @@ def _plan(out: PatientSeries) -> None:
         "step": f"{float(plan.step_size):g}"
                 f"{'%' if plan.step_kind == 'percent' else ' ' + plan.unit}"
                 f" every {plan.interval_days} days",
+        # What both the planned and the recorded amounts below are counted in.
+        "terms": terms.label,
         "dates": [d.isoformat() for d in days],
         "planned": [_num(planned[d]) for d in days],
+        # Recorded amount in the plan's terms: None on days without a diary entry and on days
+        # whose use cannot be put in the plan's terms (capsules of unknown fill, another unit).
+        "actual": [_num(actual.get(d)) for d in days],
         "pauses": [{"start": p.start.isoformat(), "end": p.end.isoformat() if p.end else None,
                     "reason": p.reason} for p in spec.pauses],
         "days_compared": len(compared), "days_at_or_below": at_or_below,
+        "days_not_comparable": sum(1 for d in days
+                                   if d in unknown and d in recorded
+                                   and planned.get(d) is not None),
         "planned_today": _num(planned.get(out.period.end)),
     }
 

@@ -126,11 +126,20 @@ def weekly_rows(series: PatientSeries) -> list[dict]:
                 week["kratom"] += amount
     plan = series.plan or {}
     planned = dict(zip(plan.get("dates", []), plan.get("planned", []), strict=False))
+    # Recorded amounts in the plan's own terms, so the two plan columns compare like with like.
+    in_terms: dict[date, list[float]] = {}
+    for text, amount in zip(plan.get("dates", []), plan.get("actual", []), strict=False):
+        if amount is not None:
+            day = date.fromisoformat(text)
+            in_terms.setdefault(day - timedelta(days=day.weekday()), []).append(amount)
     out = []
     for start in sorted(weeks):
         w = weeks[start]
         mid = (start + timedelta(days=3)).isoformat()
+        recorded = in_terms.get(start)
         out.append({
+            "recorded_in_plan_terms": round(sum(recorded) / len(recorded), 1) if recorded
+            else None,
             "week": start, "days": w["days"],
             **{k: round(sum(w[k]) / len(w[k]), 1) if w[k] else None
                for k in ("mood", "anxiety", "craving", "withdrawal")},

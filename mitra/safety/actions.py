@@ -6,6 +6,7 @@ learn something screening should see (the diary, when a co-substance is recorded
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Iterable
@@ -20,8 +21,11 @@ from django.utils import timezone
 
 from mitra.accounts.models import Role, User
 from mitra.audit.actions import record_audit
+from mitra.audit.models import AuditEvent
 from mitra.core.idempotency import SubmissionConflict
 from mitra.patients.models import Condition, Intake, Medication, Patient
+from mitra.safety.kb import SUBSTANCES, KnowledgeBase, knowledge_base, normalize
+from mitra.safety.kb import Medication as KbMedication
 from mitra.safety.models import Alert, SafetyPlan, SafetyPlanVersion, ScreeningRun
 from mitra.safety.rules import screen
 
@@ -130,32 +134,67 @@ def due_for_escalation(now: datetime):
 def escalate_due_alerts(now: datetime) -> int:
     """Notify the care team of every urgent alert still unacknowledged after the set time.
 
-    Idempotent: each alert is claimed with a conditional UPDATE on `escalated_at` before any
-    mail goes out, so two runs (or two workers at once) never notify twice. Returns how many
-    alerts this run escalated.
+    Each alert is handled in its own transaction: its row is locked (other runs skip it), the
+    mail is sent, and only then is `escalated_at` set and committed. So a run after a success
+    never notifies again, two workers at once never both notify, and a failed send (SMTP down)
+    rolls back: the alert stays due for the next run, the error is logged, and the run goes on
+    with the other alerts. (If the commit itself failed after the mail went out, the next run
+    would mail again: a duplicate is preferred over a lost escalation.) Returns how many alerts
+    this run escalated.
     """
     escalated = 0
-    for alert in due_for_escalation(now).select_related("patient").order_by("created_at"):
-        claimed = Alert.objects.filter(
-            pk=alert.pk, escalated_at__isnull=True, status=Alert.Status.OPEN
-        ).update(escalated_at=now)
-        if not claimed:
-            continue  # another run took it, or someone acknowledged it meanwhile
-        escalated += 1
-        _notify_care_team(alert)
-        record_audit(None, "alert.escalated", patient=alert.patient, obj=alert)
+    due = list(due_for_escalation(now).order_by("created_at").values_list("pk", flat=True))
+    for pk in due:
+        try:
+            escalated += _escalate_one(pk, now)
+        except Exception:
+            log.exception("escalating alert %s failed; it stays due for the next run", pk)
     return escalated
 
 
-def _notify_care_team(alert: Alert) -> None:
-    recipients = sorted(
+def _escalate_one(pk: int, now: datetime) -> int:
+    with transaction.atomic():
+        alert = (
+            due_for_escalation(now).filter(pk=pk)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("patient").first()
+        )
+        if alert is None:
+            return 0  # another run holds it or took it, or someone acknowledged it meanwhile
+        recipients = escalation_recipients(alert)
+        if recipients:
+            _send_escalation_mail(alert, recipients)
+        else:
+            log.warning("urgent alert %s has no care-team e-mail to escalate to", alert.uuid)
+        Alert.objects.filter(pk=alert.pk).update(escalated_at=now)
+        record_audit(None, "alert.escalated", patient=alert.patient, obj=alert,
+                     detail=f"{len(recipients)} recipients")
+    return 1
+
+
+def escalation_recipients(alert: Alert) -> list[str]:
+    """The e-mail addresses of "the rest of the care team" for this alert.
+
+    Alerts have no assignee: the whole team shares one inbox, so every active clinician on the
+    patient's care teams is notified, except the clinician who raised the alert by their own
+    action (for example by entering the questionnaire in a session), who has already seen it.
+    When nobody else is on the team, that clinician is reminded rather than nobody.
+    """
+    team = list(
         User.objects.filter(
             care_teams__patients=alert.patient, role=Role.CLINICIAN, is_active=True
-        ).exclude(email="").values_list("email", flat=True).distinct()
+        ).exclude(email="").values_list("pk", "email").distinct()
     )
-    if not recipients:
-        log.warning("urgent alert %s has no care-team e-mail to escalate to", alert.uuid)
-        return
+    raised_by = set(
+        AuditEvent.objects.filter(event="alert.raised", object_uuid=alert.uuid,
+                                  actor_role=Role.CLINICIAN)
+        .values_list("actor_id", flat=True)
+    )
+    rest = [email for pk, email in team if pk not in raised_by]
+    return sorted(set(rest or [email for _pk, email in team]))
+
+
+def _send_escalation_mail(alert: Alert, recipients: list[str]) -> None:
     base = getattr(settings, "MITRA_BASE_URL", "").rstrip("/")
     # No name, no clinical detail in the mail: only the study code and a link to sign in.
     send_mail(
@@ -168,6 +207,7 @@ def _notify_care_team(alert: Alert) -> None:
         ),
         from_email=None,
         recipient_list=recipients,
+        fail_silently=False,
     )
 
 
@@ -201,6 +241,52 @@ def short_key(*parts: str) -> str:
     return hashlib.sha256("|".join(parts).lower().encode()).hexdigest()[:16]
 
 
+# Substance classes the diary records without naming the drug ("another opioid", "a
+# benzodiazepine"). They are screened as the class's common members, so the rules about the class
+# fire (kratom with an opioid, 7-OH with a sedative) but not rules about one member only
+# (fentanyl's CYP3A rule, tramadol's serotonergic rule). `matched` shows the class name.
+CO_SUBSTANCE_CLASSES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "opioid": ("opioid (class, recorded in the diary)",
+               ("oxycodone", "hydrocodone", "morphine", "heroin")),
+    "benzodiazepine": ("benzodiazepine (class, recorded in the diary)",
+                       ("alprazolam", "clonazepam", "lorazepam", "diazepam")),
+}
+_CLASS_KB: dict[int, tuple[KnowledgeBase, KnowledgeBase]] = {}
+
+
+def knowledge_base_with_classes() -> KnowledgeBase:
+    """The knowledge base plus the diary's class names (`CO_SUBSTANCE_CLASSES`)."""
+    kb = knowledge_base()
+    cached = _CLASS_KB.get(id(kb))
+    if cached is not None and cached[0] is kb:
+        return cached[1]
+    medications, names, display = dict(kb.medications), dict(kb.names), dict(kb.display_names)
+    for name, (label, members) in CO_SUBSTANCE_CLASSES.items():
+        generic = f"class:{name}"
+        medications[generic] = KbMedication(generic=generic, label=label, names=(name,),
+                                            contains=tuple(m for m in members
+                                                           if m in kb.medications))
+        names[normalize(name)], display[normalize(name)] = generic, name
+    derived = dataclasses.replace(kb, medications=medications, names=names,
+                                  display_names=display)
+    _CLASS_KB.clear()
+    _CLASS_KB[id(kb)] = (kb, derived)
+    return derived
+
+
+def co_substance_has_rules(name: str, substances: Iterable[str] = SUBSTANCES) -> bool:
+    """True when an interaction rule of one of `substances` names this drug or diary class:
+    only then is a co-substance from the diary worth a screening run."""
+    kb = knowledge_base_with_classes()
+    generic = kb.names.get(normalize(name))
+    if generic is None:
+        return False
+    ingredients = kb.medications[generic].ingredients
+    subs = set(substances)
+    return any(rule.kind == "interaction" and rule.substance in subs
+               and ingredients & set(rule.drugs) for rule in kb.rules)
+
+
 @transaction.atomic
 def do_screen_patient(
     patient: Patient,
@@ -208,16 +294,31 @@ def do_screen_patient(
     acting_user=None,
     trigger: str = ScreeningRun.Trigger.INTAKE,
     co_substances: Iterable[str] = (),
+    substances: Iterable[str] = (),
 ) -> ScreeningRun:
     """Screen the patient's intake and store the run; raise alerts for major findings.
 
-    `co_substances`: names the diary just recorded (alcohol, a benzodiazepine, ...), screened
-    together with the current medications.
+    `co_substances`: names the diary just recorded (alcohol, a drug name, or a class from
+    `CO_SUBSTANCE_CLASSES`), screened together with the current medications. `substances`:
+    kratom, kava or 7oh recorded in the diary, screened with the intake's substances.
+
+    A diary run whose inputs and knowledge-base version are those of the patient's latest run
+    stores nothing new and returns that run (a daily drinker is screened once, not every day).
+    Alerts are deduplicated by rule and matched names, so the same finding alerts only once.
     """
     inputs = screening_inputs(patient)
-    extra = [c for c in co_substances if c and c not in inputs["medications"]]
+    for sub in substances:
+        if sub not in inputs["substances"]:
+            inputs["substances"].append(sub)
+    extra = sorted({c for c in co_substances if c and c not in inputs["medications"]})
     inputs["co_substances"] = extra
-    result = screen(inputs["substances"], inputs["medications"] + extra, inputs["conditions"])
+    kb = knowledge_base_with_classes() if extra else knowledge_base()
+    if trigger == ScreeningRun.Trigger.DIARY:
+        latest = ScreeningRun.objects.filter(patient=patient).first()
+        if latest is not None and latest.inputs == inputs and latest.kb_version == kb.version:
+            return latest
+    result = screen(inputs["substances"], inputs["medications"] + extra, inputs["conditions"],
+                    kb=kb)
     run = ScreeningRun.objects.create(
         patient=patient, trigger=trigger, kb_version=result.kb_version, inputs=inputs,
         result=result.to_dict(),

@@ -114,6 +114,10 @@ RESOLUTION_NOTES = {
     Alert.Kind.CO_USE: "Discussed same-day use and its risks; naloxone checked.",
     Alert.Kind.CONCENTRATED_7OH: "Discussed concentrated 7-OH products and their risks.",
     Alert.Kind.DETERIORATION: "Reviewed scores at the next session; treatment plan adjusted.",
+    Alert.Kind.SEVERE_WITHDRAWAL: "Seen the same day; withdrawal management and taper pace "
+                                  "reviewed.",
+    Alert.Kind.OVERDUE_MEASURE: "Reminded the patient; questionnaire completed at the visit.",
+    Alert.Kind.MISSED_DIARY: "Called the patient; diary restarted, no concerns raised.",
 }
 REVIEWED_AFTER_DAYS = 3
 RESOLVED_AFTER_DAYS = 14

@@ -35,11 +35,22 @@ class IntakeForm(forms.Form):
         self.fields["jurisdiction"].error_messages["invalid_choice"] = (
             "jurisdiction: %(value)s is not a known ISO 3166 code (such as TH or US-AL)"
         )
-        self.fields["conditions"].choices = list(knowledge_base().conditions.items())
+        conditions = knowledge_base().conditions
+        self.fields["conditions"].choices = list(conditions.items())
+        for name, allowed in (("substances", SUBSTANCES), ("conditions", list(conditions))):
+            listed = ", ".join(allowed)
+            self.fields[name].error_messages.update({
+                "invalid_choice": f"{name}: %(value)s is not allowed; allowed values: {listed}",
+                "invalid_list": f"{name}: give a list of values from: {listed}",
+            })
 
 
 class MedicationForm(forms.Form):
-    name = forms.CharField(max_length=120, strip=True)
+    name = forms.CharField(max_length=120, strip=True, error_messages={
+        "required": "name: enter the medication's generic or brand name (such as sertraline or "
+                    "Zoloft)",
+        "max_length": "name: at most %(limit_value)d characters (it has %(show_value)d)",
+    })
     started_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_started_on(self):

@@ -94,7 +94,8 @@ def screen(
     """Screen the substances a person uses against their medications and conditions.
 
     `substances`: kratom, kava, 7oh (7-oh accepted). Raises ValueError for another substance.
-    `medications`: names as typed (generic or brand, any case). `conditions`: condition ids.
+    `medications`: names as typed (generic or brand, any case). `conditions`: condition ids
+    (any case, spaces around them ignored).
     """
     kb = kb or knowledge_base()
     subs = list(dict.fromkeys(normalize_substance(s) for s in substances if s.strip()))
@@ -122,16 +123,20 @@ def screen(
     for sub in subs:
         present.setdefault(SUBSTANCE_AS_DRUG[sub], []).append(sub)
 
-    given_conditions: list[str] = []
+    # Condition ids match in any case ("Pregnancy" is pregnancy); `matched` keeps the name
+    # as given. Each item is (the name as given, the condition id).
+    condition_ids = {c.lower(): c for c in kb.conditions}
+    given_conditions: list[tuple[str, str]] = []
     for cond in conditions:
         cond = cond.strip()
         if not cond:
             continue
-        if cond in kb.conditions:
-            given_conditions.append(cond)
+        key = condition_ids.get(cond.lower())
+        if key is not None:
+            given_conditions.append((cond, key))
         else:
             result.unrecognized.append(
-                Unrecognized(cond, _suggest(cond, kb.conditions, {}), kind="condition")
+                Unrecognized(cond, _suggest(cond.lower(), kb.conditions, {}), kind="condition")
             )
 
     for rule in kb.rules:
@@ -145,7 +150,9 @@ def screen(
     return result
 
 
-def _matched(rule: Rule, present: dict[str, list[str]], conditions: list[str]) -> list[str]:
+def _matched(
+    rule: Rule, present: dict[str, list[str]], conditions: list[tuple[str, str]]
+) -> list[str]:
     matched: list[str] = []
     if rule.kind == "interaction":
         for drug in rule.drugs:
@@ -156,7 +163,9 @@ def _matched(rule: Rule, present: dict[str, list[str]], conditions: list[str]) -
                 if name not in matched:
                     matched.append(name)
     else:
-        matched = [c for c in conditions if c in rule.conditions]
+        for given, key in conditions:
+            if key in rule.conditions and given not in matched:
+                matched.append(given)
     return matched
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -46,6 +48,26 @@ def _patient_locale(request: HttpRequest) -> tuple[str, Patient | None]:
     return (fallback if fallback in locales() else "en-US"), patient
 
 
+# How long after an urgent suicide-risk alert the crisis page still tells the patient that
+# their care team was alerted (the PHQ-9 submission redirects here at once).
+CRISIS_ALERT_WINDOW = timedelta(minutes=15)
+
+
+def care_team_alerted(patient: Patient | None) -> bool:
+    """True when an urgent suicide-risk alert for this patient was raised just now and is
+    still unresolved: the only case in which the page may say the care team has been told.
+
+    Read from the database, not from the URL: a link or a bookmark cannot claim an alert
+    that was never raised.
+    """
+    if patient is None:
+        return False
+    return Alert.objects.filter(
+        patient=patient, kind=Alert.Kind.SUICIDE_RISK, priority=Alert.Priority.URGENT,
+        created_at__gte=timezone.now() - CRISIS_ALERT_WINDOW,
+    ).exclude(status=Alert.Status.RESOLVED).exists()
+
+
 @require_GET
 def crisis(request: HttpRequest) -> HttpResponse:
     """Crisis resources: any signed-in user may open them, at any time."""
@@ -55,6 +77,7 @@ def crisis(request: HttpRequest) -> HttpResponse:
     return render(request, "safety/crisis.html", {
         "crisis": crisis_resources(locale), "locale": locale, "other_locales": others,
         "is_patient": patient is not None, "plan": plan.current if plan else None,
+        "team_alerted": care_team_alerted(patient),
     })
 
 

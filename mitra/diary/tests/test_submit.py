@@ -137,11 +137,12 @@ def test_co_use_and_first_7oh_raise_alerts_in_the_same_submission(cast, patient_
                          {"substance": "alcohol", "amount": "3", "unit": "standard_drinks"}])
     assert post(patient_client, body).status_code == 201
     kinds = set(Alert.objects.filter(patient=cast.patient).values_list("kind", flat=True))
-    assert kinds == {Alert.Kind.CO_USE, Alert.Kind.CONCENTRATED_7OH}
+    # ... and the screening the alcohol triggers (7-OH with alcohol is a major interaction).
+    assert kinds == {Alert.Kind.CO_USE, Alert.Kind.CONCENTRATED_7OH, Alert.Kind.INTERACTION}
     # A repeat (or an edit of the same day) raises nothing new.
     post(patient_client, body)
     post(patient_client, {**body, "uuid": str(uuid.uuid4()), "mood": 1})
-    assert Alert.objects.filter(patient=cast.patient).count() == 2
+    assert Alert.objects.filter(patient=cast.patient).count() == 3
 
 
 def test_a_second_7oh_day_is_not_a_first_use(cast):

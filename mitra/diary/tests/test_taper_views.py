@@ -50,7 +50,7 @@ def test_a_bad_plan_names_the_field_and_keeps_the_answers(cast):
     response = login(Client(), cast.clinician).post(url, plan_data(target_amount="12",
                                                                    step_size="150"))
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "target_amount must be from 0 up to below the start amount" in html
     assert "step_size in percent must be more than 0 and below 100" in html
     assert 'value="12"' in html

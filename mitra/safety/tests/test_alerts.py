@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from mitra.audit.models import AuditEvent
-from mitra.safety.actions import do_raise_alert, escalate_due_alerts
+from mitra.measures.actions import do_submit_response
+from mitra.measures.models import Response
+from mitra.safety.actions import escalate_due_alerts
 from mitra.safety.models import Alert
 from mitra.safety.tests.factories import make_alert
 from mitra.testing import MARKER, login, make_cast
@@ -141,45 +144,97 @@ def test_the_task_escalates_too(cast):
     assert escalate_alerts.call() == 0
 
 
-# ---- the suicide-risk pathway: alert and crisis page in one transaction ------------------
+# ---- the suicide-risk pathway, through the real PHQ-9 submission --------------------------
 
-def answer_item_9(patient, answer: int, *, acting_user) -> str:
-    """A test action shaped like the PHQ-9 submission: store, alert, say where to go next."""
-    with transaction.atomic():
-        if answer > 0:
-            do_raise_alert(
-                patient, kind=Alert.Kind.SUICIDE_RISK, priority=Alert.Priority.URGENT,
-                reason=f"PHQ-9 item 9 answered {answer}", dedupe_key="phq9:item9:test",
-                acting_user=acting_user,
-            )
-            return reverse("safety:crisis")
-        return reverse("core:me")
+def phq9_post(values) -> dict:
+    """The PHQ-9 form's POST: q1..q9 (an item left out when None) and a fresh submission UUID."""
+    data = {f"q{n}": v for n, v in enumerate(values, start=1) if v is not None}
+    return {**data, "response_uuid": str(uuid.uuid4())}
 
 
-def test_item_9_above_zero_raises_the_urgent_alert_and_shows_the_crisis_page(cast):
+def phq9_answers(*values) -> dict:
+    return {f"phq9.q{n}": v for n, v in enumerate(values, start=1)}
+
+
+ALERTED = "Your care team has been told"
+NOT_ALERTED = "Opening this page does not contact your care team"
+
+
+def test_item_9_above_zero_on_the_form_raises_the_urgent_alert_and_shows_the_crisis_page(cast):
     client = _client(cast.patient_user)
-    target = answer_item_9(cast.patient, 2, acting_user=cast.patient_user)
+    page = client.post(reverse("measures:fill", args=["phq9"]),
+                       phq9_post([0, 1, 0, 0, 0, 0, 0, 0, 2]), follow=True)
+    assert page.redirect_chain == [(reverse("safety:crisis"), 302)]
+    response = Response.objects.get(patient=cast.patient)
     alert = Alert.objects.get(patient=cast.patient)
     assert alert.priority == Alert.Priority.URGENT and alert.kind == Alert.Kind.SUICIDE_RISK
-    page = client.get(target)
-    assert page.status_code == 200
+    assert alert.status == Alert.Status.OPEN and alert.source_uuid == response.uuid
     html = page.content.decode()
     assert "988" in html and "911" in html
     assert reverse("safety:my_plan") in html  # the crisis page opens the safety plan
+    assert ALERTED in html and NOT_ALERTED not in html
     inbox = _client(cast.clinician).get(reverse("safety:inbox")).content.decode()
-    assert "PHQ-9 item 9 answered 2" in inbox
+    assert escape(alert.reason) in inbox
 
 
-def test_a_failed_submission_leaves_no_alert(cast):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        answer_item_9(cast.patient, 3, acting_user=cast.patient_user)
-        raise RuntimeError("the response failed to save after the alert")
-    assert not Alert.objects.filter(patient=cast.patient).exists()
+def test_the_alert_and_the_response_are_stored_together_or_not_at_all(cast, monkeypatch):
+    from mitra.measures import actions as measures_actions
+
+    real_raise = measures_actions.do_raise_alert
+
+    def raise_then_fail(*args, **kwargs):
+        real_raise(*args, **kwargs)  # the alert row is written...
+        raise RuntimeError("...and then the submission fails")
+
+    monkeypatch.setattr(measures_actions, "do_raise_alert", raise_then_fail)
+    with pytest.raises(RuntimeError):
+        do_submit_response(cast.patient, instrument="phq9",
+                           answers=phq9_answers(0, 0, 0, 0, 0, 0, 0, 0, 3),
+                           response_uuid=uuid.uuid4(), acting=cast.patient_user)
+    assert not Alert.objects.exists() and not Response.objects.exists()
+
+    monkeypatch.undo()
+    response, created = do_submit_response(
+        cast.patient, instrument="phq9", answers=phq9_answers(0, 0, 0, 0, 0, 0, 0, 0, 3),
+        response_uuid=uuid.uuid4(), acting=cast.patient_user)
+    assert created
+    assert Alert.objects.get(source_uuid=response.uuid).priority == Alert.Priority.URGENT
 
 
-def test_item_9_at_zero_raises_nothing(cast):
-    assert answer_item_9(cast.patient, 0, acting_user=None) == reverse("core:me")
-    assert not Alert.objects.exists()
+def test_item_9_at_zero_raises_nothing_and_the_crisis_page_promises_no_call(cast):
+    client = _client(cast.patient_user)
+    page = client.post(reverse("measures:fill", args=["phq9"]),
+                       phq9_post([1, 1, 0, 0, 0, 0, 0, 0, 0]))
+    assert page.status_code == 302 and page["Location"] == reverse("measures:due")
+    assert Response.objects.filter(patient=cast.patient).exists()
+    assert not Alert.objects.filter(kind=Alert.Kind.SUICIDE_RISK).exists()
+    html = client.get(reverse("safety:crisis")).content.decode()
+    assert "988" in html and NOT_ALERTED in html and ALERTED not in html
+
+
+def test_need_help_now_without_an_alert_does_not_claim_the_team_was_told(cast):
+    client = _client(cast.patient_user)
+    html = client.get(reverse("safety:crisis")).content.decode()
+    assert NOT_ALERTED in html and ALERTED not in html and "will contact" not in html
+    # Nor for alerts that are not an urgent suicide-risk alert of this patient, just now:
+    make_alert(cast.patient, key="high", priority=Alert.Priority.HIGH)  # item 9 left out
+    make_alert(cast.patient, key="interaction", kind=Alert.Kind.INTERACTION)
+    make_alert(cast.other_patient, key="other")
+    old = make_alert(cast.patient, key="old")
+    Alert.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    resolved = make_alert(cast.patient, key="resolved")
+    Alert.objects.filter(pk=resolved.pk).update(status=Alert.Status.RESOLVED)
+    html = client.get(reverse("safety:crisis")).content.decode()
+    assert NOT_ALERTED in html and ALERTED not in html
+    # A made-up query string claims nothing either.
+    html = client.get(reverse("safety:crisis") + "?alerted=1").content.decode()
+    assert ALERTED not in html
+
+
+def test_a_clinician_opening_the_crisis_page_sees_no_claim_either_way(cast):
+    make_alert(cast.patient)
+    html = _client(cast.clinician).get(reverse("safety:crisis")).content.decode()
+    assert "988" in html and ALERTED not in html and NOT_ALERTED not in html
 
 
 def test_the_crisis_page_follows_the_patients_country(cast):

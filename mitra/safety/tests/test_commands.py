@@ -23,6 +23,27 @@ def test_check_json_has_the_contract_shape():
     assert data["unrecognized"][0]["name"] == "notarealdrugname"
 
 
+def test_check_matches_condition_ids_in_any_case():
+    data = json.loads(run("check", "--substance", "kratom", "--conditions",
+                          "Pregnancy, LIVER-DISEASE", "--json"))
+    rules = {f["rule"]: f for f in data["findings"]}
+    assert rules["kratom-pregnancy"]["matched"] == ["Pregnancy"]
+    assert any(f["matched"] == ["LIVER-DISEASE"] for f in data["findings"])
+    assert data["unrecognized"] == []
+
+
+def test_the_mitra_script_matches_condition_ids_in_any_case(tmp_path):
+    from tests.clitools import mitra_env, run_mitra
+
+    result = run_mitra("check", "--substance", "kratom", "--conditions", "Pregnancy", "--json",
+                       env=mitra_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["unrecognized"] == []
+    assert {"rule": "kratom-pregnancy", "matched": ["Pregnancy"]}.items() <= next(
+        f for f in data["findings"] if f["rule"] == "kratom-pregnancy").items()
+
+
 def test_check_accepts_7oh():
     data = json.loads(run("check", "--substance", "7oh", "--meds", "oxycodone", "--json"))
     assert data["findings"][0]["rule"] == "7oh-opioids-and-cns-depressants"

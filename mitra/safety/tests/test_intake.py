@@ -113,3 +113,25 @@ def test_the_patient_sees_plain_language_without_rule_ids(cast):
     page = _client(cast.patient_user).get(reverse("safety:my_screening")).content.decode()
     assert "sleeping pills or anxiety pills" in page
     assert "kratom-benzodiazepines" not in page and "tanna2023" not in page
+
+
+def test_an_unknown_substance_or_condition_names_the_field_and_the_allowed_values(cast):
+    client = _client(cast.clinician)
+    response = client.post(reverse("safety:intake_save", args=[cast.patient.uuid]), {
+        "substances": ["betel"], "conditions": ["pregnancy", "gout"]})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "substances: betel is not allowed; allowed values: kratom, kava, 7oh" in html
+    assert "conditions: gout is not allowed; allowed values: pregnancy, breastfeeding" in html
+    assert "Select a valid choice" not in html
+    assert not Intake.objects.filter(patient=cast.patient).exists()
+
+
+def test_a_medication_without_a_name_names_the_field(cast):
+    response = _client(cast.clinician).post(
+        reverse("safety:medication_add", args=[cast.patient.uuid]), {"name": "  "})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "name: enter the medication&#x27;s generic or brand name" in html
+    assert "This field is required" not in html
+    assert not Medication.objects.filter(patient=cast.patient).exists()

@@ -106,6 +106,21 @@ def test_an_unknown_condition_is_listed_with_suggestions():
     assert result.unrecognized[0].suggestions == ["pregnancy"]
 
 
+@pytest.mark.parametrize("given", ["Pregnancy", "PREGNANCY", "  pregnancy ", " Pregnancy"])
+def test_condition_ids_match_in_any_case_and_matched_keeps_the_name_as_given(given):
+    result = screen(["kratom"], [], [given])
+    assert result.unrecognized == []
+    finding = next(f for f in result.findings if f.rule == "kratom-pregnancy")
+    assert finding.matched == [given.strip()]
+
+
+def test_a_misspelt_condition_in_capitals_is_still_unrecognized_with_a_suggestion():
+    result = screen(["kratom"], [], ["Pregnacy"])
+    assert result.findings == []
+    assert [(u.name, u.kind, u.suggestions) for u in result.unrecognized] == [
+        ("Pregnacy", "condition", ["pregnancy"])]
+
+
 def test_findings_are_deduplicated_and_keep_every_input_name():
     result = screen(["kratom"], ["Xanax", "alprazolam", "XANAX"])
     benzo = [f for f in result.findings if f.rule == "kratom-benzodiazepines"]

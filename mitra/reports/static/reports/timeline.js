@@ -56,7 +56,7 @@
     });
   });
 
-  // Daily amounts, one line per substance with an amount, plus the taper plan as a step line.
+  // Daily amounts, one line per substance with an amount.
   var amountTraces = [];
   var unitNames = {};
   data.substances.forEach(function (s, i) {
@@ -67,14 +67,23 @@
       marker: { size: 4, symbol: symbols[i % symbols.length] },
       hovertemplate: s.label + ": %{y} " + s.unit + "<extra></extra>" });
   });
-  if (data.plan) {
-    amountTraces.push({ x: data.plan.dates, y: data.plan.planned, mode: "lines",
-      name: "Taper plan (" + data.plan.unit + ")", line: { color: "#444", dash: "dash", width: 2.5, shape: "hv" },
-      hovertemplate: "Plan: %{y} " + data.plan.unit + "<extra></extra>" });
-  }
   if (amountTraces.length) {
     rows.push({ title: "Daily amount" + (Object.keys(unitNames).length === 1 ? " (" + Object.keys(unitNames)[0] + ")" : ""),
       weight: 1.2, traces: amountTraces, rangemode: "tozero" });
+  }
+  // The taper plan in its own row, next to the recorded amount counted in the plan's terms
+  // (series.py, diary.taper.plan_terms): both lines in one unit, never over a series in another.
+  if (data.plan) {
+    var terms = data.plan.terms;
+    rows.push({ title: "Taper plan (" + terms + ")", weight: 1.1, rangemode: "tozero", traces: [
+      { x: data.plan.dates, y: data.plan.actual, mode: "lines+markers", connectgaps: false,
+        name: "Recorded (" + terms + ")", line: { color: "#1f5fa8", width: 1.5 },
+        marker: { size: 4, symbol: "circle" },
+        hovertemplate: "Recorded: %{y} " + terms + "<extra></extra>" },
+      { x: data.plan.dates, y: data.plan.planned, mode: "lines",
+        name: "Taper plan, set by the clinician (" + terms + ")",
+        line: { color: "#444", dash: "dash", width: 2.5, shape: "hv" },
+        hovertemplate: "Clinician's plan: %{y} " + terms + "<extra></extra>" }] });
   }
 
   // Diary ratings 0-10.

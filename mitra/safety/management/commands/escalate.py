@@ -3,14 +3,19 @@ from __future__ import annotations
 from django.utils import timezone
 
 from mitra.core.command import MitraCommand
-from mitra.safety.actions import escalate_due_alerts, escalation_minutes
+from mitra.safety.actions import escalation_minutes
+from mitra.safety.tasks import run_alert_jobs
 
 
 class Command(MitraCommand):
-    help = ("Escalate urgent alerts unacknowledged for MITRA_ALERT_ESCALATION_MINUTES "
-            "(safe to run every minute from cron: never notifies twice).")
+    help = ("Escalate urgent alerts unacknowledged for MITRA_ALERT_ESCALATION_MINUTES and raise "
+            "overdue-questionnaire and missed-diary alerts (safe to run every minute from cron: "
+            "never notifies or raises twice).")
 
     def handle(self, *args, **options):
-        count = escalate_due_alerts(timezone.now())
+        counts = run_alert_jobs(timezone.now())
+        count = counts["escalated"]
         self.stdout.write(f"Escalated {count} urgent alert{'s' if count != 1 else ''} "
                           f"(unacknowledged for {escalation_minutes()} minutes or more).")
+        self.stdout.write(f"Raised {counts['overdue_measure']} overdue-questionnaire and "
+                          f"{counts['missed_diary']} missed-diary alerts.")
