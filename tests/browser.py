@@ -88,3 +88,14 @@ def demo_cohort(patients: int = 12, days: int = 60, seed: int = 7):
     for _label, populate in app_populators():
         populate(ctx)
     return ctx
+
+
+def open_due_questionnaire(page, short_name: str):
+    """From the patient's home page, open a due questionnaire; returns its item fieldsets."""
+    from django.urls import reverse
+
+    page.goto(reverse("core:me"))
+    page.get_by_role("link", name=short_name).first.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name=short_name).is_visible()
+    return page.locator("fieldset")

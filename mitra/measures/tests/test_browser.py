@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from mitra.core.cohort import DEMO_PASSWORD
 from mitra.measures.models import Response
-from tests.browser import demo_cohort, screenshot, ui_login
+from tests.browser import demo_cohort, open_due_questionnaire, screenshot, ui_login
 
 
 @pytest.mark.browser
@@ -14,11 +14,7 @@ def test_the_demo_patient_completes_a_phq9_and_the_clinician_sees_the_score(brow
     page = browser_page
     patient = ctx.patients[0].patient
     ui_login(page, "patient", DEMO_PASSWORD)
-    page.goto(reverse("core:me"))
-    page.get_by_role("link", name="PHQ-9").first.click()
-    page.wait_for_load_state()
-    assert page.get_by_role("heading", name="PHQ-9").is_visible()
-    fieldsets = page.locator("fieldset")
+    fieldsets = open_due_questionnaire(page, "PHQ-9")
     # First a submission with item 9 left out: the error names it and the answers stay.
     for index in range(8):
         fieldsets.nth(index).get_by_label("Several days").check()

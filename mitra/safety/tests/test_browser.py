@@ -8,7 +8,7 @@ from django.urls import reverse
 from mitra.core.cohort import DEMO_PASSWORD
 from mitra.measures.models import Response
 from mitra.safety.models import Alert
-from tests.browser import ARTIFACTS, demo_cohort, screenshot, ui_login
+from tests.browser import ARTIFACTS, demo_cohort, open_due_questionnaire, screenshot, ui_login
 
 
 @pytest.mark.browser
@@ -21,11 +21,7 @@ def test_item_9_shows_crisis_help_and_the_clinician_acknowledges_the_urgent_aler
 
     # The demo patient answers the PHQ-9 on the phone, item 9 above "Not at all".
     ui_login(page, "patient", DEMO_PASSWORD)
-    page.goto(reverse("core:me"))
-    page.get_by_role("link", name="PHQ-9").first.click()
-    page.wait_for_load_state()
-    assert page.get_by_role("heading", name="PHQ-9").is_visible()
-    fieldsets = page.locator("fieldset")
+    fieldsets = open_due_questionnaire(page, "PHQ-9")
     for index in range(8):
         fieldsets.nth(index).get_by_label("Not at all").check()
     fieldsets.nth(8).get_by_label("Several days").check()  # item 9
