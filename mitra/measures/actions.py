@@ -120,6 +120,7 @@ def do_submit_response(
     response_uuid: UUID,
     acting,
     submitted_at: datetime | None = None,
+    readings: Mapping[str, int] | None = None,
 ) -> tuple[Response, bool]:
     """Store and score a response; (response, created).
 
@@ -129,23 +130,50 @@ def do_submit_response(
     """
     inst = get_instrument(instrument)
     normalized = normalize_answer_map(inst, answers)  # AnswerError names the item
+    measured = _checked_readings(inst, normalized, readings or {})
     existing = Response.objects.filter(uuid=response_uuid).first()
     if existing is not None:
-        return _same_or_conflict(existing, patient, instrument, normalized), False
+        return _same_or_conflict(existing, patient, instrument, normalized, measured), False
     try:
         with transaction.atomic():
-            return _create(patient, inst, normalized, response_uuid, acting, submitted_at), True
+            return _create(patient, inst, normalized, response_uuid, acting, submitted_at,
+                           measured), True
     except IntegrityError:
         # A concurrent submission with the same UUID won the race.
         existing = Response.objects.filter(uuid=response_uuid).first()
         if existing is None:
             raise
-        return _same_or_conflict(existing, patient, instrument, normalized), False
+        return _same_or_conflict(existing, patient, instrument, normalized, measured), False
 
 
-def _same_or_conflict(existing: Response, patient, instrument: str, answers) -> Response:
-    if (existing.patient_id, existing.instrument, existing.answers) != (
-        patient.pk, instrument, answers
+def _checked_readings(inst, answers: Mapping[str, object], readings: Mapping[str, int]) -> dict:
+    """Readings only for items that take one, in range, and agreeing with the item's answer."""
+    items = {item.link_id: (n, item) for n, item in enumerate(inst.items, start=1)}
+    out = {}
+    for link_id, reading in readings.items():
+        number, item = items.get(link_id, (None, None))
+        if item is None or item.measurement is None:
+            takes = [i.link_id for i in inst.items if i.measurement is not None] or ["none"]
+            raise AnswerError(f"readings: {link_id} takes no measured reading; allowed: "
+                              f"{', '.join(takes)}")
+        m = item.measurement
+        if isinstance(reading, bool) or not isinstance(reading, int) or not (
+                m.min <= reading <= m.max):
+            raise AnswerError(f"item {number} ({link_id}), {m.label.lower()}: {reading!r} is "
+                              f"not allowed; allowed: a whole number from {m.min} to {m.max} "
+                              f"({m.unit})")
+        if answers.get(link_id) != m.value_for(reading):
+            raise AnswerError(f"item {number} ({link_id}): a {m.label.lower()} of {reading} "
+                              f"{m.unit} scores {m.value_for(reading)}, not "
+                              f"{answers.get(link_id)}")
+        out[link_id] = reading
+    return out
+
+
+def _same_or_conflict(existing: Response, patient, instrument: str, answers,
+                      readings: dict) -> Response:
+    if (existing.patient_id, existing.instrument, existing.answers, existing.readings) != (
+        patient.pk, instrument, answers, readings
     ):
         raise ResponseConflict(
             f"response {existing.uuid} was already submitted with different answers"
@@ -153,7 +181,8 @@ def _same_or_conflict(existing: Response, patient, instrument: str, answers) -> 
     return existing
 
 
-def _create(patient, inst, answers, response_uuid, acting, submitted_at) -> Response:
+def _create(patient, inst, answers, response_uuid, acting, submitted_at,
+            readings: dict) -> Response:
     result = score(inst, answers_from_mapping(inst, answers))
     response = Response.objects.create(
         uuid=response_uuid,
@@ -161,6 +190,7 @@ def _create(patient, inst, answers, response_uuid, acting, submitted_at) -> Resp
         instrument=inst.id,
         instrument_version=inst.version,
         answers=answers,
+        readings=readings,
         total=result.total,
         max_total=result.max,
         severity=result.severity or "",

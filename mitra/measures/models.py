@@ -69,6 +69,10 @@ class Response(models.Model):
     instrument_version = models.CharField(max_length=32)
     # {link_id: value or null} for every item, scored or not, as submitted.
     answers = models.JSONField()
+    # Measured readings an answer was worked out from ({link_id: reading}; COWS item 1: the
+    # resting pulse in beats/minute), kept so the clinician sees the measurement, not only the
+    # band it scored.
+    readings = models.JSONField(default=dict, blank=True)
     # Scored fields, computed by scoring.score() from the answers and the data file version.
     total = models.FloatField(null=True, blank=True)
     max_total = models.PositiveSmallIntegerField()
@@ -106,3 +110,13 @@ class Response(models.Model):
             return str(int(self.total))
         # Prorated totals are kept unrounded; two decimals are enough to read.
         return f"{self.total:.2f}"
+
+    @property
+    def readings_display(self) -> list[str]:
+        """The measured readings in words ("resting pulse 92 beats/minute")."""
+        items = {item.link_id: item for item in self.instrument_def.items}
+        out = []
+        for link_id, reading in (self.readings or {}).items():
+            m = items[link_id].measurement if link_id in items else None
+            out.append(f"{m.label.lower()} {reading} {m.unit}" if m else f"{link_id} {reading}")
+        return out

@@ -81,6 +81,7 @@ def _form_page(request: HttpRequest, patient, inst: Instrument, *, done_url: str
         response, _created = do_submit_response(
             patient, instrument=inst.id, answers=form.answers(),
             response_uuid=form.cleaned_data["response_uuid"], acting=request,
+            readings=form.readings(),
         )
     except ResponseConflict:
         return render(request, "measures/conflict.html", {"instrument": inst}, status=409)

@@ -160,3 +160,27 @@ def test_overdue_is_limited_to_the_patients_given(cast):
 
     assert overdue(timezone.localdate(), patients_for_user(cast.clinician)) == []
     assert len(overdue(timezone.localdate(), patients_for_user(cast.other_clinician))) == 1
+
+
+def test_a_reading_must_fit_its_item_and_agree_with_the_answer(cast):
+    answers = {f"cows.q{n}": v for n, v in enumerate([1, 2, 1, 1, 2, 1, 2, 1, 1, 2, 3], 1)}
+    kw = dict(instrument="cows", answers=answers, acting=cast.clinician)
+    with pytest.raises(AnswerError, match=r"cows.q1\): a resting pulse of 130 beats/minute "
+                                          r"scores 4, not 1"):
+        do_submit_response(cast.patient, response_uuid=uuid.uuid4(),
+                           readings={"cows.q1": 130}, **kw)
+    with pytest.raises(AnswerError, match=r"readings: cows.q2 takes no measured reading; "
+                                          r"allowed: cows.q1"):
+        do_submit_response(cast.patient, response_uuid=uuid.uuid4(),
+                           readings={"cows.q2": 3}, **kw)
+    with pytest.raises(AnswerError, match=r"from 20 to 250 \(beats/minute\)"):
+        do_submit_response(cast.patient, response_uuid=uuid.uuid4(),
+                           readings={"cows.q1": 900}, **kw)
+    assert not Response.objects.exists()
+    rid = uuid.uuid4()
+    stored, created = do_submit_response(cast.patient, response_uuid=rid,
+                                         readings={"cows.q1": 92}, **kw)
+    assert created and stored.readings == {"cows.q1": 92}
+    # The same UUID with another reading is not a repeat.
+    with pytest.raises(ResponseConflict):
+        do_submit_response(cast.patient, response_uuid=rid, readings={"cows.q1": 95}, **kw)

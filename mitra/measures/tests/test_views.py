@@ -227,6 +227,10 @@ def test_cows_item_1_takes_the_measured_pulse(cast, pulse, chosen, status, item_
         response = Response.objects.get()
         assert response.answers["cows.q1"] == item_1
         assert response.total == 16 + item_1
+        assert response.readings == ({"cows.q1": int(pulse)} if pulse else {})
+        history = client.get(reverse("measures:patient", args=[cast.patient.uuid]))
+        if pulse:
+            assert f"(resting pulse {pulse} beats/minute)" in history.content.decode()
         return
     html = page.content.decode()
     assert not Response.objects.exists()
