@@ -22,7 +22,12 @@ from mitra.diary import analytics
 from mitra.diary.forms import Submission
 from mitra.diary.models import DiaryEntry, TaperPause, TaperPlan, UseEvent
 from mitra.diary.units import SUBSTANCES
-from mitra.safety.actions import co_substance_has_rules, do_raise_alert, do_screen_patient
+from mitra.safety.actions import (
+    co_substance_has_rules,
+    do_close_caught_up,
+    do_raise_alert,
+    do_screen_patient,
+)
 from mitra.safety.models import Alert, ScreeningRun
 
 # Escalation on day D compares D-6..D with D-34..D-7; 35 more days back let an episode that
@@ -101,6 +106,12 @@ def _submit(request_or_user, patient, submission: Submission) -> SubmitResult:
     record_audit(request_or_user, "diary.entry.revised" if current else "diary.entry.created",
                  patient=patient, obj=entry)
     alerts = raise_flag_alerts(patient, submission.date, entry, request_or_user)
+    day = submission.date.isoformat()
+    do_close_caught_up(
+        patient, kind=Alert.Kind.MISSED_DIARY, acting=request_or_user,
+        note=f"Closed automatically: the patient recorded the diary for {day}.",
+        # The gap's first day is in the key (diary:missed:<day>); ISO dates sort as text.
+        dedupe_keys=lambda key: key.rsplit(":", 1)[-1] <= day)
     alerts += screen_co_substances(patient, submission.uses, entry, request_or_user)
     return SubmitResult(entry, True, alerts)
 

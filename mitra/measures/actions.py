@@ -23,7 +23,7 @@ from mitra.measures.scoring import (
     normalize_answer_map,
     score,
 )
-from mitra.safety.actions import do_raise_alert
+from mitra.safety.actions import do_close_caught_up, do_raise_alert
 from mitra.safety.models import Alert
 
 MAX_EVERY_DAYS = 365
@@ -204,6 +204,15 @@ def _create(patient, inst, answers, response_uuid, acting, submitted_at,
     record_audit(acting, "measures.response.submitted", patient=patient, obj=response,
                  detail=inst.id)
     evidence = reverse("measures:patient", args=[patient.uuid])
+    done_on = timezone.localdate(response.submitted_at).isoformat()
+    schedules = {str(u) for u in Schedule.objects.filter(patient=patient, instrument=inst.id)
+                 .values_list("uuid", flat=True)}
+    do_close_caught_up(
+        patient, kind=Alert.Kind.OVERDUE_MEASURE, acting=acting,
+        note=f"Closed automatically: {inst.short_name} completed on {done_on}.",
+        # measures:overdue:<schedule uuid>:<due day>, for this instrument's schedules only.
+        dedupe_keys=lambda key: key.split(":")[2] in schedules
+        and key.split(":")[3] <= done_on)
     for alert in result.alerts:
         urgent = alert.kind == "suicide_risk"
         do_raise_alert(

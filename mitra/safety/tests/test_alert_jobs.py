@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
+from mitra.audit.models import AuditEvent
 from mitra.diary.actions import do_submit_diary_entry, raise_missed_diary_alerts
 from mitra.diary.tests.factories import make_entry, submission
 from mitra.measures.actions import do_submit_response, raise_overdue_alerts
@@ -284,3 +285,36 @@ def test_the_clinician_who_raised_the_alert_is_not_mailed(cast):
                               dedupe_key="raised-by-clinician", acting_user=cast.clinician)
     assert escalate_due_alerts(alert.created_at + timedelta(minutes=31)) == 1
     assert mail.outbox[0].to == [cast.readonly.email]
+
+
+# ---- alerts the patient makes good close themselves, with a note --------------------------
+
+def test_writing_the_diary_again_closes_the_missed_diary_alert(cast):
+    today = timezone.localdate()
+    _enrol(cast.patient, 30)
+    make_entry(cast.patient, today - timedelta(days=10))
+    (alert,) = raise_missed_diary_alerts(today)
+    # An entry for a day before the gap closes nothing.
+    _submit(cast.patient, today - timedelta(days=12), ())
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.OPEN
+    _submit(cast.patient, today, ())
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.RESOLVED and alert.resolved_by is None
+    assert alert.resolution_note == (
+        f"Closed automatically: the patient recorded the diary for {today.isoformat()}.")
+    assert AuditEvent.objects.filter(event="alert.resolved_automatically",
+                                     object_uuid=alert.uuid).count() == 1
+
+
+def test_completing_an_overdue_questionnaire_closes_its_alert_only(cast):
+    today = timezone.localdate()
+    for instrument in ("phq9", "gad7"):
+        Schedule.objects.create(patient=cast.patient, instrument=instrument, every_days=14,
+                                start=today - timedelta(days=20))
+    assert len(raise_overdue_alerts(today)) == 2
+    _respond(cast, "gad7", 3)
+    by_reason = {a.reason[:5]: a for a in _alerts(cast.patient, Alert.Kind.OVERDUE_MEASURE)}
+    assert by_reason["GAD-7"].status == Alert.Status.RESOLVED
+    assert by_reason["GAD-7"].resolution_note.startswith("Closed automatically: GAD-7 completed")
+    assert by_reason["PHQ-9"].status == Alert.Status.OPEN
