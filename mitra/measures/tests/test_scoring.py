@@ -1,8 +1,8 @@
 """Scoring against the published bands, worked examples and missing-item rules.
 
 Sources: the bands and rules are each instrument's data file (which cites them); the worked
-vectors are from /work/shared/reference/instruments-notes.md section 4 (HL7 US Core example,
-HL7 SDC negative example, constructed boundary vectors).
+vectors are from instruments-notes.md in the project's shared reference folder, section 4
+(HL7 US Core example, HL7 SDC negative example, constructed boundary vectors).
 """
 
 import pytest
