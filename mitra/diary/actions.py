@@ -106,12 +106,11 @@ def _submit(request_or_user, patient, submission: Submission) -> SubmitResult:
     record_audit(request_or_user, "diary.entry.revised" if current else "diary.entry.created",
                  patient=patient, obj=entry)
     alerts = raise_flag_alerts(patient, submission.date, entry, request_or_user)
-    day = submission.date.isoformat()
     do_close_caught_up(
         patient, kind=Alert.Kind.MISSED_DIARY, acting=request_or_user,
-        note=f"Closed automatically: the patient recorded the diary for {day}.",
-        # The gap's first day is in the key (diary:missed:<day>); ISO dates sort as text.
-        dedupe_keys=lambda key: key.rsplit(":", 1)[-1] <= day)
+        note=f"Closed automatically: the patient recorded the diary for {submission.date}.",
+        # Gaps that began on or before this day (keys end in the ISO day, which sorts as text).
+        only=Q(dedupe_key__lte=missed_diary_key(submission.date)))
     alerts += screen_co_substances(patient, submission.uses, entry, request_or_user)
     return SubmitResult(entry, True, alerts)
 
@@ -252,6 +251,10 @@ def missed_diary_days() -> int:
     return max(1, int(getattr(settings, "MITRA_DIARY_MISSED_DAYS", 3)))
 
 
+def missed_diary_key(first_missed: date) -> str:
+    return f"diary:missed:{first_missed.isoformat()}"
+
+
 def missed_diary_alert_spec(patient, first_missed: date, last_missed: date) -> dict:
     """The MISSED_DIARY alert for a gap that began on `first_missed` (one alert per gap).
 
@@ -263,7 +266,7 @@ def missed_diary_alert_spec(patient, first_missed: date, last_missed: date) -> d
         kind=Alert.Kind.MISSED_DIARY, priority=Alert.Priority.NORMAL,
         reason=(f"No diary entry for {days} days in a row ({first_missed.isoformat()} to "
                 f"{last_missed.isoformat()}); last entry {last_entry}"),
-        dedupe_key=f"diary:missed:{first_missed.isoformat()}",
+        dedupe_key=missed_diary_key(first_missed),
         evidence_url=f"{evidence}?until={last_entry}#day-{last_entry}",
     )
 

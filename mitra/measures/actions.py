@@ -8,6 +8,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -204,15 +205,13 @@ def _create(patient, inst, answers, response_uuid, acting, submitted_at,
     record_audit(acting, "measures.response.submitted", patient=patient, obj=response,
                  detail=inst.id)
     evidence = reverse("measures:patient", args=[patient.uuid])
-    done_on = timezone.localdate(response.submitted_at).isoformat()
-    schedules = {str(u) for u in Schedule.objects.filter(patient=patient, instrument=inst.id)
-                 .values_list("uuid", flat=True)}
     do_close_caught_up(
         patient, kind=Alert.Kind.OVERDUE_MEASURE, acting=acting,
-        note=f"Closed automatically: {inst.short_name} completed on {done_on}.",
-        # measures:overdue:<schedule uuid>:<due day>, for this instrument's schedules only.
-        dedupe_keys=lambda key: key.split(":")[2] in schedules
-        and key.split(":")[3] <= done_on)
+        note=(f"Closed automatically: {inst.short_name} completed on "
+              f"{timezone.localdate(response.submitted_at)}."),
+        # The overdue alerts of this instrument's schedules, raised before this response.
+        only=Q(source_uuid__in=Schedule.objects.filter(patient=patient, instrument=inst.id)
+               .values("uuid"), created_at__lte=response.submitted_at))
     for alert in result.alerts:
         urgent = alert.kind == "suicide_risk"
         do_raise_alert(
@@ -281,6 +280,7 @@ def overdue_alert_spec(due) -> dict:
         reason=(f"{inst.short_name}{who} due on {due.due_on.isoformat()} "
                 f"({due.schedule.cadence_label}) not done after {due.days_late} days"),
         dedupe_key=f"measures:overdue:{due.schedule.uuid}:{due.due_on.isoformat()}",
+        source_uuid=due.schedule.uuid,
         evidence_url=reverse("measures:patient", args=[patient.uuid]),
     )
 

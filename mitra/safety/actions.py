@@ -9,13 +9,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -123,23 +124,25 @@ def do_resolve_alert(alert: Alert, *, note: str, request_or_user) -> bool:
     return True
 
 
-def do_close_caught_up(patient, *, kind: str, note: str, acting,
-                       dedupe_keys: Callable[[str], bool] | None = None) -> int:
+def do_close_caught_up(patient, *, kind: str, note: str, acting, only: Q | None = None) -> int:
     """Resolve the patient's unresolved alerts of `kind` that the patient has now made good
     (a diary entry after a gap, a late questionnaire), with a note saying so. For alerts
     that only ask the care team to look (missed diary, overdue questionnaire): once the
     patient caught up there is nothing left to act on, and the history stays on the alert.
-    `dedupe_keys` narrows them (e.g. to one instrument's schedules). Returns how many."""
+    `only` narrows them (e.g. to one instrument's schedules). Returns how many."""
+    alerts = Alert.objects.select_for_update().filter(patient=patient, kind=kind).exclude(
+        status=Alert.Status.RESOLVED)
+    if only is not None:
+        alerts = alerts.filter(only)
     now = timezone.now()
-    alerts = [a for a in Alert.objects.select_for_update()
-              .filter(patient=patient, kind=kind).exclude(status=Alert.Status.RESOLVED)
-              if dedupe_keys is None or dedupe_keys(a.dedupe_key)]
+    closed = 0
     for alert in alerts:
         alert.status = Alert.Status.RESOLVED
         alert.resolved_at, alert.resolved_by, alert.resolution_note = now, None, note
         alert.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_note"])
         record_audit(acting, "alert.resolved_automatically", patient=patient, obj=alert)
-    return len(alerts)
+        closed += 1
+    return closed
 
 
 def due_for_escalation(now: datetime):
