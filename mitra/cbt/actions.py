@@ -12,7 +12,7 @@ from datetime import date, time
 from typing import Any
 from uuid import UUID
 
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -28,7 +28,7 @@ from mitra.cbt.models import (
     ThoughtRecord,
     Value,
 )
-from mitra.core.idempotency import SubmissionConflict
+from mitra.core.idempotency import SubmissionConflict, stored_or_created
 from mitra.core.idempotency import payload_digest as core_payload_digest
 
 
@@ -60,22 +60,14 @@ def _stored(model, uuid: UUID, patient, digest: str):
 
 def _create_once(actor, model, *, patient, uuid: UUID, payload: dict, event: str, **fields):
     digest = payload_digest(payload)
-    existing = _stored(model, uuid, patient, digest)
-    if existing is not None:
-        return existing, False
-    obj = model(uuid=uuid, patient=patient, payload_digest=digest, created_by=_user(actor),
-                **fields)
-    try:
-        with transaction.atomic():
-            obj.save()
-    except IntegrityError:
-        # A concurrent resubmission with the same UUID won the race.
-        existing = _stored(model, uuid, patient, digest)
-        if existing is None:
-            raise
-        return existing, False
-    record_audit(actor, event, patient=patient, obj=obj)
-    return obj, True
+
+    def create():
+        obj = model.objects.create(uuid=uuid, patient=patient, payload_digest=digest,
+                                   created_by=_user(actor), **fields)
+        record_audit(actor, event, patient=patient, obj=obj)
+        return obj
+
+    return stored_or_created(lambda: _stored(model, uuid, patient, digest), create)
 
 
 @transaction.atomic

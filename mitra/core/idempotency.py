@@ -9,7 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, transaction
+
+T = TypeVar("T")
 
 
 class SubmissionConflict(Exception):
@@ -20,3 +24,23 @@ def payload_digest(payload: Any, *, default: Callable[[Any], Any] | None = None)
     """sha256 of the payload as canonical JSON (sorted keys, no spaces)."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=default)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def stored_or_created(stored: Callable[[], T | None], create: Callable[[], T]) -> tuple[T, bool]:
+    """The record already saved for a submission, or a new one: (record, created).
+
+    `stored` returns the record saved under the submission's UUID, raising SubmissionConflict
+    when its content differs, or None. When a concurrent request saves the same UUID first,
+    `create` fails on the unique constraint and the record that request saved is returned.
+    """
+    existing = stored()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return create(), True
+    except IntegrityError:
+        existing = stored()
+        if existing is None:
+            raise
+        return existing, False

@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
 from mitra.audit.actions import record_audit
-from mitra.core.idempotency import SubmissionConflict
+from mitra.core.idempotency import SubmissionConflict, stored_or_created
 from mitra.measures.library import get_instrument
 from mitra.measures.models import Response, Schedule
 from mitra.measures.scoring import (
@@ -72,24 +72,21 @@ def do_assign_schedule_once(
         raise ValueError(f"every_days: {every_days} is not allowed; allowed values: empty (once)"
                          f" or 1-{MAX_EVERY_DAYS}")
     wanted = (patient.pk, instrument, every_days, start)
-    existing = Schedule.objects.filter(uuid=uuid).first()
-    if existing is not None:
-        return _same_schedule_or_conflict(existing, wanted), False
-    try:
-        with transaction.atomic():
-            schedule = Schedule.objects.create(
-                uuid=uuid, patient=patient, instrument=instrument, every_days=every_days,
-                start=start, created_by=_user(acting),
-            )
-    except IntegrityError:
-        # A concurrent assignment with the same UUID won the race.
+
+    def stored():
         existing = Schedule.objects.filter(uuid=uuid).first()
-        if existing is None:
-            raise
-        return _same_schedule_or_conflict(existing, wanted), False
-    record_audit(acting, "measures.schedule.assigned", patient=patient, obj=schedule,
-                 detail=f"{instrument} {schedule.cadence_label}")
-    return schedule, True
+        return None if existing is None else _same_schedule_or_conflict(existing, wanted)
+
+    def create():
+        schedule = Schedule.objects.create(
+            uuid=uuid, patient=patient, instrument=instrument, every_days=every_days,
+            start=start, created_by=_user(acting),
+        )
+        record_audit(acting, "measures.schedule.assigned", patient=patient, obj=schedule,
+                     detail=f"{instrument} {schedule.cadence_label}")
+        return schedule
+
+    return stored_or_created(stored, create)
 
 
 def _same_schedule_or_conflict(existing: Schedule, wanted: tuple) -> Schedule:
@@ -132,19 +129,14 @@ def do_submit_response(
     inst = get_instrument(instrument)
     normalized = normalize_answer_map(inst, answers)  # AnswerError names the item
     measured = _checked_readings(inst, normalized, readings or {})
-    existing = Response.objects.filter(uuid=response_uuid).first()
-    if existing is not None:
-        return _same_or_conflict(existing, patient, instrument, normalized, measured), False
-    try:
-        with transaction.atomic():
-            return _create(patient, inst, normalized, response_uuid, acting, submitted_at,
-                           measured), True
-    except IntegrityError:
-        # A concurrent submission with the same UUID won the race.
+
+    def stored():
         existing = Response.objects.filter(uuid=response_uuid).first()
-        if existing is None:
-            raise
-        return _same_or_conflict(existing, patient, instrument, normalized, measured), False
+        return None if existing is None else _same_or_conflict(
+            existing, patient, instrument, normalized, measured)
+
+    return stored_or_created(stored, lambda: _create(
+        patient, inst, normalized, response_uuid, acting, submitted_at, measured))
 
 
 def _checked_readings(inst, answers: Mapping[str, object], readings: Mapping[str, int]) -> dict:
