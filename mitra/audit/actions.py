@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from mitra.audit.models import AuditEvent
+from mitra.core import rowsql
 
 
 def _client_address(request: HttpRequest) -> str | None:
@@ -31,7 +32,8 @@ def record_audit(
         user = None
     if obj is not None and object_uuid is None:
         object_uuid = getattr(obj, "uuid", None)
-    return AuditEvent.objects.create(
+    # Written out (`core.rowsql`): an audit event is appended on nearly every request.
+    return rowsql.insert(AuditEvent(
         actor=user,
         actor_role=getattr(user, "role", "") if user else "",
         event=event,
@@ -40,4 +42,4 @@ def record_audit(
         client_address=_client_address(request) if request is not None else None,
         request_id=getattr(request, "request_id", "") if request is not None else "",
         detail=detail[:300],
-    )
+    ))

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mitra.audit.actions import record_audit
+from mitra.core import rowsql
 from mitra.core.idempotency import SubmissionConflict
 from mitra.diary import analytics
 from mitra.diary.forms import Submission
@@ -63,56 +64,74 @@ def do_submit_diary_entry(request_or_user, patient, submission: Submission) -> S
         return _submit(request_or_user, patient, submission)
 
 
+# The submission's own statements are written out (`core.rowsql`): built by the ORM on every
+# call they were most of a submission's cost, and this is the busiest write in Mitra. Table
+# names come from the models' metadata and every value is a parameter (hence `noqa: S608`).
+_ENTRY, _USE = rowsql.table(DiaryEntry), rowsql.table(UseEvent)
+
+
 @transaction.atomic
 def _submit(request_or_user, patient, submission: Submission) -> SubmitResult:
     payload_hash = submission.payload_hash()
+    uuid_param = rowsql.prep(DiaryEntry, "uuid", submission.uuid)
+    day_param = rowsql.prep(DiaryEntry, "date", submission.date)
     # One query for both questions: was this UUID stored before, and what is the day's current
     # version (locked, so two edits of one day queue up instead of both becoming version 2).
-    rows = list(
-        DiaryEntry.objects.select_for_update()
-        .filter(Q(uuid=submission.uuid)
-                | Q(patient=patient, date=submission.date, is_current=True))
-    )
-    existing = next((e for e in rows if e.uuid == submission.uuid), None)
+    rows = rowsql.rows(
+        f"SELECT id, uuid, patient_id, version, payload_hash FROM {_ENTRY} "  # noqa: S608
+        f"WHERE uuid = %s OR (patient_id = %s AND date = %s AND is_current){rowsql.for_update()}",
+        [uuid_param, patient.pk, day_param])
+    existing = next((r for r in rows if r[1] == uuid_param), None)
     if existing is not None:
-        if existing.patient_id != patient.pk or existing.payload_hash != payload_hash:
+        if existing[2] != patient.pk or existing[4] != payload_hash:
             raise SubmissionConflict(
                 f"This submission ID ({submission.uuid}) was already used for different "
                 "answers; reload the form to start a new entry."
             )
-        return SubmitResult(existing, False, [])
-    current = next((e for e in rows if e.patient_id == patient.pk), None)
+        return SubmitResult(DiaryEntry.objects.get(pk=existing[0]), False, [])
+    current = next((r for r in rows if r[2] == patient.pk), None)
     if current is not None:
         # An edit: the earlier version stays as it was, it only stops being the current one.
-        DiaryEntry.objects.filter(pk=current.pk).update(is_current=False)
-        UseEvent.objects.filter(entry=current).update(is_current=False)
+        rowsql.execute(f"UPDATE {_ENTRY} SET is_current = %s WHERE id = %s",  # noqa: S608
+                       [False, current[0]])
+        rowsql.execute(f"UPDATE {_USE} SET is_current = %s WHERE entry_id = %s",  # noqa: S608
+                       [False, current[0]])
     user = getattr(request_or_user, "user", request_or_user)
-    entry = DiaryEntry.objects.create(
+    entry = rowsql.insert(DiaryEntry(
         uuid=submission.uuid, patient=patient, date=submission.date,
-        version=current.version + 1 if current else 1,
+        version=current[3] + 1 if current else 1,
         motives=sorted(submission.motives), note=submission.note.strip(),
         payload_hash=payload_hash,
         created_by=user if getattr(user, "is_authenticated", False) else None,
         **submission.ratings,
-    )
-    UseEvent.objects.bulk_create([
-        UseEvent(
+    ))
+    for u in submission.uses:
+        rowsql.insert(UseEvent(
             entry=entry, patient=patient, date=submission.date, substance=u["substance"],
             amount=u["amount"], unit=u["unit"], grams_per_unit=u.get("grams_per_unit"),
             grams=u.get("grams"), time=u.get("time"), product_label=u.get("product_label", ""),
-        )
-        for u in submission.uses
-    ])
+        ))
     record_audit(request_or_user, "diary.entry.revised" if current else "diary.entry.created",
                  patient=patient, obj=entry)
     alerts = raise_flag_alerts(patient, submission.date, entry, request_or_user)
-    do_close_caught_up(
-        patient, kind=Alert.Kind.MISSED_DIARY, acting=request_or_user,
-        note=f"Closed automatically: the patient recorded the diary for {submission.date}.",
-        # Gaps that began on or before this day (keys end in the ISO day, which sorts as text).
-        only=Q(dedupe_key__lte=missed_diary_key(submission.date)))
+    # Gaps that began on or before this day (keys end in the ISO day, which sorts as text).
+    caught_up = missed_diary_key(submission.date)
+    if has_unresolved_alert(patient, Alert.Kind.MISSED_DIARY, dedupe_key_lte=caught_up):
+        do_close_caught_up(
+            patient, kind=Alert.Kind.MISSED_DIARY, acting=request_or_user,
+            note=f"Closed automatically: the patient recorded the diary for {submission.date}.",
+            only=Q(dedupe_key__lte=caught_up))
     alerts += screen_co_substances(patient, submission.uses, entry, request_or_user)
     return SubmitResult(entry, True, alerts)
+
+
+def has_unresolved_alert(patient, kind: str, *, dedupe_key_lte: str) -> bool:
+    """A cheap look before `do_close_caught_up` locks anything: nearly every submission has
+    no missed-diary alert to close."""
+    return bool(rowsql.rows(
+        f"SELECT 1 FROM {rowsql.table(Alert)} WHERE patient_id = %s AND kind = %s "  # noqa: S608
+        "AND status <> %s AND dedupe_key <= %s LIMIT 1",
+        [patient.pk, kind, Alert.Status.RESOLVED, dedupe_key_lte]))
 
 
 # Diary substances that are what screening calls kratom, kava and 7oh.
@@ -164,17 +183,21 @@ def load_uses(patient, start: date, end: date) -> list[analytics.Use]:
 
 def load_diary(patient, start: date, end: date) -> tuple[list[analytics.Use], set[date]]:
     """Current use events and the days with an entry, in one query (entries left-joined to
-    their use events: a day with an entry and no use is a recorded zero)."""
-    rows = (
-        DiaryEntry.objects.current()
-        .filter(patient=patient, date__gte=start, date__lte=end)
-        .values_list("date", "uses__substance", "uses__amount", "uses__unit", "uses__grams")
-    )
+    their use events: a day with an entry and no use is a recorded zero). Written out: it
+    runs on every submission (`_submit`)."""
+    found = rowsql.rows(
+        f"SELECT e.date, u.substance, u.amount, u.unit, u.grams FROM {_ENTRY} e "  # noqa: S608
+        f"LEFT JOIN {_USE} u ON u.entry_id = e.id "
+        "WHERE e.patient_id = %s AND e.is_current AND e.date >= %s AND e.date <= %s "
+        "ORDER BY e.date DESC, u.id",
+        [patient.pk, rowsql.prep(DiaryEntry, "date", start),
+         rowsql.prep(DiaryEntry, "date", end)])
     uses, observed = [], set()
-    for day, substance, amount, unit, grams in rows:
+    for day, substance, amount, unit, grams in found:
         observed.add(day)
         if substance is not None:
-            uses.append(analytics.Use(day, substance, amount, unit, grams))
+            uses.append(analytics.Use(day, substance, rowsql.decimal(amount, 3), unit,
+                                      rowsql.decimal(grams, 3)))
     return uses, observed
 
 
@@ -233,10 +256,21 @@ def alert_spec(patient, flag: analytics.Flag) -> dict:
 
 
 def raise_flag_alerts(patient, day: date, entry: DiaryEntry | None, acting) -> list[Alert]:
+    specs = [alert_spec(patient, flag) for flag in flags_for_day(patient, day, this_entry=entry)]
+    if not specs:
+        return []
+    # An escalation episode is found again on each of its days: skip, in one query, the
+    # alerts raised already (`do_raise_alert` would find each of them with its own query).
+    keys = [spec["dedupe_key"] for spec in specs]
+    raised_before = {key for (key,) in rowsql.rows(
+        f"SELECT dedupe_key FROM {rowsql.table(Alert)} WHERE patient_id = %s "  # noqa: S608
+        f"AND dedupe_key IN ({', '.join(['%s'] * len(keys))})", [patient.pk, *keys])}
     raised = []
-    for flag in flags_for_day(patient, day, this_entry=entry):
+    for spec in specs:
+        if spec["dedupe_key"] in raised_before:
+            continue
         alert, created = do_raise_alert(
-            patient, **alert_spec(patient, flag),
+            patient, **spec,
             source_uuid=entry.uuid if entry is not None else None,
             acting_user=getattr(acting, "user", acting),
         )

@@ -1,0 +1,124 @@
+"""Single-row SQL for hot write paths, built once per model instead of on every call.
+
+The ORM compiles its SQL on every `create()` and `filter()`: about 0.6 ms each on a slow core,
+which was most of the cost of a diary submission (`bench/diary_submissions.py`). `insert` writes
+one model instance with a statement built once per model, preparing every value exactly as
+`Model.save()` does (each field's `pre_save` and `get_db_prep_save`), so the row is the same.
+What it skips is `save()` itself and the save signals: it refuses a model that has signal
+receivers, and is meant for append-only records whose `save()` adds nothing to an insert.
+
+`prep` and `rows` are for hand-written queries on those tables: parameters prepared by the
+field (a UUID is hex text on SQLite, native on PostgreSQL) and plain result rows.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from django.db import connection, models
+from django.db.models import signals
+
+
+@cache
+def _insert_statement(model: type[models.Model], vendor: str) -> tuple[str, tuple, bool]:
+    """(sql, fields, returns_pk) for one row of `model` on this database vendor."""
+    for signal in (signals.pre_save, signals.post_save):
+        if signal.has_listeners(model):
+            raise TypeError(f"{model.__name__} has save signal receivers: use the ORM")
+    meta = model._meta
+    if not isinstance(meta.pk, models.AutoField):
+        raise TypeError(f"{model.__name__}: only models with an automatic integer key")
+    fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
+    quote = connection.ops.quote_name
+    returning = connection.features.can_return_columns_from_insert
+    sql = "INSERT INTO {} ({}) VALUES ({}){}".format(  # noqa: S608
+        quote(meta.db_table), ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+        f" RETURNING {quote(meta.pk.column)}" if returning else "",
+    )
+    return sql, fields, returning
+
+
+def insert(obj: models.Model) -> models.Model:
+    """INSERT `obj` (a new instance) and set its primary key; returns it, saved."""
+    sql, fields, returning = _insert_statement(type(obj), connection.vendor)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        obj.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj
+
+
+def prep(model: type[models.Model], field: str, value: Any) -> Any:
+    """`value` as a query parameter for `model.field` on this database."""
+    return model._meta.get_field(field).get_db_prep_value(value, connection)
+
+
+def table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def rows(sql: str, params: list | tuple = ()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def execute(sql: str, params: list | tuple = ()) -> int:
+    """Run one statement; returns the number of rows it changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def for_update() -> str:
+    """' FOR UPDATE' where the database locks rows (PostgreSQL); SQLite locks the database."""
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+def decimal(value: Any, places: int) -> Decimal | None:
+    """A decimal column's value as the ORM returns it: SQLite hands back int or float."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+
+
+@cache
+def _select_statement(model: type[models.Model], field: str, vendor: str) -> tuple[str, list]:
+    """(sql, converters) reading every concrete column of one `model` row by `field`."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = meta.concrete_fields
+    sql = "SELECT {} FROM {} WHERE {} = %s".format(  # noqa: S608
+        ", ".join(quote(f.column) for f in fields), quote(meta.db_table),
+        quote(meta.get_field(field).column))
+    # The converters the ORM's compiler applies (SQLite: aware datetimes, booleans, decimals).
+    converters = []
+    for i, f in enumerate(fields):
+        col = f.get_col(meta.db_table)
+        found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if found:
+            converters.append((i, found, col))
+    return sql, converters
+
+
+def get(model: type[models.Model], field: str, value: Any) -> models.Model | None:
+    """The `model` row whose `field` equals `value` (a unique field), as the ORM would load
+    it, or None."""
+    if field == "pk":
+        field = model._meta.pk.name
+    sql, converters = _select_statement(model, field, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prep(model, field, value)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for i, found, col in converters:
+        for convert in found:
+            values[i] = convert(values[i], col, connection)
+    return model.from_db(connection.alias, None, values)
