@@ -1,12 +1,15 @@
 """Diary submissions per second through the real server (gunicorn, 2 workers) on PostgreSQL.
 
-    .venv/bin/python bench/diary_submissions.py [--threads 16] [--per-thread 150]
+    .venv/bin/python bench/diary_submissions.py [--client auto|wrk|python] [--seconds 20]
 
 Uses DATABASE_URL, or postgres://postgres@127.0.0.1:5432/mitra_bench, creating and migrating
-that database when needed. Signs in one patient per client thread (a server-side session, as
-after a real login), then every thread posts JSON diary entries, each with its own UUID, to
-/diary/api/entries/ over a keep-alive connection. Prints submissions per second; the target is
-at least 300 per second on 2 cores. Not part of the test suite.
+that database when needed. Signs in 16 patients (server-side sessions, as after a real login);
+then 16 keep-alive connections post JSON diary entries, each with its own UUID, to
+/diary/api/entries/. The load comes from wrk (Debian package `wrk`, with
+`bench/diary_submissions.lua`) when it is installed, else from Python threads, which take a
+good share of the same two cores themselves. Prints submissions per second, the entries found
+stored afterwards, and the CPU each part used per submission (gunicorn, PostgreSQL, the load
+generator). The target is at least 300 per second on 2 cores. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import http.client
 import json
 import os
 import random
+import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -110,14 +115,117 @@ def client_thread(port, session, days, results, index, barrier):
     results[index] = codes
 
 
+class CpuSampler:
+    """CPU seconds used by the gunicorn process tree and by PostgreSQL's processes, read from
+    /proc at the start and the end of the measured run (Linux only; empty elsewhere)."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+        self.start = self._read()
+
+    def _read(self) -> dict[str, dict[int, float]]:
+        found: dict[str, dict[int, float]] = {"gunicorn": {}, "postgres": {}}
+        proc = Path("/proc")
+        if not proc.exists():
+            return found
+        tick = os.sysconf("SC_CLK_TCK")
+        for entry in proc.iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2:].split()
+            pid, ppid = int(entry.name), int(fields[1])
+            used = (int(fields[11]) + int(fields[12])) / tick
+            if pid == self.server_pid or ppid == self.server_pid:
+                found["gunicorn"][pid] = used
+            elif name.startswith("postgres"):
+                found["postgres"][pid] = used
+        return found
+
+    def used(self) -> dict[str, float]:
+        end = self._read()
+        return {part: sum(t - self.start[part].get(pid, 0.0) for pid, t in pids.items())
+                for part, pids in end.items()}
+
+
+def stored_entries() -> int:
+    from mitra.diary.models import DiaryEntry
+
+    return DiaryEntry.objects.filter(patient__user__username__startswith="bench").count()
+
+
+def run_wrk(port: int, sessions: list[str], args) -> tuple[int, dict[int, int], float, float]:
+    """(requests, status counts, seconds, client CPU seconds) from one wrk run."""
+    env = dict(os.environ, BENCH_COOKIES=",".join(sessions), BENCH_CSRF=uuid.uuid4().hex,
+               BENCH_REFERER=f"http://127.0.0.1:{port}/diary/")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    out = subprocess.run(  # noqa: S603
+        [shutil.which("wrk"), "-t2", f"-c{args.connections}", f"-d{args.seconds}s",
+         "-s", str(ROOT / "bench" / "diary_submissions.lua"), f"http://127.0.0.1:{port}/"],
+        env=env, capture_output=True, text=True, check=True)
+    elapsed = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for refused in (x for x in out.stdout.splitlines() if x.startswith("REFUSED ")):
+        print(f"wrk: status codes other than 201 (code:count) {refused[8:]}")
+    line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
+    result = dict(item.split("=") for item in line.split()[1:])
+    total, bad = int(result["requests"]), int(result["non2xx"]) + int(result["errors"])
+    print(f"wrk: {args.connections} connections, latency p50 {result['p50_ms']} ms, "
+          f"p99 {result['p99_ms']} ms")
+    measured = float(args.seconds)  # wrk's own duration; `elapsed` adds its start and stop
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return total, {201: total - bad, 0: bad} if bad else {201: total}, min(measured, elapsed), cpu
+
+
+def run_threads(port: int, sessions: list[str], args) -> tuple[int, dict[int, int], float, float]:
+    """(requests, status counts, seconds, client CPU seconds) from Python client threads."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    results: list[dict | None] = [None] * len(sessions)
+    barrier = threading.Barrier(len(sessions) + 1)
+    threads = []
+    for i, session in enumerate(sessions):
+        # Days within the last year (the form's range); a re-run makes new versions.
+        back = random.sample(range(1, 365), min(args.per_thread, 364))  # noqa: S311
+        days = [today - timedelta(days=k) for k in back]
+        t = threading.Thread(target=client_thread,
+                             args=(port, session, days, results, i, barrier))
+        t.start()
+        threads.append(t)
+    barrier.wait()
+    cpu_before = time.process_time()
+    started = time.monotonic()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    codes: dict[int, int] = {}
+    for r in results:
+        for code, n in (r or {}).items():
+            codes[code] = codes.get(code, 0) + n
+    return sum(codes.values()), codes, elapsed, time.process_time() - cpu_before
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--threads", type=int, default=16)
-    parser.add_argument("--per-thread", type=int, default=150)
+    parser.add_argument("--client", default="auto", choices=["auto", "wrk", "python"])
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=20, help="wrk: how long to send")
+    parser.add_argument("--per-thread", type=int, default=150, help="python: posts per thread")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--server-threads", type=int, default=4)
     args = parser.parse_args()
+    client = args.client
+    if client == "auto":
+        client = "wrk" if shutil.which("wrk") else "python"
+    elif client == "wrk" and not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (Debian: apt install wrk)")
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     if not url.startswith("postgres"):
         raise SystemExit("the benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
@@ -128,7 +236,7 @@ def main() -> int:
     bin_dir = Path(sys.executable).parent
     subprocess.run([str(bin_dir / "mitra"), "migrate", "--no-input", "-v0"], env=env,  # noqa: S603
                    check=True, cwd=ROOT)
-    sessions = make_sessions(args.threads)
+    sessions = make_sessions(args.connections)
     port = free_port()
     server = subprocess.Popen(  # noqa: S603
         [str(bin_dir / "gunicorn"), "mitra.wsgi", "--bind", f"127.0.0.1:{port}",
@@ -138,39 +246,28 @@ def main() -> int:
     )
     try:
         wait_for(port)
-        from django.utils import timezone
-
-        today = timezone.localdate()
-        results: list[dict | None] = [None] * args.threads
-        barrier = threading.Barrier(args.threads + 1)
-        threads = []
-        for i, session in enumerate(sessions):
-            # Days within the last year (the form's range); a re-run makes new versions.
-            back = random.sample(range(365), min(args.per_thread, 365))  # noqa: S311
-            days = [today - timedelta(days=k) for k in back]
-            t = threading.Thread(target=client_thread,
-                                 args=(port, session, days, results, i, barrier))
-            t.start()
-            threads.append(t)
-        barrier.wait()
-        started = time.monotonic()
-        for t in threads:
-            t.join()
-        elapsed = time.monotonic() - started
+        entries_before = stored_entries()
+        sampler = CpuSampler(server.pid)
+        run = run_wrk if client == "wrk" else run_threads
+        total, codes, elapsed, client_cpu = run(port, sessions, args)
+        cpu = sampler.used()
     finally:
         server.terminate()
         server.wait(timeout=30)
-    codes: dict[int, int] = {}
-    for r in results:
-        for code, n in (r or {}).items():
-            codes[code] = codes.get(code, 0) + n
-    total = sum(codes.values())
-    print(f"{total} diary submissions from {args.threads} clients in {elapsed:.2f} s "
-          f"(gunicorn {args.worker_class}, {args.workers} workers x {args.server_threads} "
-          f"threads, {os.cpu_count()} CPUs): "
-          f"{total / elapsed:.0f} submissions/s; status codes {codes}")
-    bad = total - codes.get(201, 0) - codes.get(200, 0)
-    return 1 if bad else 0
+    stored = stored_entries() - entries_before
+    ok = codes.get(201, 0) + codes.get(200, 0)
+    print(f"{total} diary submissions from {args.connections} {client} connections in "
+          f"{elapsed:.2f} s (gunicorn {args.worker_class}, {args.workers} workers x "
+          f"{args.server_threads} threads, {os.cpu_count()} CPUs): "
+          f"{total / elapsed:.0f} submissions/s; status codes {codes}; "
+          f"{stored} new entries stored")
+    if total:
+        per = {**cpu, "client": client_cpu}
+        print("CPU per submission: " + ", ".join(
+            f"{part} {seconds / total * 1000:.1f} ms" for part, seconds in per.items()))
+    # Every answered submission must be stored (a request still in flight when wrk stops may
+    # be stored without being counted, hence at least).
+    return 0 if ok == total and stored >= ok else 1
 
 
 if __name__ == "__main__":
