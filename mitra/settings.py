@@ -115,6 +115,11 @@ def _database() -> dict:
             "init_command": "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;",
             "transaction_mode": "IMMEDIATE",
         }
+    elif env_bool("DB_PREPARED_STATEMENTS", True):
+        # Server-side binding lets psycopg prepare a statement run five times on a connection,
+        # so PostgreSQL stops planning the same queries for every request. Turn it off behind
+        # a pooler that does not keep prepared statements (PgBouncer in transaction mode).
+        db["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
     return db
 
 

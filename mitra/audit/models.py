@@ -36,8 +36,9 @@ class AuditEvent(models.Model):
     actor_role = models.CharField(max_length=16, blank=True)
     # A dotted name: "patient.record.viewed", "diary.entry.created", ...
     event = models.CharField(max_length=80, db_index=True)
+    # Indexed by audit_patient_at (patient, -at) only: one index fewer to write per event.
     patient = models.ForeignKey(
-        "patients.Patient", null=True, blank=True, on_delete=models.PROTECT
+        "patients.Patient", null=True, blank=True, on_delete=models.PROTECT, db_index=False
     )
     object_uuid = models.UUIDField(null=True, blank=True)
     client_address = models.GenericIPAddressField(null=True, blank=True)

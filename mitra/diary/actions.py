@@ -114,24 +114,25 @@ def _submit(request_or_user, patient, submission: Submission) -> SubmitResult:
     record_audit(request_or_user, "diary.entry.revised" if current else "diary.entry.created",
                  patient=patient, obj=entry)
     alerts = raise_flag_alerts(patient, submission.date, entry, request_or_user)
-    # Gaps that began on or before this day (keys end in the ISO day, which sorts as text).
-    caught_up = missed_diary_key(submission.date)
-    if has_unresolved_alert(patient, Alert.Kind.MISSED_DIARY, dedupe_key_lte=caught_up):
+    if has_unresolved_missed_diary_alert(patient, submission.date):
         do_close_caught_up(
             patient, kind=Alert.Kind.MISSED_DIARY, acting=request_or_user,
             note=f"Closed automatically: the patient recorded the diary for {submission.date}.",
-            only=Q(dedupe_key__lte=caught_up))
+            # Gaps that began on or before this day (keys end in the ISO day, sorting as text).
+            only=Q(dedupe_key__lte=missed_diary_key(submission.date)))
     alerts += screen_co_substances(patient, submission.uses, entry, request_or_user)
     return SubmitResult(entry, True, alerts)
 
 
-def has_unresolved_alert(patient, kind: str, *, dedupe_key_lte: str) -> bool:
-    """A cheap look before `do_close_caught_up` locks anything: nearly every submission has
-    no missed-diary alert to close."""
+def has_unresolved_missed_diary_alert(patient, up_to: date) -> bool:
+    """A cheap look before `do_close_caught_up` locks anything (nearly every submission has
+    no missed-diary alert to close): an unresolved one for a gap that began on or before
+    `up_to`. The key range keeps to missed-diary keys in the (patient, key) index."""
     return bool(rowsql.rows(
-        f"SELECT 1 FROM {rowsql.table(Alert)} WHERE patient_id = %s AND kind = %s "  # noqa: S608
-        "AND status <> %s AND dedupe_key <= %s LIMIT 1",
-        [patient.pk, kind, Alert.Status.RESOLVED, dedupe_key_lte]))
+        f"SELECT 1 FROM {rowsql.table(Alert)} WHERE patient_id = %s AND dedupe_key >= %s "  # noqa: S608
+        "AND dedupe_key <= %s AND kind = %s AND status <> %s LIMIT 1",
+        [patient.pk, MISSED_DIARY_PREFIX, missed_diary_key(up_to), Alert.Kind.MISSED_DIARY,
+         Alert.Status.RESOLVED]))
 
 
 # Diary substances that are what screening calls kratom, kava and 7oh.
@@ -285,8 +286,11 @@ def missed_diary_days() -> int:
     return max(1, int(getattr(settings, "MITRA_DIARY_MISSED_DAYS", 3)))
 
 
+MISSED_DIARY_PREFIX = "diary:missed:"
+
+
 def missed_diary_key(first_missed: date) -> str:
-    return f"diary:missed:{first_missed.isoformat()}"
+    return f"{MISSED_DIARY_PREFIX}{first_missed.isoformat()}"
 
 
 def missed_diary_alert_spec(patient, first_missed: date, last_missed: date) -> dict:

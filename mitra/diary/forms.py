@@ -7,8 +7,10 @@ same message naming the field and the allowed values or range, whichever way it 
 
 from __future__ import annotations
 
+import re
+import uuid as uuidlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django import forms
@@ -328,6 +330,9 @@ def parse_json_submission(payload, *, enrolled_on: date | None = None
     `uses[N].field` for a use event, `__all__` when the body is not a JSON object)."""
     if not isinstance(payload, dict):
         return None, {"__all__": [NOT_AN_OBJECT]}
+    plain = plain_json_submission(payload)
+    if plain is not None:
+        return plain, {}
     entry, uses, submission = parse_submission(json_to_formdata(payload),
                                                enrolled_on=enrolled_on)
     errors = field_errors(entry, uses) if submission is None else {}
@@ -337,6 +342,104 @@ def parse_json_submission(payload, *, enrolled_on: date | None = None
         else:
             errors.setdefault(name, []).extend(messages)
     return (None if errors else submission), _ordered(errors)
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z", re.I)
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_AMOUNT = re.compile(r"\d{1,7}(\.\d{1,3})?\Z")  # UseForm.amount: 10 digits, 3 decimal places
+_FILL = re.compile(r"\d{1,3}(\.\d{1,3})?\Z")  # UseForm.grams_per_unit: 6 digits, 3 places
+_CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d\Z")
+
+
+class _NotPlain(Exception):
+    """The value is not in the plain shape: let the forms judge it and word the message."""
+
+
+def _text(value, limit: int) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or "\x00" in value or len(value.strip()) > limit:
+        raise _NotPlain
+    return value.strip()
+
+
+def _number(value, pattern: re.Pattern) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise _NotPlain
+    text = str(value)
+    if not pattern.match(text):
+        raise _NotPlain
+    return Decimal(text)
+
+
+def _plain_use(use) -> dict:
+    if not isinstance(use, dict):
+        raise _NotPlain
+    substance, unit = use.get("substance"), use.get("unit")
+    if not (isinstance(substance, str) and substance in units.SUBSTANCES
+            and isinstance(unit, str) and unit in units.UNITS):
+        raise _NotPlain
+    amount = _number(use.get("amount"), _AMOUNT)
+    fill = use.get("grams_per_unit")
+    fill = None if fill in (None, "") else _number(fill, _FILL)
+    clock = use.get("time")
+    if clock in (None, ""):
+        clock = None
+    elif isinstance(clock, str) and _CLOCK.match(clock):
+        clock = time(int(clock[:2]), int(clock[3:]))
+    else:
+        raise _NotPlain
+    label = _text(use.get("product_label"), 120)
+    try:
+        checked = units.check_amount(substance, amount, unit, fill, max_amount=max_amounts())
+    except units.AmountError:
+        raise _NotPlain from None
+    return {"substance": substance, "amount": amount, "unit": unit, "grams_per_unit": fill,
+            "time": clock, "product_label": label, "grams": checked.grams}
+
+
+def plain_json_submission(payload: dict) -> Submission | None:
+    """The Submission the forms would make of a JSON submission whose every value has the
+    plain shape (a canonical UUID, YYYY-MM-DD, whole-number ratings, HH:MM, amounts without
+    exponent or sign, all within range), checked in plain Python; None for anything else, which
+    then goes through the forms (`parse_json_submission`), which word every message.
+
+    Built for the diary's busiest path: the forms cost about 2 ms a submission, this about
+    0.1 ms. `test_plain_json_submission` checks it against the forms on generated payloads."""
+    try:
+        raw_uuid, raw_day = payload.get("uuid"), payload.get("date")
+        if not (isinstance(raw_uuid, str) and _UUID.match(raw_uuid)):
+            raise _NotPlain
+        if not (isinstance(raw_day, str) and _DAY.match(raw_day)):
+            raise _NotPlain
+        try:
+            day = date.fromisoformat(raw_day)
+        except ValueError:
+            raise _NotPlain from None
+        today = timezone.localdate()
+        if not today - timedelta(days=366) <= day <= today + timedelta(days=1):
+            raise _NotPlain  # the same range as EntryForm.clean_date
+        ratings = {}
+        for name in RATINGS:
+            value = payload.get(name)
+            if value is not None and (type(value) is not int or not 0 <= value <= 10):
+                raise _NotPlain
+            ratings[name] = value
+        motives = payload.get("motives")
+        motives = [] if motives is None else motives
+        if not isinstance(motives, list) or not all(
+                isinstance(m, str) and m in MOTIVES for m in motives):
+            raise _NotPlain
+        uses = payload.get("uses", [])  # left out: a day without use; null: an error
+        if not isinstance(uses, list) or len(uses) > MAX_USES:
+            raise _NotPlain
+        return Submission(
+            uuid=uuidlib.UUID(raw_uuid), date=day, ratings=ratings,
+            motives=[str(m) for m in motives], note=_text(payload.get("note"), 2000),
+            uses=[_plain_use(use) for use in uses],
+        )
+    except _NotPlain:
+        return None
 
 
 def _ordered(errors: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -43,8 +43,11 @@ class DiaryEntry(models.Model):
     """
 
     uuid = models.UUIDField(unique=True, editable=False)
+    # No index of its own: diary_version_once (patient, date, version) serves every look-up
+    # by patient and by patient and dates; one index fewer to write per submission.
     patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, related_name="diary_entries"
+        "patients.Patient", on_delete=models.PROTECT, related_name="diary_entries",
+        db_index=False,
     )
     date = models.DateField()
     version = models.PositiveIntegerField(default=1)
@@ -75,10 +78,6 @@ class DiaryEntry(models.Model):
             ),
             models.UniqueConstraint(fields=["patient", "date", "version"],
                                     name="diary_version_once"),
-        ]
-        indexes = [
-            # A patient's diary over a date range (pages, analytics, adherence).
-            models.Index(fields=["patient", "date"], name="diary_entry_patient_date"),
         ]
 
     def __str__(self) -> str:
