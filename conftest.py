@@ -21,3 +21,27 @@ def _fast_settings(settings):
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+# Fixtures through which a test reaches the database (pytest-django refuses it to any other).
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences",
+                     "django_db_serialized_rollback", "live_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """The PostgreSQL pass of `make test` repeats only the tests that reach the database.
+
+    A test without database access (pytest-django refuses it: no django_db mark, no database
+    fixture) cannot tell SQLite from PostgreSQL; it ran in the SQLite pass already. Most of
+    them start `mitra` as a subprocess against a database of their own, which takes minutes.
+    """
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_db = item.get_closest_marker("django_db") is not None or bool(
+            DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        (keep if uses_db else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

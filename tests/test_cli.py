@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -45,8 +46,10 @@ def test_every_command_has_help(tmp_path):
     env = mitra_env(tmp_path)
     commands = listed_commands(env)
     assert len(commands) >= 8
-    for name in commands:
-        result = run_mitra(name, "--help", env=env)
+    # Each is a real process start (about 3 s on a slow core); two at a time.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = pool.map(lambda name: run_mitra(name, "--help", env=env), commands)
+    for name, result in zip(commands, results, strict=True):
         assert result.returncode == 0, f"mitra {name} --help: {result.stderr}"
         assert "usage:" in result.stdout, name
         assert not result.stderr.strip(), f"mitra {name} --help wrote to stderr: {result.stderr}"
