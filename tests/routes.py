@@ -88,6 +88,19 @@ def _diary_plan(cast, patient):
     return route_plan(cast, patient)
 
 
+def _diary_future_pause(cast, patient):
+    from datetime import timedelta
+
+    from mitra.diary.models import TaperPlan
+    from mitra.diary.tests.factories import route_plan
+
+    kwargs = route_plan(cast, patient)
+    plan = TaperPlan.objects.get(uuid=kwargs["plan_uuid"])
+    pause = plan.pauses.create(start_date=plan.start_date + timedelta(days=400), end_date=None,
+                               reason="r", created_by=cast.clinician)
+    return {**kwargs, "pause_uuid": pause.uuid}
+
+
 def _diary_pause(cast, patient):
     from mitra.diary.models import TaperPlan
     from mitra.diary.tests.factories import route_plan
@@ -171,6 +184,8 @@ ROUTES: dict[str, Route] = {
                                ok=frozenset({400})),
     "diary:taper_pause_end": Route("patient_record_write", _diary_pause, method="POST",
                                    ok=frozenset({302})),
+    "diary:taper_pause_cancel": Route("patient_record_write", _diary_future_pause,
+                                      method="POST", ok=frozenset({302})),
     # measures
     "measures:due": Route("own"),
     "measures:fill": Route("own", lambda cast, patient: {"instrument_id": "phq9"}),

@@ -391,6 +391,30 @@ def do_end_taper_pause(request_or_user, pause: TaperPause, end: date,
     return pause, True
 
 
+@transaction.atomic
+def do_cancel_taper_pause(request_or_user, pause: TaperPause,
+                          *, today: date | None = None) -> tuple[TaperPause, bool]:
+    """Cancel a pause that has not begun (it starts after today): it stays on record, marked
+    cancelled, and the plan no longer counts it. (pause, changed).
+
+    Idempotent: a pause already cancelled is left as it is and nothing is audited. A pause that
+    has begun is ended, not cancelled (`do_end_taper_pause`): ValueError.
+    """
+    today = today or timezone.localdate()
+    pause = TaperPause.objects.select_for_update().get(pk=pause.pk)
+    if pause.cancelled_at is not None:
+        return pause, False
+    if pause.start_date <= today:
+        raise ValueError(f"this pause began on {pause.start_date}: end it instead of "
+                         "cancelling it")
+    pause.cancelled_at = timezone.now()
+    pause.cancelled_by = getattr(request_or_user, "user", request_or_user)
+    pause.save(update_fields=["cancelled_at", "cancelled_by"])
+    record_audit(request_or_user, "diary.taper_plan.pause_cancelled",
+                 patient=pause.plan.patient, obj=pause)
+    return pause, True
+
+
 def current_taper_plan(patient) -> TaperPlan | None:
     return (TaperPlan.objects.filter(patient=patient, replaced_at__isnull=True)
             .prefetch_related("pauses").first())

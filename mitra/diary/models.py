@@ -151,7 +151,7 @@ class TaperPlan(models.Model):
             target_amount=self.target_amount, step_kind=self.step_kind,
             step_size=self.step_size, interval_days=self.interval_days,
             pauses=tuple(taper.Pause(p.start_date, p.end_date, p.reason)
-                         for p in self.pauses.all()),
+                         for p in self.pauses.all() if p.cancelled_at is None),
         )
 
 
@@ -163,6 +163,12 @@ class TaperPause(models.Model):
     reason = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # A pause cancelled before it began: kept for the record, left out of the plan.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )

@@ -17,4 +17,6 @@ urlpatterns = [
          name="taper_pause"),
     path("patients/<uuid:patient_uuid>/taper/<uuid:plan_uuid>/pauses/<uuid:pause_uuid>/end/",
          views.taper_pause_end, name="taper_pause_end"),
+    path("patients/<uuid:patient_uuid>/taper/<uuid:plan_uuid>/pauses/<uuid:pause_uuid>/cancel/",
+         views.taper_pause_cancel, name="taper_pause_cancel"),
 ]

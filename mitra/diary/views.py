@@ -188,10 +188,13 @@ def _diary_page(request: HttpRequest, patient, until: date, *, end_forms: dict |
     can_write = can_write_patient(request.user, patient)
     today = timezone.localdate()
     end_forms = end_forms or {}
-    # Each pause with, for a writer, the form that ends it while it is open or still running.
+    # Each pause with, for a writer, the form that ends it while it is open or still running,
+    # and whether it can still be cancelled (it has not begun).
     pauses = [
         (p, end_forms.get(p.pk) or EndPauseForm(prefix=f"end-{p.pk}", pause=p, today=today)
-         if can_write and (p.end_date is None or p.end_date > today) else None)
+         if can_write and p.cancelled_at is None and (p.end_date is None or p.end_date > today)
+         else None,
+         can_write and p.cancelled_at is None and p.start_date > today)
         for p in (plan.pauses.all() if plan else [])
     ]
     return render(request, "diary/patient_diary.html", {
@@ -279,4 +282,26 @@ def taper_pause_end(request: HttpRequest, patient_uuid, plan_uuid, pause_uuid) -
     else:
         messages.info(request, f"This pause already ends on {pause.end_date:%d %b %Y}; "
                                "nothing was changed.")
+    return redirect("diary:patient_diary", patient_uuid=patient.uuid)
+
+
+@require_POST
+@role_required(Role.CLINICIAN)
+def taper_pause_cancel(request: HttpRequest, patient_uuid, plan_uuid, pause_uuid
+                       ) -> HttpResponse:
+    """Cancel a pause that has not begun; one that has begun is ended instead (409)."""
+    patient = get_patient_for_user(request, patient_uuid, write=True)
+    plan = get_object_or_404(TaperPlan, patient=patient, uuid=plan_uuid, replaced_at__isnull=True)
+    pause = get_object_or_404(TaperPause, plan=plan, uuid=pause_uuid)
+    today = timezone.localdate()
+    try:
+        pause, changed = actions.do_cancel_taper_pause(request, pause, today=today)
+    except ValueError as exc:
+        messages.error(request, f"The pause was not cancelled: {exc}.")
+        return _diary_page(request, patient, today, status=409)
+    if changed:
+        messages.success(request, f"The pause from {pause.start_date:%d %b %Y} is cancelled; "
+                                  "the plan no longer counts it.")
+    else:
+        messages.info(request, "This pause was already cancelled; nothing was changed.")
     return redirect("diary:patient_diary", patient_uuid=patient.uuid)

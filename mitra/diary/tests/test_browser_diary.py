@@ -62,6 +62,34 @@ def test_the_clinician_sees_the_taper_chart(browser_page):
     screenshot(page, "diary-clinician-chart")
 
 
+@pytest.mark.browser
+def test_the_clinician_cancels_a_pause_that_has_not_begun(browser_page):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mitra.diary.actions import current_taper_plan
+
+    ctx = demo_cohort()
+    tapering = ctx.by_trajectory("tapering")[0].patient
+    plan = current_taper_plan(tapering)
+    pause = plan.pauses.create(start_date=timezone.localdate() + timedelta(days=10),
+                               end_date=None, reason="Travelling abroad",
+                               created_by=ctx.staff["clinician"])
+    page = browser_page
+    ui_login(page, "clinician", DEMO_PASSWORD)
+    page.goto(f"/diary/patients/{tapering.uuid}/")
+    page.get_by_role("button", name="Cancel this pause (it has not begun)").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("is cancelled; the plan no longer counts it").is_visible()
+    struck = page.locator("ul.pauses del", has_text="Travelling abroad")
+    assert struck.is_visible()
+    assert page.get_by_role("button", name="Cancel this pause (it has not begun)").count() == 0
+    pause.refresh_from_db()
+    assert pause.cancelled_at is not None
+    screenshot(page, "diary-pause-cancelled")
+
+
 def _drafts(page) -> list[str]:
     return page.evaluate(
         "Object.keys(localStorage).filter(k => k.startsWith('mitra:'))")
