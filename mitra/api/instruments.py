@@ -10,9 +10,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from mitra.api import fhir
+from mitra.lib.yamldata import load_yaml
 from mitra.measures import library
 
 ALIASES_FILE = Path(__file__).resolve().parent / "data" / "questionnaire_aliases.yaml"
@@ -24,7 +23,7 @@ class AliasError(ValueError):
 
 def load_aliases(path: Path = ALIASES_FILE) -> dict[str, dict[str, dict[str, str]]]:
     """{instrument id: {canonical: {their linkId: our linkId}}}, checked against the library."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path.read_text(encoding="utf-8"))
     lib = library.library()
     out: dict[str, dict[str, dict[str, str]]] = {}
     for index, entry in enumerate(raw.get("aliases") or []):

@@ -17,6 +17,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from mitra.lib.yamldata import load_yaml
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DISTORTIONS_FILE = DATA_DIR / "distortions.yaml"
 MODULES_FILE = DATA_DIR / "modules.yaml"
@@ -130,7 +132,7 @@ def _dupes(values: list[str]) -> set[str]:
 
 def _parse(path: Path, schema: type[_File]) -> _File:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise CatalogueError(f"{path.name}: cannot be read: {exc}") from None
     try:

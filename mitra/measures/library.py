@@ -19,6 +19,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from mitra.lib.yamldata import load_yaml
+
 DATA_DIR = Path(__file__).resolve().parent / "data" / "instruments"
 
 
@@ -390,7 +392,7 @@ def _format_error(exc: ValidationError) -> str:
 
 def load_instrument(path: Path) -> Instrument:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise LibraryError(f"{path.name}: cannot read YAML: {exc}") from None
     if not isinstance(raw, dict):

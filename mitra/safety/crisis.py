@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
+from mitra.lib.yamldata import load_yaml
 
 DATA = Path(__file__).resolve().parent / "data" / "crisis_resources.yaml"
 DEFAULT_LOCALE = "en-US"
@@ -18,7 +18,7 @@ class CrisisDataError(ValueError):
 @cache
 def _load() -> dict:
     with DATA.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = load_yaml(fh)
     validate(data)
     return data
 

@@ -23,6 +23,8 @@ from typing import Any
 
 import yaml
 
+from mitra.lib.yamldata import load_yaml
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 SUBSTANCES = ("kratom", "kava", "7oh")
@@ -120,7 +122,7 @@ def _read(directory: Path, name: str) -> dict:
     path = directory / name
     try:
         with path.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            data = load_yaml(fh)
     except FileNotFoundError:
         raise KnowledgeBaseError(name, "(file)", "missing") from None
     except yaml.YAMLError as exc:
