@@ -61,6 +61,7 @@ def test_every_command_has_help(tmp_path):
     (["demo", "--days", "3"], "--days"),
     (["demo", "--patients", "2"], "--patients"),
     (["serve", "--port", "70000"], "--port"),
+    (["serve", "--threads", "0"], "--threads"),
     (["serve", "--bogus"], "--bogus"),
     (["createuser", "someone"], "--role"),
     (["createuser", "someone", "--role", "wizard", "--password", STRONG], "wizard"),

@@ -73,7 +73,8 @@ def test_serve_answers_runs_the_worker_and_stops_cleanly(tmp_path):
         assert status == 200
         assert 'name="login"' in body and 'name="password"' in body
         commands = [cmd for _pid, cmd in children_of(server.pid)]
-        assert any("gunicorn" in c and "mitra.wsgi:application" in c for c in commands), commands
+        assert any("gunicorn" in c and "mitra.wsgi:application" in c
+                   and "--worker-class gthread --threads 4" in c for c in commands), commands
         assert any("db_worker" in c for c in commands), commands
         descendants = [pid for pid, _cmd in children_of(server.pid)]
     finally:

@@ -24,12 +24,21 @@ class Command(MitraCommand):
             help="gunicorn worker processes (default: WEB_CONCURRENCY or 2)",
         )
         parser.add_argument(
+            "--threads", type=int, default=env_int("WEB_THREADS", 4),
+            help="threads per worker process (default: WEB_THREADS or 4); keep-alive "
+                 "connections, and a request waiting on the database leaves the core to another",
+        )
+        parser.add_argument(
             "--no-worker", action="store_true", help="Do not start the task worker."
         )
 
-    def handle(self, *args, host, port, workers, no_worker, **options):
+    def handle(self, *args, host, port, workers, threads, no_worker, **options):
         if not 0 < port < 65536:
             raise UsageError(f"--port must be between 1 and 65535, not {port}")
+        if not 0 < workers <= 64:
+            raise UsageError(f"--workers must be from 1 to 64, not {workers}")
+        if not 0 < threads <= 64:
+            raise UsageError(f"--threads must be from 1 to 64, not {threads}")
         connection.ensure_connection()  # fail here, in one line, if the database is unreachable
         call_command("collectstatic", interactive=False, verbosity=0)
         children = []
@@ -38,6 +47,8 @@ class Command(MitraCommand):
         web = subprocess.Popen([  # noqa: S603 - fixed argv, no shell
             sys.executable, "-m", "gunicorn", "mitra.wsgi:application",
             "--bind", f"{host}:{port}", "--workers", str(workers),
+            # The configuration bench/diary_submissions.py measures.
+            "--worker-class", "gthread", "--threads", str(threads),
             "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1",
         ])
         children.append(web)
