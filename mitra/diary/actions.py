@@ -65,7 +65,7 @@ def do_submit_diary_entry(request_or_user, patient, submission: Submission) -> S
 
 
 # The submission's own statements are written out (`core.rowsql`): built by the ORM on every
-# call they were most of a submission's cost, and this is the busiest write in Mitra. Table
+# call, they were most of a submission's cost, and this is the busiest write in Mitra. Table
 # names come from the models' metadata and every value is a parameter (hence `noqa: S608`).
 _ENTRY, _USE = rowsql.table(DiaryEntry), rowsql.table(UseEvent)
 
