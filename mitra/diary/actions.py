@@ -27,6 +27,7 @@ from mitra.safety.actions import (
     co_substance_has_rules,
     do_close_caught_up,
     do_raise_alert,
+    do_raise_new_alerts,
     do_screen_patient,
 )
 from mitra.safety.models import Alert, ScreeningRun
@@ -257,27 +258,11 @@ def alert_spec(patient, flag: analytics.Flag) -> dict:
 
 
 def raise_flag_alerts(patient, day: date, entry: DiaryEntry | None, acting) -> list[Alert]:
-    specs = [alert_spec(patient, flag) for flag in flags_for_day(patient, day, this_entry=entry)]
-    if not specs:
-        return []
-    # An escalation episode is found again on each of its days: skip, in one query, the
-    # alerts raised already (`do_raise_alert` would find each of them with its own query).
-    keys = [spec["dedupe_key"] for spec in specs]
-    raised_before = {key for (key,) in rowsql.rows(
-        f"SELECT dedupe_key FROM {rowsql.table(Alert)} WHERE patient_id = %s "  # noqa: S608
-        f"AND dedupe_key IN ({', '.join(['%s'] * len(keys))})", [patient.pk, *keys])}
-    raised = []
-    for spec in specs:
-        if spec["dedupe_key"] in raised_before:
-            continue
-        alert, created = do_raise_alert(
-            patient, **spec,
-            source_uuid=entry.uuid if entry is not None else None,
-            acting_user=getattr(acting, "user", acting),
-        )
-        if created:
-            raised.append(alert)
-    return raised
+    return do_raise_new_alerts(
+        patient, [alert_spec(patient, flag) for flag in flags_for_day(patient, day,
+                                                                      this_entry=entry)],
+        source_uuid=entry.uuid if entry is not None else None,
+        acting_user=getattr(acting, "user", acting))
 
 
 # ---- missed diary days (the periodic job) ---------------------------------------------------

@@ -38,10 +38,15 @@ def max_amounts() -> dict:
 
 
 def amount_limits() -> dict[str, Decimal]:
-    """The maximum amount per use event for each unit: units.DEFAULT_MAX_AMOUNT with the
-    deployment's `MITRA_DIARY_MAX_AMOUNT` over it (as `units.check_amount` applies them)."""
-    return {**units.DEFAULT_MAX_AMOUNT,
-            **{k: Decimal(str(v)) for k, v in max_amounts().items()}}
+    """The maximum amount per use event for each unit in this deployment."""
+    return units.amount_limits(max_amounts())
+
+
+def diary_days(today: date | None = None) -> tuple[date, date]:
+    """The days a diary entry may be for: the last year, and one day of slack ahead (a phone
+    east of the server's time zone is already in tomorrow)."""
+    today = today or timezone.localdate()
+    return today - timedelta(days=366), today + timedelta(days=1)
 
 
 def _plain(number: Decimal) -> str:
@@ -124,13 +129,12 @@ class EntryForm(forms.Form):
     def date_rule() -> str:
         today = timezone.localdate()
         return (f"date must be a day as YYYY-MM-DD within the last year, "
-                f"from {today - timedelta(days=366)} to today ({today})")
+                f"from {diary_days(today)[0]} to today ({today})")
 
     def clean_date(self) -> date:
         day = self.cleaned_data["date"]
-        today = timezone.localdate()
-        # One day of slack: a phone east of the server's time zone is already in tomorrow.
-        if not today - timedelta(days=366) <= day <= today + timedelta(days=1):
+        first, last = diary_days()
+        if not first <= day <= last:
             raise forms.ValidationError(f"{self.date_rule()}, not {day}")
         return day
 
@@ -346,8 +350,16 @@ def parse_json_submission(payload, *, enrolled_on: date | None = None
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z", re.I)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-_AMOUNT = re.compile(r"\d{1,7}(\.\d{1,3})?\Z")  # UseForm.amount: 10 digits, 3 decimal places
-_FILL = re.compile(r"\d{1,3}(\.\d{1,3})?\Z")  # UseForm.grams_per_unit: 6 digits, 3 places
+
+
+def _number_pattern(field: forms.DecimalField) -> re.Pattern:
+    """A plain decimal within the field's digits and places: no sign, exponent or spaces."""
+    whole, places = field.max_digits - field.decimal_places, field.decimal_places
+    return re.compile(rf"\d{{1,{whole}}}(\.\d{{1,{places}}})?\Z")
+
+
+_AMOUNT = _number_pattern(UseForm.base_fields["amount"])
+_FILL = _number_pattern(UseForm.base_fields["grams_per_unit"])
 _CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d\Z")
 
 
@@ -389,7 +401,7 @@ def _plain_use(use) -> dict:
         clock = time(int(clock[:2]), int(clock[3:]))
     else:
         raise _NotPlain
-    label = _text(use.get("product_label"), 120)
+    label = _text(use.get("product_label"), UseForm.base_fields["product_label"].max_length)
     try:
         checked = units.check_amount(substance, amount, unit, fill, max_amount=max_amounts())
     except units.AmountError:
@@ -416,13 +428,14 @@ def plain_json_submission(payload: dict) -> Submission | None:
             day = date.fromisoformat(raw_day)
         except ValueError:
             raise _NotPlain from None
-        today = timezone.localdate()
-        if not today - timedelta(days=366) <= day <= today + timedelta(days=1):
-            raise _NotPlain  # the same range as EntryForm.clean_date
+        first, last = diary_days()
+        if not first <= day <= last:
+            raise _NotPlain
         ratings = {}
         for name in RATINGS:
-            value = payload.get(name)
-            if value is not None and (type(value) is not int or not 0 <= value <= 10):
+            value, field = payload.get(name), EntryForm.base_fields[name]
+            if value is not None and (type(value) is not int
+                                      or not field.min_value <= value <= field.max_value):
                 raise _NotPlain
             ratings[name] = value
         motives = payload.get("motives")
@@ -435,7 +448,8 @@ def plain_json_submission(payload: dict) -> Submission | None:
             raise _NotPlain
         return Submission(
             uuid=uuidlib.UUID(raw_uuid), date=day, ratings=ratings,
-            motives=[str(m) for m in motives], note=_text(payload.get("note"), 2000),
+            motives=[str(m) for m in motives],
+            note=_text(payload.get("note"), EntryForm.base_fields["note"].max_length),
             uses=[_plain_use(use) for use in uses],
         )
     except _NotPlain:

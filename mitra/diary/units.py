@@ -78,6 +78,12 @@ DEFAULT_MAX_AMOUNT: dict[str, Decimal] = {
 MAX_GRAMS_PER_CAPSULE = Decimal("2")
 
 
+def amount_limits(max_amount: dict | None = None) -> dict[str, Decimal]:
+    """The maximum per use event for each unit: DEFAULT_MAX_AMOUNT with `max_amount` (the
+    deployment's MITRA_DIARY_MAX_AMOUNT) over it."""
+    return {**DEFAULT_MAX_AMOUNT, **{k: Decimal(str(v)) for k, v in (max_amount or {}).items()}}
+
+
 class AmountError(ValueError):
     """A bad amount, unit or substance. `field` names the input, the message the allowed values."""
 
@@ -127,7 +133,7 @@ def check_amount(
     Raises AmountError naming the field (`substance`, `unit`, `amount`, `grams_per_unit`) and
     the allowed values or range.
     """
-    limits = {**DEFAULT_MAX_AMOUNT, **{k: Decimal(str(v)) for k, v in (max_amount or {}).items()}}
+    limits = amount_limits(max_amount)
     if substance not in SUBSTANCES:
         raise AmountError(
             "substance", f"substance must be one of {', '.join(SUBSTANCES)}, not {substance!r}"

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from mitra.audit.models import AuditEvent
 from mitra.measures.actions import do_submit_response
 from mitra.measures.models import Response
-from mitra.safety.actions import escalate_due_alerts
+from mitra.safety.actions import do_raise_new_alerts, escalate_due_alerts
 from mitra.safety.models import Alert
 from mitra.safety.tests.factories import make_alert
 from mitra.testing import MARKER, login, make_cast
@@ -245,3 +245,21 @@ def test_the_crisis_page_follows_the_patients_country(cast):
     assert "116 123" in html and "999" in html
     html = _client(cast.patient_user).get(reverse("safety:crisis") + "?locale=en-US").content
     assert b"988" in html
+
+
+def test_only_alerts_with_new_dedupe_keys_are_raised(cast):
+    def spec(key: str) -> dict:
+        return dict(kind=Alert.Kind.ESCALATION, priority=Alert.Priority.NORMAL,
+                    reason=f"reason {key}", dedupe_key=key)
+
+    before = make_alert(cast.patient, key="diary:escalation:kratom_powder:2026-11-01")
+    source = uuid.uuid4()
+    raised = do_raise_new_alerts(
+        cast.patient, [spec(before.dedupe_key), spec("diary:co_use:2026-11-02")],
+        source_uuid=source, acting_user=cast.patient_user)
+    assert [a.dedupe_key for a in raised] == ["diary:co_use:2026-11-02"]
+    assert raised[0].source_uuid == source
+    assert AuditEvent.objects.filter(event="alert.raised", object_uuid=raised[0].uuid).exists()
+    assert AuditEvent.objects.filter(event="alert.raised", object_uuid=before.uuid).count() == 1
+    again = do_raise_new_alerts(cast.patient, [spec("diary:co_use:2026-11-02")])
+    assert again == [] and Alert.objects.filter(patient=cast.patient).count() == 2
