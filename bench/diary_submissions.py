@@ -3,9 +3,11 @@
     .venv/bin/python bench/diary_submissions.py [--client auto|wrk|python] [--seconds 20]
 
 Uses DATABASE_URL, or postgres://postgres@127.0.0.1:5432/mitra_bench, creating and migrating
-that database when needed. Signs in 16 patients (server-side sessions, as after a real login);
-then 16 keep-alive connections post JSON diary entries, each with its own UUID, to
-/diary/api/entries/. The load comes from wrk (Debian package `wrk`, with
+that database when needed. Signs in 16 new patients (server-side sessions, as after a real
+login; new on every run, so each run starts from empty diaries); then 16 keep-alive connections
+post JSON diary entries, each with its own UUID and a day within the last year, to
+/diary/api/entries/: most make a new day, the rest (a quarter to a third, counted and printed)
+are edits of a day posted before. The load comes from wrk (Debian package `wrk`, with
 `bench/diary_submissions.lua`) when it is installed, else from Python threads, which take a
 good share of the same two cores themselves. Prints submissions per second, the entries found
 stored afterwards, and the CPU each part used per submission (gunicorn, PostgreSQL, the load
@@ -53,8 +55,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def make_sessions(n: int) -> list[str]:
-    """n patients (made once, reused), each signed in: returns their session cookies."""
+def make_sessions(n: int) -> tuple[list[str], list[int]]:
+    """n new patients, each signed in: (session cookies, patient ids). New on every run, so
+    every run starts from the same state (empty diaries) however many ran before."""
     import django
 
     django.setup()
@@ -64,16 +67,14 @@ def make_sessions(n: int) -> list[str]:
     from mitra.testing import login, make_patient
 
     team, _ = CareTeam.objects.get_or_create(name="Bench team")
-    cookies = []
+    run = uuid.uuid4().hex[:6]
+    cookies, ids = [], []
     for i in range(n):
-        from mitra.patients.models import Patient
-
-        patient = Patient.objects.filter(user__username=f"bench{i}").first()
-        if patient is None:
-            patient = make_patient(f"bench{i}", f"Bench patient {i}", team)
+        patient = make_patient(f"b{run}{i:03d}", f"Bench patient {i}", team)
         client = login(Client(), patient.user)
         cookies.append(client.cookies["sessionid"].value)
-    return cookies
+        ids.append(patient.pk)
+    return cookies, ids
 
 
 def wait_for(port: int, timeout: float = 30) -> None:
@@ -152,10 +153,12 @@ class CpuSampler:
                 for part, pids in end.items()}
 
 
-def stored_entries() -> int:
+def stored_entries(patient_ids: list[int]) -> tuple[int, int]:
+    """(entries stored, of which edits: a later version of a day already recorded)."""
     from mitra.diary.models import DiaryEntry
 
-    return DiaryEntry.objects.filter(patient__user__username__startswith="bench").count()
+    entries = DiaryEntry.objects.filter(patient_id__in=patient_ids)
+    return entries.count(), entries.filter(version__gt=1).count()
 
 
 def run_wrk(port: int, sessions: list[str], args) -> tuple[int, dict, float, float]:
@@ -237,7 +240,7 @@ def main() -> int:
     bin_dir = Path(sys.executable).parent
     subprocess.run([str(bin_dir / "mitra"), "migrate", "--no-input", "-v0"], env=env,  # noqa: S603
                    check=True, cwd=ROOT)
-    sessions = make_sessions(args.connections)
+    sessions, patient_ids = make_sessions(args.connections)
     port = free_port()
     server = subprocess.Popen(  # noqa: S603
         [str(bin_dir / "gunicorn"), "mitra.wsgi", "--bind", f"127.0.0.1:{port}",
@@ -247,7 +250,6 @@ def main() -> int:
     )
     try:
         wait_for(port)
-        entries_before = stored_entries()
         sampler = CpuSampler(server.pid)
         run = run_wrk if client == "wrk" else run_threads
         total, codes, elapsed, client_cpu = run(port, sessions, args)
@@ -255,13 +257,13 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    stored = stored_entries() - entries_before
+    stored, edits = stored_entries(patient_ids)
     ok = codes.get(201, 0) + codes.get(200, 0)
     print(f"{total} diary submissions from {args.connections} {client} connections in "
           f"{elapsed:.2f} s (gunicorn {args.worker_class}, {args.workers} workers x "
           f"{args.server_threads} threads, {os.cpu_count()} CPUs): "
           f"{total / elapsed:.0f} submissions/s; status codes {codes}; "
-          f"{stored} new entries stored")
+          f"{stored} entries stored ({edits} of them edits of a day already recorded)")
     if total:
         per = {**cpu, "client": client_cpu}
         print("CPU per submission: " + ", ".join(

@@ -17,8 +17,14 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import signals
+
+
+def _connection():
+    """The connection itself: every attribute read through `django.db.connection` (a proxy)
+    looks the connection up again, and these helpers read several per statement."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 @cache
@@ -43,19 +49,20 @@ def _insert_statement(model: type[models.Model], vendor: str) -> tuple[str, tupl
 
 def insert(obj: models.Model) -> models.Model:
     """INSERT `obj` (a new instance) and set its primary key; returns it, saved."""
-    sql, fields, returning = _insert_statement(type(obj), connection.vendor)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
+    conn = _connection()
+    sql, fields, returning = _insert_statement(type(obj), conn.vendor)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
+    with conn.cursor() as cursor:
         cursor.execute(sql, params)
         obj.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = conn.alias
     return obj
 
 
 def prep(model: type[models.Model], field: str, value: Any) -> Any:
     """`value` as a query parameter for `model.field` on this database."""
-    return model._meta.get_field(field).get_db_prep_value(value, connection)
+    return model._meta.get_field(field).get_db_prep_value(value, _connection())
 
 
 def table(model: type[models.Model]) -> str:
@@ -63,14 +70,14 @@ def table(model: type[models.Model]) -> str:
 
 
 def rows(sql: str, params: list | tuple = ()) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with _connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
 def execute(sql: str, params: list | tuple = ()) -> int:
     """Run one statement; returns the number of rows it changed."""
-    with connection.cursor() as cursor:
+    with _connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
@@ -111,14 +118,15 @@ def get(model: type[models.Model], field: str, value: Any) -> models.Model | Non
     it, or None."""
     if field == "pk":
         field = model._meta.pk.name
-    sql, converters = _select_statement(model, field, connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [prep(model, field, value)])
+    conn = _connection()
+    sql, converters = _select_statement(model, field, conn.vendor)
+    with conn.cursor() as cursor:
+        cursor.execute(sql, [model._meta.get_field(field).get_db_prep_value(value, conn)])
         row = cursor.fetchone()
     if row is None:
         return None
     values = list(row)
     for i, found, col in converters:
         for convert in found:
-            values[i] = convert(values[i], col, connection)
-    return model.from_db(connection.alias, None, values)
+            values[i] = convert(values[i], col, conn)
+    return model.from_db(conn.alias, None, values)

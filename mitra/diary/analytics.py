@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import accumulate
 
 from mitra.diary.units import DEPRESSANTS, KRATOM
 
@@ -45,6 +46,7 @@ MIN_RECENT_OBSERVED = 4
 MIN_BASELINE_OBSERVED = 14
 
 KAVA_DEPRESSANTS = frozenset({"alcohol", "benzodiazepine"})
+_ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -148,19 +150,16 @@ def rolling_mean(
 
 class _Sums:
     """Prefix sums over a day range, so each window sum costs O(1) (the demo checks a year
-    of diary for a thousand patients)."""
+    of diary for a thousand patients, and every diary submission checks ten weeks)."""
 
-    def __init__(self, series, start: date, end: date, observed: set[date] | None):
-        self.start = start
-        self.values = [Decimal(0)]
-        self.counts = [0]
-        self.used = [0]
-        for d in days_between(start, end):
-            counted = observed is None or d in observed
-            value = Decimal(series.get(d, 0)) if counted else Decimal(0)
-            self.values.append(self.values[-1] + value)
-            self.counts.append(self.counts[-1] + (1 if counted else 0))
-            self.used.append(self.used[-1] + (1 if value > 0 else 0))
+    def __init__(self, series, days: list[date], observed: set[date] | None):
+        self.start = days[0] if days else date.min
+        counted = [observed is None or d in observed for d in days]
+        values = [Decimal(series.get(d, 0)) if c else _ZERO
+                  for d, c in zip(days, counted, strict=True)]
+        self.values = list(accumulate(values, initial=_ZERO))
+        self.counts = list(accumulate(counted, initial=0))
+        self.used = list(accumulate((v > 0 for v in values), initial=0))
 
     def window(self, end: date, length: int) -> tuple[Decimal, int, int]:
         """(sum, counted days, days with use) over the `length` days ending on `end`."""
@@ -198,6 +197,7 @@ def escalation_flags(
     end = end or max(u.day for u in uses)
     first_day = start + timedelta(days=RECENT_DAYS + BASELINE_DAYS - 1)
     flags: list[Flag] = []
+    days = days_between(start, end)
     for substance in sorted({u.substance for u in uses}):
         unit, amounts, counts = substance_series(uses, substance)
         measures: list[tuple[str, dict, str]] = [("uses", counts, "uses/day")]
@@ -205,7 +205,7 @@ def escalation_flags(
             measures.insert(0, ("amount", amounts, unit))
         for measure, series, label in measures:
             in_episode = False
-            sums = _Sums(series, start, end, observed)
+            sums = _Sums(series, days, observed)
             for day in days_between(first_day, end) if first_day <= end else []:
                 recent_sum, n_recent, _ = sums.window(day, RECENT_DAYS)
                 base_end = day - timedelta(days=RECENT_DAYS)
