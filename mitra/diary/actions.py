@@ -32,9 +32,10 @@ from mitra.safety.actions import (
 )
 from mitra.safety.models import Alert, ScreeningRun
 
-# Escalation on day D compares D-6..D with D-34..D-7; 35 more days back let an episode that
-# began earlier be recognised as already under way instead of raising again.
-HISTORY_DAYS = 2 * (analytics.RECENT_DAYS + analytics.BASELINE_DAYS)
+# A submission for day D looks for escalation episodes starting in D-6..D; whether D-6 starts
+# one depends on D-7, whose windows reach back to D-41.
+FLAG_DAYS = analytics.RECENT_DAYS
+HISTORY_DAYS = FLAG_DAYS + 1 + analytics.RECENT_DAYS + analytics.BASELINE_DAYS - 1
 
 
 
@@ -208,11 +209,9 @@ def flags_for_day(patient, day: date, *, this_entry: DiaryEntry | None = None):
     `day`, co-use on `day`, and a first concentrated 7-OH use on `day`."""
     start = day - timedelta(days=HISTORY_DAYS - 1)
     uses, observed = load_diary(patient, start, day)
-    flags = [
-        f for f in analytics.escalation_flags(uses, share=escalation_share(), start=start,
-                                              end=day, observed=observed)
-        if f.date > day - timedelta(days=analytics.RECENT_DAYS)
-    ]
+    flags = analytics.escalation_flags(uses, share=escalation_share(), start=start, end=day,
+                                       observed=observed,
+                                       since=day - timedelta(days=FLAG_DAYS - 1))
     todays = [u for u in uses if u.day == day]
     flags += analytics.co_use_flags(todays)
     if any(u.substance == "7oh_product" for u in todays):

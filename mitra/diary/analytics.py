@@ -176,9 +176,14 @@ def escalation_flags(
     start: date | None = None,
     end: date | None = None,
     observed: set[date] | None = None,
+    since: date | None = None,
 ) -> list[Flag]:
     """Escalation episodes: one flag on the first day the 7-day mean of the daily amount (or of
     uses per day) is at least `share` above the previous 28-day mean.
+
+    With `since`, only the flags from that day on. An episode starts on a day that is rising
+    after a day that was not, so they are computed from the day before `since` (a diary
+    submission checks its own week, not the whole record loaded for the windows).
 
     For a day D the recent window is D-6..D and the baseline D-34..D-7, so the first day that
     can be flagged is the 35th day of the record. A zero baseline never flags (no use to
@@ -196,6 +201,8 @@ def escalation_flags(
     start = start or min(u.day for u in uses)
     end = end or max(u.day for u in uses)
     first_day = start + timedelta(days=RECENT_DAYS + BASELINE_DAYS - 1)
+    if since is not None:
+        first_day = max(first_day, since - timedelta(days=1))
     flags: list[Flag] = []
     days = days_between(start, end)
     for substance in sorted({u.substance for u in uses}):
@@ -219,7 +226,7 @@ def escalation_flags(
                 # edge (exactly 25% above) is exact.
                 rising = (base_used * 2 >= n_base
                           and recent_sum * n_base >= base_sum * n_recent * (1 + share))
-                if rising and not in_episode:
+                if rising and not in_episode and (since is None or day >= since):
                     recent_mean = recent_sum / n_recent
                     base_mean = base_sum / n_base
                     flags.append(Flag(day, "escalation", substance, measure, {

@@ -1,6 +1,9 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mitra.diary import analytics
 from mitra.diary.analytics import Use
 
@@ -162,3 +165,34 @@ def test_analyze_report_shape():
                                  "total_g": 2, "amount": 2, "unit": "g", "uses": 1}
     assert report["flags"] == [{"date": "2026-01-01", "kind": "co_use",
                                 "substances": ["alcohol", "kratom_powder"]}]
+
+
+# `since` computes only the last days; it must find exactly the flags the whole record finds
+# on those days (an episode that began before `since` is not raised again).
+_amounts = st.lists(st.sampled_from([None, 0, 2, 3, 4, 5, 8, 12]), min_size=40, max_size=90)
+
+
+@settings(max_examples=200, deadline=None)
+@given(amounts=_amounts, per_day=st.lists(st.integers(1, 3), min_size=90, max_size=90),
+       back=st.integers(0, 20))
+def test_escalation_since_finds_the_same_flags_as_the_whole_record(amounts, per_day, back):
+    uses, observed = [], set()
+    for n, g in enumerate(amounts):
+        if g is None:  # no entry that day
+            continue
+        observed.add(day(n))
+        uses += [grams(n, g) for _ in range(per_day[n] if g else 0)]
+    end = day(len(amounts) - 1)
+    since = end - timedelta(days=back)
+    for seen in (None, observed):
+        whole = analytics.escalation_flags(uses, start=day(0), end=end, observed=seen)
+        expected = [f for f in whole if f.date >= since]
+        assert analytics.escalation_flags(uses, start=day(0), end=end, observed=seen,
+                                          since=since) == expected
+
+
+def test_escalation_since_does_not_raise_an_episode_that_began_before():
+    uses = steady(range(28)) + steady(range(28, 45), g=8)  # rising from day 34 on
+    assert [f.date for f in analytics.escalation_flags(uses)] == [day(34)]
+    assert analytics.escalation_flags(uses, since=day(40)) == []
+    assert [f.date for f in analytics.escalation_flags(uses, since=day(34))] == [day(34)]
