@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/diary_submissions.py [--client auto|wrk|python] [--seconds 20]
 
-Uses DATABASE_URL, or postgres://postgres@127.0.0.1:5432/mitra_bench, creating and migrating
-that database when needed. Signs in 16 new patients (server-side sessions, as after a real
+Uses DATABASE_URL, or the database mitra_bench as user postgres on the local PostgreSQL server
+(its Unix socket when it answers, else 127.0.0.1:5432), creating and migrating that database
+when needed. Signs in 16 new patients (server-side sessions, as after a real
 login; new on every run, so each run starts from empty diaries); then 16 keep-alive connections
 post JSON diary entries, each with its own UUID and a day within the last year, to
 /diary/api/entries/: most make a new day, the rest (a quarter to a third, counted and printed)
@@ -34,7 +35,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mitra_bench"
+# PostgreSQL's local Unix socket when it answers (as a server sharing the host with its
+# database would connect: about a tenth less CPU per submission than TCP), else TCP.
+DEFAULT_URLS = ("postgres://postgres@/mitra_bench", "postgres://postgres@127.0.0.1:5432/mitra_bench")
 
 
 def ensure_database(url: str) -> None:
@@ -47,6 +50,19 @@ def ensure_database(url: str) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')  # name comes from the operator's URL
+
+
+def default_url() -> str:
+    import psycopg
+
+    for url in DEFAULT_URLS:
+        try:
+            psycopg.connect(urlparse(url)._replace(path="/postgres").geturl(),
+                            connect_timeout=5).close()
+            return url
+        except psycopg.OperationalError:
+            continue
+    raise SystemExit("no PostgreSQL server answers: set DATABASE_URL=postgres://...")
 
 
 def free_port() -> int:
@@ -230,7 +246,7 @@ def main() -> int:
         client = "wrk" if shutil.which("wrk") else "python"
     elif client == "wrk" and not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt install wrk)")
-    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    url = os.environ.get("DATABASE_URL") or default_url()
     if not url.startswith("postgres"):
         raise SystemExit("the benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
     env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="mitra.settings",
@@ -261,7 +277,8 @@ def main() -> int:
     ok = codes.get(201, 0) + codes.get(200, 0)
     print(f"{total} diary submissions from {args.connections} {client} connections in "
           f"{elapsed:.2f} s (gunicorn {args.worker_class}, {args.workers} workers x "
-          f"{args.server_threads} threads, {os.cpu_count()} CPUs): "
+          f"{args.server_threads} threads, {os.cpu_count()} CPUs, PostgreSQL over "
+          f"{'TCP' if urlparse(url).hostname else 'its Unix socket'}): "
           f"{total / elapsed:.0f} submissions/s; status codes {codes}; "
           f"{stored} entries stored ({edits} of them edits of a day already recorded)")
     if total:
