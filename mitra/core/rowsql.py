@@ -27,6 +27,25 @@ def _connection():
     return connections[DEFAULT_DB_ALIAS]
 
 
+def _cursor(conn) -> Any:
+    """A cursor on `conn` kept for the database connection's life.
+
+    Django makes a new cursor (and psycopg a new adapter map) for every statement: about a
+    tenth of a diary submission's CPU. The kept one is Django's own cursor wrapper, so errors
+    still arrive as django.db errors and a statement in a broken transaction is still refused;
+    a new database connection gets a new cursor. While queries are logged (DEBUG, a test
+    counting queries) every statement gets Django's logging cursor as usual. Each helper
+    reads its results before returning, so the one cursor is never shared by two statements.
+    """
+    if conn.queries_logged:
+        return conn.cursor()
+    kept = conn.__dict__.get("_rowsql_cursor")
+    if kept is None or kept[0] is not conn.connection:
+        cursor = conn.cursor()
+        kept = conn._rowsql_cursor = (conn.connection, cursor)
+    return kept[1]
+
+
 @cache
 def _insert_statement(model: type[models.Model], vendor: str) -> tuple[str, tuple, bool]:
     """(sql, fields, returns_pk) for one row of `model` on this database vendor."""
@@ -52,9 +71,9 @@ def insert(obj: models.Model) -> models.Model:
     conn = _connection()
     sql, fields, returning = _insert_statement(type(obj), conn.vendor)
     params = [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
-    with conn.cursor() as cursor:
-        cursor.execute(sql, params)
-        obj.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+    cursor = _cursor(conn)
+    cursor.execute(sql, params)
+    obj.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
     obj._state.adding = False
     obj._state.db = conn.alias
     return obj
@@ -70,16 +89,16 @@ def table(model: type[models.Model]) -> str:
 
 
 def rows(sql: str, params: list | tuple = ()) -> list[tuple]:
-    with _connection().cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    cursor = _cursor(_connection())
+    cursor.execute(sql, params)
+    return cursor.fetchall()
 
 
 def execute(sql: str, params: list | tuple = ()) -> int:
     """Run one statement; returns the number of rows it changed."""
-    with _connection().cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    cursor = _cursor(_connection())
+    cursor.execute(sql, params)
+    return cursor.rowcount
 
 
 def for_update() -> str:
@@ -120,9 +139,9 @@ def get(model: type[models.Model], field: str, value: Any) -> models.Model | Non
         field = model._meta.pk.name
     conn = _connection()
     sql, converters = _select_statement(model, field, conn.vendor)
-    with conn.cursor() as cursor:
-        cursor.execute(sql, [model._meta.get_field(field).get_db_prep_value(value, conn)])
-        row = cursor.fetchone()
+    cursor = _cursor(conn)
+    cursor.execute(sql, [model._meta.get_field(field).get_db_prep_value(value, conn)])
+    row = cursor.fetchone()
     if row is None:
         return None
     values = list(row)

@@ -9,7 +9,9 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mitra.accounts.backends import ModelBackend
@@ -142,3 +144,30 @@ def test_backend_loads_active_users_only():
     assert backend.get_user(user.pk) is None
     assert backend.get_user("not-a-number") is None
     assert backend.get_user(10**9) is None
+
+
+def test_a_duplicate_key_is_djangos_integrity_error_and_the_next_statement_works(patient):
+    # The kept cursor is Django's wrapper: the diary's retry catches django.db.IntegrityError.
+    values = entry_values(patient, None, date(2026, 5, 1))
+    first = rowsql.insert(DiaryEntry(uuid=uuid.uuid4(), **values))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rowsql.insert(DiaryEntry(uuid=first.uuid, **values | {"date": date(2026, 5, 2)}))
+    assert rowsql.rows(f"SELECT COUNT(*) FROM {rowsql.table(DiaryEntry)} "  # noqa: S608
+                       "WHERE patient_id = %s", [patient.pk]) == [(1,)]
+
+
+def test_statements_are_logged_where_queries_are_counted(patient):
+    with CaptureQueriesContext(connection) as captured:
+        rowsql.rows("SELECT 1")
+        rowsql.get(DiaryEntry, "uuid", uuid.uuid4())
+    assert len(captured) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_database_connection_gets_a_new_cursor():
+    assert rowsql.rows("SELECT 1") == [(1,)]
+    before = connection.connection
+    connection.close()  # SQLite's in-memory test database stays open
+    assert rowsql.rows("SELECT 2") == [(2,)]
+    if connection.vendor == "postgresql":
+        assert connection.connection is not before
