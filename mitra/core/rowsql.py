@@ -113,23 +113,39 @@ def decimal(value: Any, places: int) -> Decimal | None:
     return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
 
 
+def _converters(model: type[models.Model]) -> list[tuple[int, list, Any]]:
+    """(column index, converters, column) for the converters the ORM's compiler applies to
+    `model`'s concrete columns (SQLite: aware datetimes, booleans, decimals)."""
+    meta = model._meta
+    converters = []
+    for i, f in enumerate(meta.concrete_fields):
+        col = f.get_col(meta.db_table)
+        found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if found:
+            converters.append((i, found, col))
+    return converters
+
+
+def _load(model: type[models.Model], values: list, converters, conn) -> models.Model:
+    for i, found, col in converters:
+        for convert in found:
+            values[i] = convert(values[i], col, conn)
+    return model.from_db(conn.alias, None, values)
+
+
+def _where_param(model: type[models.Model], field: str, value: Any, conn) -> Any:
+    return model._meta.get_field(field).get_db_prep_value(value, conn)
+
+
 @cache
 def _select_statement(model: type[models.Model], field: str, vendor: str) -> tuple[str, list]:
     """(sql, converters) reading every concrete column of one `model` row by `field`."""
     meta = model._meta
     quote = connection.ops.quote_name
-    fields = meta.concrete_fields
     sql = "SELECT {} FROM {} WHERE {} = %s".format(  # noqa: S608
-        ", ".join(quote(f.column) for f in fields), quote(meta.db_table),
+        ", ".join(quote(f.column) for f in meta.concrete_fields), quote(meta.db_table),
         quote(meta.get_field(field).column))
-    # The converters the ORM's compiler applies (SQLite: aware datetimes, booleans, decimals).
-    converters = []
-    for i, f in enumerate(fields):
-        col = f.get_col(meta.db_table)
-        found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        if found:
-            converters.append((i, found, col))
-    return sql, converters
+    return sql, _converters(model)
 
 
 def get(model: type[models.Model], field: str, value: Any) -> models.Model | None:
@@ -140,12 +156,50 @@ def get(model: type[models.Model], field: str, value: Any) -> models.Model | Non
     conn = _connection()
     sql, converters = _select_statement(model, field, conn.vendor)
     cursor = _cursor(conn)
-    cursor.execute(sql, [model._meta.get_field(field).get_db_prep_value(value, conn)])
+    cursor.execute(sql, [_where_param(model, field, value, conn)])
+    row = cursor.fetchone()
+    return None if row is None else _load(model, list(row), converters, conn)
+
+
+@cache
+def _joined_statement(model: type[models.Model], field: str, joined: type[models.Model],
+                      link: str, vendor: str) -> tuple[str, list, list, int, int]:
+    """(sql, converters, joined converters, column count of `model`, column of the joined
+    key): a `model` row by `field` with the `joined` row whose one-to-one `link` points at
+    it."""
+    meta, other = model._meta, joined._meta
+    quote = connection.ops.quote_name
+    columns = [f"m.{quote(f.column)}" for f in meta.concrete_fields]
+    columns += [f"j.{quote(f.column)}" for f in other.concrete_fields]
+    sql = "SELECT {} FROM {} m LEFT JOIN {} j ON j.{} = m.{} WHERE m.{} = %s".format(  # noqa: S608
+        ", ".join(columns), quote(meta.db_table), quote(other.db_table),
+        quote(other.get_field(link).column), quote(meta.pk.column),
+        quote(meta.get_field(field).column))
+    split = len(meta.concrete_fields)
+    return (sql, _converters(model), _converters(joined), split,
+            split + list(other.concrete_fields).index(other.pk))
+
+
+def get_with(model: type[models.Model], field: str, value: Any, joined: type[models.Model],
+             link: str) -> tuple[models.Model | None, models.Model | None]:
+    """As `get`, and in the same statement the `joined` row whose one-to-one field `link`
+    points at it (None when there is none), cached on both sides as `select_related` does:
+    reading the relation from either object costs no query."""
+    if field == "pk":
+        field = model._meta.pk.name
+    conn = _connection()
+    sql, converters, joined_converters, split, joined_key = _joined_statement(
+        model, field, joined, link, conn.vendor)
+    cursor = _cursor(conn)
+    cursor.execute(sql, [_where_param(model, field, value, conn)])
     row = cursor.fetchone()
     if row is None:
-        return None
-    values = list(row)
-    for i, found, col in converters:
-        for convert in found:
-            values[i] = convert(values[i], col, conn)
-    return model.from_db(conn.alias, None, values)
+        return None, None
+    obj = _load(model, list(row[:split]), converters, conn)
+    relation = joined._meta.get_field(link)
+    other = None
+    if row[joined_key] is not None:
+        other = _load(joined, list(row[split:]), joined_converters, conn)
+        relation.set_cached_value(other, obj)
+    relation.remote_field.set_cached_value(obj, other)
+    return obj, other

@@ -15,7 +15,6 @@ from django.http import Http404, HttpRequest
 
 from mitra.accounts.models import Membership, Role, User
 from mitra.audit.actions import record_audit
-from mitra.core import rowsql
 from mitra.patients.models import Patient
 
 
@@ -71,10 +70,11 @@ def get_own_patient(request: HttpRequest, *, audit: bool = True) -> Patient:
     user = request.user
     if not user.is_authenticated or user.role != Role.PATIENT:
         raise Http404("Only for patients")
-    # Every patient page and submission asks this: one statement built once (`core.rowsql`).
-    patient = rowsql.get(Patient, "user", user.pk)
-    if patient is None:
-        raise Http404("No patient record for this account")
+    try:
+        # Loaded with the user (`accounts.backends`), else one query.
+        patient = user.patient
+    except Patient.DoesNotExist:
+        raise Http404("No patient record for this account") from None
     if audit and request.method in ("GET", "HEAD"):
         record_audit(request, "patient.record.viewed", patient=patient, detail=request.path)
     return patient

@@ -107,6 +107,27 @@ def test_get_loads_the_row_as_the_orm_does(patient):
     assert rowsql.get(type(patient), "user", user.pk).pk == patient.pk
 
 
+def test_get_with_brings_the_one_to_one_row_and_caches_both_sides(patient):
+    User, Patient = get_user_model(), type(patient)
+    user, record = rowsql.get_with(User, "pk", patient.user_id, Patient, "user")
+    with CaptureQueriesContext(connection) as captured:
+        assert user.patient is record and record.user is user
+    assert len(captured) == 0
+    orm = Patient.objects.get(pk=patient.pk)
+    for field in Patient._meta.concrete_fields:
+        assert getattr(record, field.attname) == getattr(orm, field.attname), field.name
+    assert timezone.is_aware(record.created_at) and not record._state.adding
+    assert user == User.objects.get(pk=patient.user_id)
+
+    staff = make_user("rowsql-staff", Role.CLINICIAN)
+    user, record = rowsql.get_with(User, "pk", staff.pk, Patient, "user")
+    assert user == staff and record is None
+    with CaptureQueriesContext(connection) as captured, pytest.raises(Patient.DoesNotExist):
+        user.patient  # noqa: B018
+    assert len(captured) == 0
+    assert rowsql.get_with(User, "pk", 10**9, Patient, "user") == (None, None)
+
+
 def test_rows_read_decimals_and_dates_like_the_orm(patient):
     entry = DiaryEntry.objects.create(uuid=uuid.uuid4(), patient=patient,
                                       date=date(2026, 2, 3), payload_hash="a" * 64)
@@ -144,6 +165,10 @@ def test_backend_loads_active_users_only():
     assert backend.get_user(user.pk) is None
     assert backend.get_user("not-a-number") is None
     assert backend.get_user(10**9) is None
+    patient = make_patient("rowsql-pat", "Row Pat")
+    with CaptureQueriesContext(connection) as captured:
+        assert backend.get_user(patient.user_id).patient == patient
+    assert len(captured) == 1  # the patient record came with the user
 
 
 def test_a_duplicate_key_is_djangos_integrity_error_and_the_next_statement_works(patient):
