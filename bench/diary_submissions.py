@@ -164,9 +164,17 @@ class CpuSampler:
         return found
 
     def used(self) -> dict[str, float]:
-        end = self._read()
+        self.end = self._read()
         return {part: sum(t - self.start[part].get(pid, 0.0) for pid, t in pids.items())
-                for part, pids in end.items()}
+                for part, pids in self.end.items()}
+
+    def worker_shares(self) -> list[int]:
+        """Each gunicorn worker's share of the workers' CPU, in percent: a worker runs Python
+        on one core at a time, so an uneven split leaves a core idle."""
+        used = [t - self.start["gunicorn"].get(pid, 0.0)
+                for pid, t in self.end["gunicorn"].items() if pid != self.server_pid]
+        total = sum(used) or 1.0
+        return sorted((round(100 * u / total) for u in used), reverse=True)
 
 
 def stored_entries(patient_ids: list[int]) -> tuple[int, int]:
@@ -258,12 +266,14 @@ def main() -> int:
                    check=True, cwd=ROOT)
     sessions, patient_ids = make_sessions(args.connections)
     port = free_port()
+    from mitra.core.serving import gunicorn_argv
+
+    argv = gunicorn_argv(f"127.0.0.1:{port}", args.workers, args.server_threads,
+                         access_log=False)  # `mitra serve` also logs each request to stdout
+    if args.worker_class != "gthread":
+        argv += ["--worker-class", args.worker_class]
     server = subprocess.Popen(  # noqa: S603
-        [str(bin_dir / "gunicorn"), "mitra.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--worker-class", args.worker_class,
-         "--threads", str(args.server_threads),
-         "--log-level", "warning"], env=env, cwd=ROOT,
-    )
+        [str(bin_dir / "gunicorn"), *argv, "--log-level", "warning"], env=env, cwd=ROOT)
     try:
         wait_for(port)
         sampler = CpuSampler(server.pid)
@@ -277,14 +287,17 @@ def main() -> int:
     ok = codes.get(201, 0) + codes.get(200, 0)
     print(f"{total} diary submissions from {args.connections} {client} connections in "
           f"{elapsed:.2f} s (gunicorn {args.worker_class}, {args.workers} workers x "
-          f"{args.server_threads} threads, {os.cpu_count()} CPUs, PostgreSQL over "
+          f"{args.server_threads} threads and at most {2 * args.server_threads} connections, "
+          f"{os.cpu_count()} CPUs, PostgreSQL over "
           f"{'TCP' if urlparse(url).hostname else 'its Unix socket'}): "
           f"{total / elapsed:.0f} submissions/s; status codes {codes}; "
           f"{stored} entries stored ({edits} of them edits of a day already recorded)")
     if total:
         per = {**cpu, "client": client_cpu}
         print("CPU per submission: " + ", ".join(
-            f"{part} {seconds / total * 1000:.1f} ms" for part, seconds in per.items()))
+            f"{part} {seconds / total * 1000:.1f} ms" for part, seconds in per.items())
+            + "; gunicorn workers' shares of it: "
+            + " / ".join(f"{share}%" for share in sampler.worker_shares()))
     # Every answered submission must be stored (a request still in flight when wrk stops may
     # be stored without being counted, hence at least).
     return 0 if ok == total and stored >= ok else 1

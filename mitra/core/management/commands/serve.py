@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from mitra.core.command import MitraCommand, UsageError
+from mitra.core.serving import gunicorn_argv
 from mitra.lib.env import env_int
 
 
@@ -44,13 +45,8 @@ class Command(MitraCommand):
         children = []
         if not no_worker:
             children.append(subprocess.Popen([sys.executable, "-m", "mitra.cli", "db_worker"]))
-        web = subprocess.Popen([  # noqa: S603 - fixed argv, no shell
-            sys.executable, "-m", "gunicorn", "mitra.wsgi:application",
-            "--bind", f"{host}:{port}", "--workers", str(workers),
-            # The configuration bench/diary_submissions.py measures.
-            "--worker-class", "gthread", "--threads", str(threads),
-            "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1",
-        ])
+        web = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            [sys.executable, "-m", "gunicorn", *gunicorn_argv(f"{host}:{port}", workers, threads)])
         children.append(web)
         self.stdout.write(f"Mitra is serving on http://{host}:{port}/ (Ctrl-C stops it)")
 
