@@ -33,11 +33,14 @@ def _cursor(conn) -> Any:
     Django makes a new cursor (and psycopg a new adapter map) for every statement: about a
     tenth of a diary submission's CPU. The kept one is Django's own cursor wrapper, so errors
     still arrive as django.db errors and a statement in a broken transaction is still refused;
-    a new database connection gets a new cursor. While queries are logged (DEBUG, a test
-    counting queries) every statement gets Django's logging cursor as usual. Each helper
-    reads its results before returning, so the one cursor is never shared by two statements.
+    a new database connection gets a new cursor. Each helper reads its results before
+    returning, so within a thread the one cursor never serves two statements at once.
+
+    Django's own cursor per statement instead: while queries are logged (DEBUG, a test
+    counting queries), and where one connection serves several threads (the live test
+    server on SQLite's in-memory database), which would otherwise read each other's rows.
     """
-    if conn.queries_logged:
+    if conn.queries_logged or conn.allow_thread_sharing:
         return conn.cursor()
     kept = conn.__dict__.get("_rowsql_cursor")
     if kept is None or kept[0] is not conn.connection:

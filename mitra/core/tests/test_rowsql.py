@@ -188,6 +188,18 @@ def test_statements_are_logged_where_queries_are_counted(patient):
     assert len(captured) == 2
 
 
+def test_a_connection_shared_by_threads_gets_a_cursor_per_statement():
+    # The live test server shares SQLite's in-memory connection between its request threads:
+    # one kept cursor would hand one thread's rows to another.
+    conn = rowsql._connection()
+    assert rowsql._cursor(conn) is rowsql._cursor(conn)
+    conn.inc_thread_sharing()
+    try:
+        assert rowsql._cursor(conn) is not rowsql._cursor(conn)
+    finally:
+        conn.dec_thread_sharing()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_new_database_connection_gets_a_new_cursor():
     assert rowsql.rows("SELECT 1") == [(1,)]
