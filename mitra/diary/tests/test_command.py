@@ -57,6 +57,21 @@ def test_a_missing_column_is_reported(tmp_path):
         call_command("diary", "analyze", str(path))
 
 
+def test_columns_not_read_are_named_on_stderr_and_the_report_is_unchanged(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("timestamp,substance,amount,unit,note,id\n2026-01-01,kratom_powder,2,g,x,7\n")
+    from io import StringIO
+
+    out, err = StringIO(), StringIO()
+    call_command("diary", "analyze", str(path), "--json", stdout=out, stderr=err)
+    assert json.loads(out.getvalue())["days"][0]["amount"] == 2
+    assert "columns not read: note, id" in err.getvalue()
+    path.write_text(HEADER + "2026-01-01,kratom_powder,2,g,\n")
+    err = StringIO()
+    call_command("diary", "analyze", str(path), stdout=StringIO(), stderr=err)
+    assert err.getvalue() == ""
+
+
 def test_the_real_command_exits_2_with_one_line(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text(HEADER + "2026-01-01,kratom_powder,1000,g,\n")

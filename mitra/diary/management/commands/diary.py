@@ -1,9 +1,9 @@
 """`mitra diary analyze FILE.csv [--json]`: daily totals and flags from a CSV of use events.
 
 A stable contract, checked from outside the project. Columns: timestamp (ISO 8601), substance,
-amount, unit, optional grams_per_unit. Rows are numbered as in a spreadsheet (the header is
-row 1). A bad row stops the run with exit status 2 and one line naming the row, the column and
-what was expected.
+amount, unit, optional grams_per_unit; any other column is named on stderr as not read. Rows
+are numbered as in a spreadsheet (the header is row 1). A bad row stops the run with exit
+status 2 and one line naming the row, the column and what was expected.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from mitra.core.command import MitraCommand, UsageError
 from mitra.diary import analytics, units
 
 REQUIRED = ("timestamp", "substance", "amount", "unit")
+OPTIONAL = ("grams_per_unit",)
 
 
 def _day(raw: str) -> date:
@@ -31,7 +32,8 @@ def _day(raw: str) -> date:
         return date.fromisoformat(text)
 
 
-def read_uses(path: str) -> list[analytics.Use]:
+def read_uses(path: str) -> tuple[list[analytics.Use], list[str]]:
+    """(the use events, the header's columns that are not read)."""
     try:
         handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115
     except OSError as exc:
@@ -46,6 +48,7 @@ def read_uses(path: str) -> list[analytics.Use]:
                 f"(and optionally grams_per_unit); missing {', '.join(missing)}"
             )
         reader.fieldnames = header
+        unread = [c for c in header if c not in REQUIRED + OPTIONAL]
         uses = []
         limits = getattr(settings, "MITRA_DIARY_MAX_AMOUNT", {})
         for number, row in enumerate(reader, start=2):
@@ -68,7 +71,7 @@ def read_uses(path: str) -> list[analytics.Use]:
                 raise UsageError(f"{where}, column {exc.field}: {exc.message}") from None
             uses.append(analytics.Use(day, checked.substance, checked.amount, checked.unit,
                                       checked.grams))
-    return uses
+    return uses, unread
 
 
 class Command(MitraCommand):
@@ -94,7 +97,13 @@ class Command(MitraCommand):
             settings, "MITRA_DIARY_ESCALATION_SHARE", analytics.DEFAULT_ESCALATION_SHARE)))
         if not Decimal(0) < share <= Decimal(10):
             raise UsageError(f"--share must be more than 0 and at most 10, not {share}")
-        report = analytics.analyze(read_uses(file), share=share)
+        uses, unread = read_uses(file)
+        if unread:
+            # Said, not refused: a spreadsheet export often carries notes or IDs beside the
+            # columns read. On stderr, so the report (and --json) stays as the contract has it.
+            self.stderr.write(f"{file}: columns not read: {', '.join(unread)} (read: "
+                              f"{', '.join(REQUIRED + OPTIONAL)})")
+        report = analytics.analyze(uses, share=share)
         if json:
             self.stdout.write(_json_dumps(report))
             return
