@@ -38,8 +38,9 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 # PostgreSQL's local Unix socket when it answers (as a server sharing the host with its
-# database would connect: about a tenth less CPU per submission than TCP), else TCP.
-DEFAULT_URLS = ("postgres://postgres@/mitra_bench", "postgres://postgres@127.0.0.1:5432/mitra_bench")
+# database would connect), else TCP.
+DEFAULT_URLS = ("postgres://postgres@/mitra_bench",
+                "postgres://postgres@127.0.0.1:5432/mitra_bench")
 
 
 def ensure_database(url: str) -> None:

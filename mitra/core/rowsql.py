@@ -82,9 +82,9 @@ def insert(obj: models.Model) -> models.Model:
     return obj
 
 
-def prep(model: type[models.Model], field: str, value: Any) -> Any:
+def prep(model: type[models.Model], field: str, value: Any, conn=None) -> Any:
     """`value` as a query parameter for `model.field` on this database."""
-    return model._meta.get_field(field).get_db_prep_value(value, _connection())
+    return model._meta.get_field(field).get_db_prep_value(value, conn or _connection())
 
 
 def table(model: type[models.Model]) -> str:
@@ -136,10 +136,6 @@ def _load(model: type[models.Model], values: list, converters, conn) -> models.M
     return model.from_db(conn.alias, None, values)
 
 
-def _where_param(model: type[models.Model], field: str, value: Any, conn) -> Any:
-    return model._meta.get_field(field).get_db_prep_value(value, conn)
-
-
 @cache
 def _select_statement(model: type[models.Model], field: str, vendor: str) -> tuple[str, list]:
     """(sql, converters) reading every concrete column of one `model` row by `field`."""
@@ -159,7 +155,7 @@ def get(model: type[models.Model], field: str, value: Any) -> models.Model | Non
     conn = _connection()
     sql, converters = _select_statement(model, field, conn.vendor)
     cursor = _cursor(conn)
-    cursor.execute(sql, [_where_param(model, field, value, conn)])
+    cursor.execute(sql, [prep(model, field, value, conn)])
     row = cursor.fetchone()
     return None if row is None else _load(model, list(row), converters, conn)
 
@@ -194,7 +190,7 @@ def get_with(model: type[models.Model], field: str, value: Any, joined: type[mod
     sql, converters, joined_converters, split, joined_key = _joined_statement(
         model, field, joined, link, conn.vendor)
     cursor = _cursor(conn)
-    cursor.execute(sql, [_where_param(model, field, value, conn)])
+    cursor.execute(sql, [prep(model, field, value, conn)])
     row = cursor.fetchone()
     if row is None:
         return None, None

@@ -10,10 +10,10 @@ def gunicorn_argv(bind: str, workers: int, threads: int, *, access_log: bool = T
 
     The cap is for balance. A worker runs Python on one core at a time, and without the cap
     one worker may accept every keep-alive connection while the others idle: the diary
-    benchmark's 16 connections all landed on one of two workers in most runs (200-270
-    submissions/s against 250-310/s with them shared, on the same two cores). Past the cap a
-    worker answers with `Connection: close`, and the client's next connection goes to
-    whichever worker accepts it.
+    benchmark's 16 connections all landed on one of two workers in most runs (204-273
+    submissions/s against 253-300/s with them shared, alternating on the same two cores).
+    Past the cap a worker answers with `Connection: close`, and the client's next connection
+    goes to whichever worker accepts it.
     """
     argv = [
         "mitra.wsgi:application", "--bind", bind, "--workers", str(workers),

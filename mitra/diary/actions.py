@@ -33,9 +33,9 @@ from mitra.safety.actions import (
 from mitra.safety.models import Alert, ScreeningRun
 
 # A submission for day D looks for escalation episodes starting in D-6..D; whether D-6 starts
-# one depends on D-7, whose windows reach back to D-41.
+# one depends on D-7, whose 35 days of windows reach back to D-41: 42 days read.
 FLAG_DAYS = analytics.RECENT_DAYS
-HISTORY_DAYS = FLAG_DAYS + 1 + analytics.RECENT_DAYS + analytics.BASELINE_DAYS - 1
+HISTORY_DAYS = FLAG_DAYS + analytics.RECENT_DAYS + analytics.BASELINE_DAYS
 
 
 

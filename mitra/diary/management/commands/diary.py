@@ -45,7 +45,7 @@ def read_uses(path: str) -> tuple[list[analytics.Use], list[str]]:
         if missing:
             raise UsageError(
                 f"{path} row 1: the header must name the columns {', '.join(REQUIRED)} "
-                f"(and optionally grams_per_unit); missing {', '.join(missing)}"
+                f"(and optionally {', '.join(OPTIONAL)}); missing {', '.join(missing)}"
             )
         reader.fieldnames = header
         unread = [c for c in header if c not in REQUIRED + OPTIONAL]
