@@ -32,12 +32,14 @@ def record_audit(
         user = None
     if obj is not None and object_uuid is None:
         object_uuid = getattr(obj, "uuid", None)
-    # Written out (`core.rowsql`): an audit event is appended on nearly every request.
+    # Written out (`core.rowsql`): an audit event is appended on nearly every request. Keys
+    # rather than objects: assigning a related object (`request.user` is a lazy one) costs
+    # more than the key, and nothing reads the relations of the event returned.
     return rowsql.insert(AuditEvent(
-        actor=user,
+        actor_id=user.pk if user else None,
         actor_role=getattr(user, "role", "") if user else "",
         event=event,
-        patient=patient,
+        patient_id=patient.pk if patient is not None else None,
         object_uuid=object_uuid,
         client_address=_client_address(request) if request is not None else None,
         request_id=getattr(request, "request_id", "") if request is not None else "",

@@ -104,13 +104,14 @@ def _submit(request_or_user, patient, submission: Submission) -> SubmitResult:
         version=current[3] + 1 if current else 1,
         motives=sorted(submission.motives), note=submission.note.strip(),
         payload_hash=payload_hash,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        created_by_id=user.pk if getattr(user, "is_authenticated", False) else None,
         **submission.ratings,
     ))
     for u in submission.uses:
         rowsql.insert(UseEvent(
-            entry=entry, patient=patient, date=submission.date, substance=u["substance"],
-            amount=u["amount"], unit=u["unit"], grams_per_unit=u.get("grams_per_unit"),
+            entry_id=entry.pk, patient_id=patient.pk, date=submission.date,
+            substance=u["substance"], amount=u["amount"], unit=u["unit"],
+            grams_per_unit=u.get("grams_per_unit"),
             grams=u.get("grams"), time=u.get("time"), product_label=u.get("product_label", ""),
         ))
     record_audit(request_or_user, "diary.entry.revised" if current else "diary.entry.created",

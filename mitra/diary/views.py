@@ -9,11 +9,11 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from mitra.accounts.models import Role
+from mitra.core.links import fixed_path
 from mitra.core.views import role_required
 from mitra.diary import actions, taper
 from mitra.diary.forms import (
@@ -107,7 +107,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         return render(request, "diary/entry_form.html",
                       _form_context(patient, entry, uses, submission.date), status=409)
     messages.success(request, f"Your diary for {submission.date:%A %d %B} is saved.")
-    return redirect(f"{reverse('diary:entry')}?date={result.entry.date.isoformat()}")
+    return redirect(f"{fixed_path('diary:entry')}?date={result.entry.date.isoformat()}")
 
 
 @require_POST
@@ -132,7 +132,7 @@ def api_submit(request: HttpRequest) -> JsonResponse:
     return JsonResponse({
         "uuid": str(stored.uuid), "date": stored.date.isoformat(), "version": stored.version,
         "created": result.created,
-        "url": f"{reverse('diary:entry')}?date={stored.date.isoformat()}",
+        "url": f"{fixed_path('diary:entry')}?date={stored.date.isoformat()}",
     }, status=201 if result.created else 200)
 
 

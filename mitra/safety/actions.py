@@ -23,6 +23,7 @@ from django.utils import timezone
 from mitra.accounts.models import Role, User
 from mitra.audit.actions import record_audit
 from mitra.audit.models import AuditEvent
+from mitra.core import rowsql
 from mitra.core.idempotency import SubmissionConflict
 from mitra.patients.models import Condition, Intake, Medication, Patient
 from mitra.safety.kb import SUBSTANCES, KnowledgeBase, knowledge_base, normalize
@@ -52,21 +53,22 @@ def do_raise_alert(
     existing = Alert.objects.filter(patient=patient, dedupe_key=dedupe_key).first()
     if existing:
         return existing, False
+    return _create_alert(patient, Alert(
+        patient=patient, kind=kind, priority=priority, reason=reason[:300],
+        dedupe_key=dedupe_key[:120], evidence_url=evidence_url, source_uuid=source_uuid,
+    ), acting_user)
+
+
+def _create_alert(patient, alert: Alert, acting_user) -> tuple[Alert, bool]:
+    """Insert `alert` (its dedupe key not seen just before); (the stored alert, created)."""
     try:
         with transaction.atomic():
-            alert = Alert.objects.create(
-                patient=patient,
-                kind=kind,
-                priority=priority,
-                reason=reason[:300],
-                dedupe_key=dedupe_key[:120],
-                evidence_url=evidence_url,
-                source_uuid=source_uuid,
-            )
+            # Written out (`core.rowsql`): the diary raises alerts inside a submission.
+            rowsql.insert(alert)
     except IntegrityError:
         # A concurrent request raised the same alert first.
-        return Alert.objects.get(patient=patient, dedupe_key=dedupe_key), False
-    record_audit(acting_user, "alert.raised", patient=patient, obj=alert, detail=kind)
+        return Alert.objects.get(patient=patient, dedupe_key=alert.dedupe_key), False
+    record_audit(acting_user, "alert.raised", patient=patient, obj=alert, detail=alert.kind)
     if alert.priority == Alert.Priority.URGENT:
         transaction.on_commit(lambda: _schedule_escalation(alert))
     return alert, True
@@ -80,15 +82,18 @@ def do_raise_new_alerts(patient, specs: list[dict], *, source_uuid: UUID | None 
     one look-up per alert on every submission."""
     if not specs:
         return []
-    keys = [spec["dedupe_key"] for spec in specs]
-    raised_before = set(Alert.objects.filter(patient=patient, dedupe_key__in=keys)
-                        .values_list("dedupe_key", flat=True))
+    keys = [spec["dedupe_key"][:120] for spec in specs]
+    raised_before = {key for key, in rowsql.rows(
+        f"SELECT dedupe_key FROM {rowsql.table(Alert)} WHERE patient_id = %s "  # noqa: S608
+        f"AND dedupe_key IN ({', '.join(['%s'] * len(keys))})", [patient.pk, *keys])}
     created_alerts = []
-    for spec in specs:
-        if spec["dedupe_key"] in raised_before:
+    for spec, key in zip(specs, keys, strict=True):
+        if key in raised_before:
             continue
-        alert, created = do_raise_alert(patient, **spec, source_uuid=source_uuid,
-                                        acting_user=acting_user)
+        raised_before.add(key)  # two specs with one key raise one alert
+        alert, created = _create_alert(patient, Alert(
+            patient=patient, **{**spec, "reason": spec["reason"][:300], "dedupe_key": key},
+            source_uuid=source_uuid), acting_user)
         if created:
             created_alerts.append(alert)
     return created_alerts

@@ -18,7 +18,7 @@ from mitra.measures.models import Response
 from mitra.safety.actions import do_raise_new_alerts, escalate_due_alerts
 from mitra.safety.models import Alert
 from mitra.safety.tests.factories import make_alert
-from mitra.testing import MARKER, login, make_cast
+from mitra.testing import MARKER, login, make_cast, make_patient
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +263,19 @@ def test_only_alerts_with_new_dedupe_keys_are_raised(cast):
     assert AuditEvent.objects.filter(event="alert.raised", object_uuid=before.uuid).count() == 1
     again = do_raise_new_alerts(cast.patient, [spec("diary:co_use:2026-11-02")])
     assert again == [] and Alert.objects.filter(patient=cast.patient).count() == 2
+
+
+def test_new_alerts_are_stored_as_the_orm_would_and_once_per_key(cast):
+    key = "diary:co_use:2026-11-03"
+    spec = dict(kind=Alert.Kind.CO_USE, priority=Alert.Priority.HIGH, reason="r" * 400,
+                dedupe_key=key, evidence_url="/diary/")
+    raised = do_raise_new_alerts(cast.patient, [spec, {**spec, "reason": "again"}])
+    assert len(raised) == 1
+    stored = Alert.objects.get(patient=cast.patient, dedupe_key=key)
+    assert (stored.pk, stored.uuid, stored.created_at) == (
+        raised[0].pk, raised[0].uuid, raised[0].created_at)
+    assert stored.status == Alert.Status.OPEN and stored.reason == "r" * 300
+    assert stored.kind == Alert.Kind.CO_USE and stored.priority == Alert.Priority.HIGH
+    # The same key for another patient is that patient's own alert.
+    other = make_patient("other-keys", "Other Keys", cast.team_a)
+    assert len(do_raise_new_alerts(other, [spec])) == 1
