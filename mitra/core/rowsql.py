@@ -5,7 +5,7 @@ which was most of the cost of a diary submission (`bench/diary_submissions.py`).
 one model instance with a statement built once per model, preparing every value exactly as
 `Model.save()` does (each field's `pre_save` and `get_db_prep_save`), so the row is the same.
 What it skips is `save()` itself and the save signals: it refuses a model that has signal
-receivers, and is meant for append-only records whose `save()` adds nothing to an insert.
+receivers, and is meant for new records whose `save()` adds nothing to an insert.
 
 `prep` and `rows` are for hand-written queries on those tables: parameters prepared by the
 field (a UUID is hex text on SQLite, native on PostgreSQL) and plain result rows.
