@@ -38,6 +38,11 @@ def escalation_minutes() -> int:
     return int(getattr(settings, "MITRA_ALERT_ESCALATION_MINUTES", 30))
 
 
+def _alert_key(dedupe_key: str) -> str:
+    """The key as stored: cut to its column, so a look-up finds what an insert wrote."""
+    return dedupe_key[:Alert._meta.get_field("dedupe_key").max_length]
+
+
 def do_raise_alert(
     patient,
     *,
@@ -50,17 +55,20 @@ def do_raise_alert(
     acting_user=None,
 ) -> tuple[Alert, bool]:
     """Create the alert unless one with this dedupe key exists; returns (alert, created)."""
-    existing = Alert.objects.filter(patient=patient, dedupe_key=dedupe_key).first()
+    existing = Alert.objects.filter(patient=patient, dedupe_key=_alert_key(dedupe_key)).first()
     if existing:
         return existing, False
-    return _create_alert(patient, Alert(
-        patient=patient, kind=kind, priority=priority, reason=reason[:300],
-        dedupe_key=dedupe_key[:120], evidence_url=evidence_url, source_uuid=source_uuid,
-    ), acting_user)
+    return _create_alert(patient, dict(kind=kind, priority=priority, reason=reason,
+                                       dedupe_key=dedupe_key, evidence_url=evidence_url),
+                         source_uuid, acting_user)
 
 
-def _create_alert(patient, alert: Alert, acting_user) -> tuple[Alert, bool]:
-    """Insert `alert` (its dedupe key not seen just before); (the stored alert, created)."""
+def _create_alert(patient, spec: dict, source_uuid: UUID | None,
+                  acting_user) -> tuple[Alert, bool]:
+    """Insert the alert of `spec` (its key not found just before); (the alert, created)."""
+    alert = Alert(patient=patient, **spec, source_uuid=source_uuid)
+    alert.reason = alert.reason[:Alert._meta.get_field("reason").max_length]
+    alert.dedupe_key = _alert_key(alert.dedupe_key)
     try:
         with transaction.atomic():
             # Written out (`core.rowsql`): the diary raises alerts inside a submission.
@@ -82,7 +90,7 @@ def do_raise_new_alerts(patient, specs: list[dict], *, source_uuid: UUID | None 
     one look-up per alert on every submission."""
     if not specs:
         return []
-    keys = [spec["dedupe_key"][:120] for spec in specs]
+    keys = [_alert_key(spec["dedupe_key"]) for spec in specs]
     raised_before = {key for key, in rowsql.rows(
         f"SELECT dedupe_key FROM {rowsql.table(Alert)} WHERE patient_id = %s "  # noqa: S608
         f"AND dedupe_key IN ({', '.join(['%s'] * len(keys))})", [patient.pk, *keys])}
@@ -91,9 +99,7 @@ def do_raise_new_alerts(patient, specs: list[dict], *, source_uuid: UUID | None 
         if key in raised_before:
             continue
         raised_before.add(key)  # two specs with one key raise one alert
-        alert, created = _create_alert(patient, Alert(
-            patient=patient, **{**spec, "reason": spec["reason"][:300], "dedupe_key": key},
-            source_uuid=source_uuid), acting_user)
+        alert, created = _create_alert(patient, spec, source_uuid, acting_user)
         if created:
             created_alerts.append(alert)
     return created_alerts

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from mitra.audit.models import AuditEvent
 from mitra.measures.actions import do_submit_response
 from mitra.measures.models import Response
-from mitra.safety.actions import do_raise_new_alerts, escalate_due_alerts
+from mitra.safety.actions import do_raise_alert, do_raise_new_alerts, escalate_due_alerts
 from mitra.safety.models import Alert
 from mitra.safety.tests.factories import make_alert
 from mitra.testing import MARKER, login, make_cast, make_patient
@@ -279,3 +279,13 @@ def test_new_alerts_are_stored_as_the_orm_would_and_once_per_key(cast):
     # The same key for another patient is that patient's own alert.
     other = make_patient("other-keys", "Other Keys", cast.team_a)
     assert len(do_raise_new_alerts(other, [spec])) == 1
+
+
+def test_a_key_longer_than_its_column_is_found_again(cast):
+    spec = dict(kind=Alert.Kind.ESCALATION, priority=Alert.Priority.NORMAL, reason="long key",
+                dedupe_key="diary:escalation:" + "x" * 150)
+    first, created = do_raise_alert(cast.patient, **spec)
+    again, created_again = do_raise_alert(cast.patient, **spec)
+    assert created and not created_again and again.pk == first.pk
+    assert do_raise_new_alerts(cast.patient, [spec]) == []
+    assert len(first.dedupe_key) == 120
