@@ -88,7 +88,7 @@ def default_url() -> str:
 
 def machine_check() -> float:
     """Seconds of CPU for a fixed pure-Python loop: on a shared machine the same code can need
-    a third more CPU in one minute than in the next, and this shows which kind of minute a
+    half again as much CPU in one minute as in the next, and this shows which kind of minute a
     run had (lower is quicker)."""
     started = time.process_time()
     total = 0
@@ -306,6 +306,7 @@ def main() -> int:
 
     argv = gunicorn_argv(f"127.0.0.1:{port}", args.workers, args.server_threads,
                          access_log=False)  # `mitra serve` also logs each request to stdout
+    connections_cap = argv[argv.index("--worker-connections") + 1]
     if args.worker_class != "gthread":
         argv += ["--worker-class", args.worker_class]
     server = subprocess.Popen(  # noqa: S603
@@ -324,7 +325,7 @@ def main() -> int:
     ok = codes.get(201, 0) + codes.get(200, 0)
     print(f"{total} diary submissions from {args.connections} {client} connections in "
           f"{elapsed:.2f} s (gunicorn {args.worker_class}, {args.workers} workers x "
-          f"{args.server_threads} threads and at most {2 * args.server_threads} connections, "
+          f"{args.server_threads} threads and at most {connections_cap} connections, "
           f"{os.cpu_count()} CPUs, PostgreSQL over "
           f"{'TCP' if urlparse(url).hostname else 'its Unix socket'}): "
           f"{total / elapsed:.0f} submissions/s; status codes {codes}; "
