@@ -302,7 +302,7 @@ def main() -> int:
     vacuumed = None if args.no_vacuum else vacuum_analyze(url)
     check_before = machine_check()
     port = free_port()
-    from mitra.core.serving import gunicorn_argv
+    from mitra.lib.serving import gunicorn_argv
 
     argv = gunicorn_argv(f"127.0.0.1:{port}", args.workers, args.server_threads,
                          access_log=False)  # `mitra serve` also logs each request to stdout

@@ -82,7 +82,7 @@ def ui_login(page, username: str, password: str) -> None:
 
 def demo_cohort(patients: int = 12, days: int = 60, seed: int = 7):
     """The demo cohort as `mitra demo` makes it, smaller."""
-    from mitra.core.cohort import app_populators, build_cohort
+    from mitra.patients.cohort import app_populators, build_cohort
 
     ctx = build_cohort(patients=patients, days=days, seed=seed)
     for _label, populate in app_populators():

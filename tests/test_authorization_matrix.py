@@ -134,6 +134,6 @@ def test_the_matrix_notices_a_leaked_marker():
     from mitra.patients.models import Patient
 
     cast = make_cast()
-    with mock.patch("mitra.core.views.patients_for_user", lambda user: Patient.objects.all()):
+    with mock.patch("mitra.reports.views.patients_for_user", lambda user: Patient.objects.all()):
         problems = route_problems("core:caseload", cast)
     assert any("as clinician" in p and "leaked Team B's patient" in p for p in problems), problems

@@ -1,6 +1,6 @@
 import pytest
 
-from mitra.core.cohort import DEMO_PASSWORD
+from mitra.patients.cohort import DEMO_PASSWORD
 from tests.browser import demo_cohort, screenshot, ui_login
 
 

@@ -7,7 +7,7 @@ from django.apps import apps
 from django.db import transaction
 
 from mitra.accounts.models import Membership, Role, User
-from mitra.core.cohort import SUICIDE_RISK, TRAJECTORIES, app_populators, build_cohort
+from mitra.patients.cohort import SUICIDE_RISK, TRAJECTORIES, app_populators, build_cohort
 from mitra.patients.models import Patient
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from mitra.core.cohort import DEMO_PASSWORD
+from mitra.patients.cohort import DEMO_PASSWORD
 from tests.browser import demo_cohort, screenshot, ui_login
 
 pytestmark = pytest.mark.browser

@@ -13,7 +13,7 @@ from allauth.account import auth_backends as allauth_backends
 from django.apps import apps
 from django.contrib.auth import backends, get_user_model
 
-from mitra.core import rowsql
+from mitra.lib import rowsql
 
 
 def _load_user(backend: backends.ModelBackend, user_id):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib.sessions.backends import db
 from django.utils import timezone
 
-from mitra.core import rowsql
+from mitra.lib import rowsql
 
 
 class SessionStore(db.SessionStore):

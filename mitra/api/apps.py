@@ -10,7 +10,7 @@ class ApiConfig(AppConfig):
         from django.core.exceptions import ImproperlyConfigured
 
         from mitra.api.instruments import AliasError, load_aliases
-        from mitra.core.navigation import register
+        from mitra.lib.navigation import register
 
         # A wrong alias table would mis-map answers to items: refuse to start, naming the field.
         try:

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from mitra.audit.models import AuditEvent
-from mitra.core import rowsql
+from mitra.lib import rowsql
 
 
 def _client_address(request: HttpRequest) -> str | None:

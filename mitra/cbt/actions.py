@@ -28,8 +28,8 @@ from mitra.cbt.models import (
     ThoughtRecord,
     Value,
 )
-from mitra.core.idempotency import SubmissionConflict, stored_or_created
-from mitra.core.idempotency import payload_digest as core_payload_digest
+from mitra.lib.idempotency import SubmissionConflict, stored_or_created
+from mitra.lib.idempotency import payload_digest as core_payload_digest
 
 
 def payload_digest(payload: dict[str, Any]) -> str:

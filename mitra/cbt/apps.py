@@ -9,7 +9,7 @@ class CbtConfig(AppConfig):
 
     def ready(self) -> None:
         from mitra.cbt import catalogue
-        from mitra.core.navigation import register
+        from mitra.lib.navigation import register
 
         # A malformed knowledge file stops start-up, naming the file and the field.
         try:

@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
 from mitra.cbt import actions, catalogue, forms, summaries
 from mitra.cbt.models import ActivitySlot, Homework, RelapsePlan, ThoughtRecord
-from mitra.core.views import role_required
 from mitra.patients.access import can_write_patient, get_patient_for_user
 
 

@@ -24,7 +24,7 @@ from mitra.cbt.models import (
     ThoughtRecord,
     Value,
 )
-from mitra.core.cohort import team_clinician
+from mitra.patients.cohort import team_clinician
 
 SITUATIONS = [
     ("Alone at home after work, craving kratom", "I can't get through the evening without it",

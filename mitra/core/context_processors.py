@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from mitra.core.navigation import items_for
+from mitra.lib.navigation import items_for
 
 
 def navigation(request):

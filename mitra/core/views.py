@@ -2,31 +2,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
-from mitra.patients.access import get_own_patient, get_patient_for_user, patients_for_user
+from mitra.patients.access import get_own_patient, get_patient_for_user
 from mitra.patients.models import Patient
-
-
-def role_required(*roles: str):
-    """Views for one role only: any other signed-in role gets a 404 (default deny)."""
-
-    def decorator(view):
-        def wrapped(request: HttpRequest, *args, **kwargs):
-            if request.user.role not in roles:
-                raise Http404("Not available for this role")
-            return view(request, *args, **kwargs)
-
-        wrapped.__name__ = view.__name__
-        wrapped.__doc__ = view.__doc__
-        wrapped.__module__ = view.__module__
-        wrapped.__wrapped__ = view  # type: ignore[attr-defined]
-        return wrapped
-
-    return decorator
 
 
 @require_GET
@@ -45,15 +28,6 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
-
-
-@require_GET
-@role_required(Role.CLINICIAN)
-def caseload(request: HttpRequest) -> HttpResponse:
-    # The dashboard lives in the reports app; this view decides whose patients it shows.
-    from mitra.reports.views import caseload_response
-
-    return caseload_response(request, patients_for_user(request.user))
 
 
 @require_GET

@@ -17,12 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mitra.audit.actions import record_audit
-from mitra.core import rowsql
-from mitra.core.idempotency import SubmissionConflict
 from mitra.diary import analytics
 from mitra.diary.forms import Submission
 from mitra.diary.models import DiaryEntry, TaperPause, TaperPlan, UseEvent
 from mitra.diary.units import SUBSTANCES
+from mitra.lib import rowsql
+from mitra.lib.idempotency import SubmissionConflict
 from mitra.safety.actions import (
     co_substance_has_rules,
     do_close_caught_up,

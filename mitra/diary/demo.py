@@ -19,13 +19,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from mitra.core.bulk import fast_insert
 from mitra.diary import analytics
 from mitra.diary.actions import alert_spec, missed_diary_alert_spec, missed_diary_days
 from mitra.diary.forms import Submission
 from mitra.diary.models import DiaryEntry, TaperPause, TaperPlan, UseEvent
 from mitra.diary.taper import Plan
 from mitra.diary.units import to_grams
+from mitra.lib.bulk import fast_insert
 from mitra.safety.models import Alert
 
 BATCH_PATIENTS = 50

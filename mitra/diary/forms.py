@@ -17,9 +17,9 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from mitra.core.idempotency import payload_digest
 from mitra.diary import units
 from mitra.diary.models import MOTIVES, TaperPlan
+from mitra.lib.idempotency import payload_digest
 
 RATINGS = {
     # field: (label, anchor at 0, anchor at 10)

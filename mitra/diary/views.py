@@ -12,9 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
-from mitra.core.links import fixed_path
-from mitra.core.views import role_required
 from mitra.diary import actions, taper
 from mitra.diary.forms import (
     RATINGS,
@@ -27,6 +26,7 @@ from mitra.diary.forms import (
     parse_submission,
 )
 from mitra.diary.models import DiaryEntry, TaperPause, TaperPlan, UseEvent
+from mitra.lib.links import fixed_path
 from mitra.patients.access import can_write_patient, get_own_patient, get_patient_for_user
 from mitra.safety.models import Alert
 

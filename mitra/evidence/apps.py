@@ -8,8 +8,8 @@ class EvidenceConfig(AppConfig):
     verbose_name = "Evidence library"
 
     def ready(self) -> None:
-        from mitra.core.navigation import register
         from mitra.evidence import library
+        from mitra.lib.navigation import register
 
         try:
             library.library.cache_clear()

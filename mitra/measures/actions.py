@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mitra.audit.actions import record_audit
-from mitra.core.idempotency import SubmissionConflict, stored_or_created
+from mitra.lib.idempotency import SubmissionConflict, stored_or_created
 from mitra.measures.library import get_instrument
 from mitra.measures.models import Response, Schedule
 from mitra.measures.scoring import (

@@ -8,7 +8,11 @@ class MeasuresConfig(AppConfig):
     verbose_name = "Measures"
 
     def ready(self) -> None:
-        from mitra.core.navigation import register
+        from django.utils import timezone
+
+        from mitra.lib import jobs
+        from mitra.lib.navigation import register
+        from mitra.measures.actions import raise_overdue_alerts
         from mitra.measures.library import LibraryError, library
 
         # A malformed instrument file must stop start-up: a wrong band or answer value would
@@ -19,3 +23,6 @@ class MeasuresConfig(AppConfig):
             raise ImproperlyConfigured(f"measures instrument library: {exc}") from None
         register("Questionnaires", "measures:due", "patient")
         register("Overdue questionnaires", "measures:overdue", "clinician")
+        jobs.register("overdue_measure",
+                      lambda now: len(raise_overdue_alerts(timezone.localdate(now))),
+                      "raise an alert for each questionnaire overdue by its schedule")

@@ -14,13 +14,13 @@ from datetime import date, datetime, time, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from mitra.core.bulk import fast_insert
-from mitra.core.cohort import SUICIDE_RISK, DemoContext
+from mitra.lib.bulk import fast_insert
 from mitra.measures.actions import overdue_alert_spec, severe_withdrawal_alert_spec
 from mitra.measures.library import Instrument, get_instrument
 from mitra.measures.models import Response, Schedule
 from mitra.measures.schedules import OVERDUE_AFTER_DAYS, overdue
 from mitra.measures.scoring import answers_from_mapping, change_over_time, score
+from mitra.patients.cohort import SUICIDE_RISK, DemoContext
 from mitra.safety.actions import do_raise_alert
 from mitra.safety.models import Alert
 

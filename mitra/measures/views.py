@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
-from mitra.core.views import role_required
 from mitra.measures.actions import (
     ResponseConflict,
     ScheduleConflict,

@@ -7,6 +7,6 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports and dashboards"
 
     def ready(self) -> None:
-        from mitra.core.navigation import register
+        from mitra.lib.navigation import register
 
         register("How I have been", "reports:my_trends", "patient")

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
-from mitra.core.views import role_required
 from mitra.measures.library import get_instrument
 from mitra.measures.schedules import OVERDUE_AFTER_DAYS
-from mitra.patients.access import get_own_patient, get_patient_for_user
+from mitra.patients.access import get_own_patient, get_patient_for_user, patients_for_user
 from mitra.patients.models import Patient
 from mitra.reports import dashboard, goals, pdf
 from mitra.reports.series import PatientSeries, Period, PeriodError, build_series, parse_period
@@ -24,8 +23,11 @@ from mitra.reports.series import PatientSeries, Period, PeriodError, build_serie
 PERIOD_CHOICES = (30, 90, 180, 365)
 
 
-def caseload_response(request: HttpRequest, patients: QuerySet[Patient]) -> HttpResponse:
-    """The caseload dashboard for `patients` (core:caseload passes the clinician's patients)."""
+@require_GET
+@role_required(Role.CLINICIAN)
+def caseload(request: HttpRequest) -> HttpResponse:
+    """The caseload dashboard of the clinician's own patients (`core:caseload`)."""
+    patients = patients_for_user(request.user)
     today = timezone.localdate()
     params = {
         "sort": request.GET.get("sort", "urgency") or "urgency",

@@ -23,8 +23,8 @@ from django.utils import timezone
 from mitra.accounts.models import Role, User
 from mitra.audit.actions import record_audit
 from mitra.audit.models import AuditEvent
-from mitra.core import rowsql
-from mitra.core.idempotency import SubmissionConflict
+from mitra.lib import rowsql
+from mitra.lib.idempotency import SubmissionConflict
 from mitra.patients.models import Condition, Intake, Medication, Patient
 from mitra.safety.kb import SUBSTANCES, KnowledgeBase, knowledge_base, normalize
 from mitra.safety.kb import Medication as KbMedication

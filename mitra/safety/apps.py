@@ -8,8 +8,10 @@ class SafetyConfig(AppConfig):
     verbose_name = "Safety and alerts"
 
     def ready(self) -> None:
-        from mitra.core.navigation import register
+        from mitra.lib import jobs
+        from mitra.lib.navigation import register
         from mitra.safety import crisis, kb
+        from mitra.safety.actions import escalate_due_alerts
 
         # A malformed knowledge-base file must stop start-up, naming the file and the field:
         # a screen that silently lost a rule would look like "no risk found".
@@ -21,4 +23,6 @@ class SafetyConfig(AppConfig):
         except (kb.KnowledgeBaseError, crisis.CrisisDataError) as exc:
             raise ImproperlyConfigured(f"mitra/safety/data/{exc}") from None
         register("Alerts", "safety:inbox", "clinician")
+        jobs.register("escalated", escalate_due_alerts,
+                      "notify the care team of urgent alerts left unacknowledged")
         register("Safety plan", "safety:my_plan", "patient")

@@ -12,8 +12,8 @@ from datetime import datetime, time, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from mitra.core.bulk import fast_insert
-from mitra.core.cohort import SUICIDE_RISK, team_clinician
+from mitra.lib.bulk import fast_insert
+from mitra.patients.cohort import SUICIDE_RISK, team_clinician
 from mitra.patients.models import Condition, Intake, Medication
 from mitra.safety.actions import short_key
 from mitra.safety.models import Alert, SafetyPlan, SafetyPlanVersion, ScreeningRun

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
-from mitra.core.views import role_required
 from mitra.patients.access import get_own_patient, get_patient_for_user, patients_for_user
 from mitra.patients.models import Intake, Medication, Patient
 from mitra.safety import actions

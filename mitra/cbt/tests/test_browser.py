@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from mitra.cbt import demo
 from mitra.cbt.models import Homework, ThoughtRecord
-from mitra.core.cohort import DEMO_PASSWORD, build_cohort
+from mitra.patients.cohort import DEMO_PASSWORD, build_cohort
 from tests.browser import ARTIFACTS, screenshot, ui_login
 
 

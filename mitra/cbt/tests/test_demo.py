@@ -10,7 +10,7 @@ from mitra.cbt.models import (
     RelapsePlan,
     ThoughtRecord,
 )
-from mitra.core.cohort import build_cohort
+from mitra.patients.cohort import build_cohort
 
 pytestmark = pytest.mark.django_db
 

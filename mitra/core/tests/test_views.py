@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from mitra.core.cohort import build_cohort
+from mitra.patients.cohort import build_cohort
 from mitra.testing import login, make_cast
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 import pytest
 
-from mitra.core.cohort import DEMO_PASSWORD
 from mitra.diary.models import DiaryEntry
+from mitra.patients.cohort import DEMO_PASSWORD
 from tests.browser import demo_cohort, screenshot, ui_login
 
 

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from mitra.core.cohort import DEMO_PASSWORD
 from mitra.measures.models import Response
+from mitra.patients.cohort import DEMO_PASSWORD
 from tests.browser import demo_cohort, open_due_questionnaire, screenshot, ui_login
 
 

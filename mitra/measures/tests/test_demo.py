@@ -1,12 +1,12 @@
 import pytest
 from django.utils import timezone
 
-from mitra.core.cohort import SUICIDE_RISK, build_cohort
 from mitra.measures import demo
 from mitra.measures.library import get_instrument
 from mitra.measures.models import Response, Schedule
 from mitra.measures.schedules import due_for_patient
 from mitra.measures.scoring import change_over_time
+from mitra.patients.cohort import SUICIDE_RISK, build_cohort
 from mitra.safety.models import Alert
 
 pytestmark = pytest.mark.django_db

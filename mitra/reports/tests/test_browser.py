@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mitra.core.cohort import DEMO_PASSWORD, SUICIDE_RISK
+from mitra.patients.cohort import DEMO_PASSWORD, SUICIDE_RISK
 from tests.browser import demo_cohort, screenshot, ui_login
 
 

@@ -5,8 +5,8 @@ acknowledges it. Also: the clinician reads the intake screening."""
 import pytest
 from django.urls import reverse
 
-from mitra.core.cohort import DEMO_PASSWORD
 from mitra.measures.models import Response
+from mitra.patients.cohort import DEMO_PASSWORD
 from mitra.safety.models import Alert
 from tests.browser import ARTIFACTS, demo_cohort, open_due_questionnaire, screenshot, ui_login
 

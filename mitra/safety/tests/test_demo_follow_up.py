@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from mitra.core.cohort import SUICIDE_RISK, app_populators, build_cohort, team_for
+from mitra.patients.cohort import SUICIDE_RISK, app_populators, build_cohort, team_for
 from mitra.safety.demo import ONGOING_DAYS, RESOLVED_AFTER_DAYS, REVIEWED_AFTER_DAYS
 from mitra.safety.models import Alert
 

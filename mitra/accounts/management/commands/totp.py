@@ -1,6 +1,6 @@
 from mitra.accounts.models import User
 from mitra.accounts.totp import current_code
-from mitra.core.command import MitraCommand, UsageError
+from mitra.lib.command import MitraCommand, UsageError
 
 
 class Command(MitraCommand):

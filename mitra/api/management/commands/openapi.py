@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mitra.api.snapshot import SNAPSHOT, current_schema, render
-from mitra.core.command import MitraCommand, UsageError
+from mitra.lib.command import MitraCommand, UsageError
 
 
 class Command(MitraCommand):

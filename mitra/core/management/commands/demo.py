@@ -6,8 +6,8 @@ from django.db import connection, transaction
 from tqdm import tqdm
 
 from mitra.accounts.models import User
-from mitra.core.cohort import app_populators, build_cohort, logins_text
-from mitra.core.command import MitraCommand, UsageError
+from mitra.lib.command import MitraCommand, UsageError
+from mitra.patients.cohort import app_populators, build_cohort, logins_text
 
 
 class Command(MitraCommand):

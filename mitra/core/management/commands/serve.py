@@ -9,9 +9,9 @@ import sys
 from django.core.management import call_command
 from django.db import connection
 
-from mitra.core.command import MitraCommand, UsageError
-from mitra.core.serving import gunicorn_argv
+from mitra.lib.command import MitraCommand, UsageError
 from mitra.lib.env import env_int
+from mitra.lib.serving import gunicorn_argv
 
 
 class Command(MitraCommand):

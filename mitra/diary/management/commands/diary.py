@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from mitra.core.command import MitraCommand, UsageError
 from mitra.diary import analytics, units
+from mitra.lib.command import MitraCommand, UsageError
 
 REQUIRED = ("timestamp", "substance", "amount", "unit")
 OPTIONAL = ("grams_per_unit",)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import re
 
-from mitra.core.command import MitraCommand, UsageError
+from mitra.lib.command import MitraCommand, UsageError
 from mitra.measures.library import get_instrument
 from mitra.measures.scoring import AnswerError, parse_answers, score
 

@@ -9,7 +9,7 @@ import json
 
 from django.core.management.commands.check import Command as SystemCheckCommand
 
-from mitra.core.command import MitraCommand, UsageError
+from mitra.lib.command import MitraCommand, UsageError
 from mitra.safety.kb import SUBSTANCES
 from mitra.safety.rules import normalize_substance, screen
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from mitra.core.command import MitraCommand
+from mitra.lib.command import MitraCommand
 from mitra.safety.kb import knowledge_base
 
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from mitra.core.command import MitraCommand
+from mitra.lib import jobs
+from mitra.lib.command import MitraCommand
 from mitra.safety.actions import escalation_minutes
-from mitra.safety.tasks import run_alert_jobs
 
 
 class Command(MitraCommand):
@@ -13,7 +13,7 @@ class Command(MitraCommand):
             "never notifies or raises twice).")
 
     def handle(self, *args, **options):
-        counts = run_alert_jobs(timezone.now())
+        counts = jobs.run_all(timezone.now())
         count = counts["escalated"]
         self.stdout.write(f"Escalated {count} urgent alert{'s' if count != 1 else ''} "
                           f"(unacknowledged for {escalation_minutes()} minutes or more).")

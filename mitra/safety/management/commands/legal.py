@@ -4,7 +4,7 @@ import json
 
 from django.utils import timezone
 
-from mitra.core.command import MitraCommand, UsageError
+from mitra.lib.command import MitraCommand, UsageError
 from mitra.safety.legal import UnknownJurisdiction, known_codes, legal_status
 
 

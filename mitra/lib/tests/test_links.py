@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import clear_script_prefix, reverse, set_script_prefix
 
-from mitra.core.links import fixed_path
+from mitra.lib.links import fixed_path
 
 
 def test_fixed_path_is_reverse():

@@ -17,8 +17,8 @@ from django.utils import timezone
 from mitra.accounts.backends import ModelBackend
 from mitra.accounts.models import CareTeam, Role
 from mitra.accounts.sessions import SessionStore
-from mitra.core import rowsql
 from mitra.diary.models import DiaryEntry, TaperPause, UseEvent
+from mitra.lib import rowsql
 from mitra.testing import make_patient, make_user
 
 pytestmark = pytest.mark.django_db

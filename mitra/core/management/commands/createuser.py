@@ -6,7 +6,7 @@ from django.db import transaction
 
 from mitra.accounts.models import CareTeam, Membership, Role, User
 from mitra.audit.actions import record_audit
-from mitra.core.command import MitraCommand, UsageError
+from mitra.lib.command import MitraCommand, UsageError
 from mitra.patients.actions import do_create_patient
 
 TEAM_ROLES = (Role.CLINICIAN, Role.PATIENT)
