@@ -13,7 +13,7 @@ from tests.browser import demo_cohort, screenshot, ui_login
 pytestmark = pytest.mark.browser
 
 ALL_NAV = {"Caseload", "Home", "Cohort", "Users and teams"}
-NAV_FOR = {"clinician": {"Caseload"}, "patient": {"Home"}, "researcher": {"Cohort"},
+NAV_FOR = {"clinician": {"Caseload"}, "patient": {"Home", "Help now"}, "researcher": {"Cohort"},
            "admin": {"Users and teams"}}
 
 

@@ -26,3 +26,5 @@ class SafetyConfig(AppConfig):
         jobs.register("escalated", escalate_due_alerts,
                       "notify the care team of urgent alerts left unacknowledged")
         register("Safety plan", "safety:my_plan", "patient")
+        # Second in every patient's menu, after Home: crisis help one tap away on any page.
+        register("Help now", "safety:crisis", "patient", position=2)

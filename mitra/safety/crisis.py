@@ -40,9 +40,25 @@ def validate(data: dict) -> None:
             raise CrisisDataError(
                 f"{name}: locales.{code}.resources: each needs a name and a contact"
             )
+        for i, r in enumerate(res):
+            # Every line is a tap-to-call link on a phone: a number that cannot be dialled as
+            # written would leave the patient typing it in a crisis.
+            for key, required in (("call", True), ("text", False)):
+                number = r.get(key)
+                if number is None and not required:
+                    continue
+                if not _dialable(number):
+                    raise CrisisDataError(
+                        f"{name}: locales.{code}.resources[{i}].{key}: must be the number as "
+                        "dialled (digits, optionally a leading +)"
+                    )
     intl = data.get("international") or {}
     if not intl.get("resources"):
         raise CrisisDataError(f"{name}: international.resources: must not be empty")
+
+
+def _dialable(number: object) -> bool:
+    return isinstance(number, str) and number.lstrip("+").isdigit() and len(number) <= 16
 
 
 def locales() -> dict:
