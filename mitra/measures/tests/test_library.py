@@ -89,3 +89,9 @@ def test_a_malformed_file_stops_start_up(data_copy, monkeypatch):
         monkeypatch.undo()
         library_module.library.cache_clear()
     apps.get_app_config("measures").ready()  # the packaged files load again
+
+
+def test_cows_sweating_item_reads_as_the_published_form():
+    sweating = load_library()["cows"].items[1]
+    assert "room temperature or patient activity" in sweating.text
+    assert "of patient activity" not in sweating.text
