@@ -71,7 +71,8 @@ def _patient(cast, patient):
 def _api_token(cast, patient):
     from mitra.api.actions import do_create_api_token
 
-    token, _secret = do_create_api_token(patient.user, patient.user, name="t", scopes=["read"])
+    token, _secret = do_create_api_token(patient.user, acting=patient.user, name="t",
+                                         scopes=["read"])
     return {"token_uuid": token.uuid}
 
 

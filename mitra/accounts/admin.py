@@ -15,6 +15,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from mitra.accounts.models import CareTeam, Membership, User
 from mitra.audit.actions import record_audit
+from mitra.audit.events import Event, admin_event
 
 # Django's admin signs in through django-allauth, so its login cannot bypass MFA or throttling.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -51,16 +52,17 @@ class AuditedAdmin(CareAdminAccess, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         verb = "changed" if change else "created"
-        record_audit(request, f"admin.{obj._meta.model_name}.{verb}", obj=obj,
+        record_audit(admin_event(obj._meta.model_name, verb), acting=request, obj=obj,
                      detail=",".join(form.changed_data)[:300])
 
     def delete_model(self, request, obj):
-        record_audit(request, f"admin.{obj._meta.model_name}.deleted", obj=obj)
+        record_audit(admin_event(obj._meta.model_name, "deleted"), acting=request, obj=obj)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
-            record_audit(request, f"admin.{obj._meta.model_name}.deleted", obj=obj)
+            record_audit(admin_event(obj._meta.model_name, "deleted"), acting=request,
+                         obj=obj)
         super().delete_queryset(request, queryset)
 
 
@@ -121,10 +123,10 @@ class LockoutAdmin(AccessAttemptAdmin):
         return _is_care_admin(request)
 
     def delete_model(self, request, obj):
-        record_audit(request, "admin.lockout.cleared", detail=obj.username[:300])
+        record_audit(Event.ADMIN_LOCKOUT_CLEARED, acting=request, detail=obj.username[:300])
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
-            record_audit(request, "admin.lockout.cleared", detail=obj.username[:300])
+            record_audit(Event.ADMIN_LOCKOUT_CLEARED, acting=request, detail=obj.username[:300])
         super().delete_queryset(request, queryset)

@@ -12,6 +12,7 @@ from django.dispatch import receiver
 
 from mitra.accounts.middleware import SESSION_SEEN, SESSION_STARTED
 from mitra.audit.actions import record_audit
+from mitra.audit.events import Event
 
 
 @receiver(user_logged_in, dispatch_uid="mitra.accounts.session_start")
@@ -23,14 +24,14 @@ def stamp_session_start(sender, request, user, **kwargs):
         request.session[SESSION_SEEN] = now
         # Django's test client signs in with a bare request that has no user on it.
         actor = request if getattr(request, "user", None) == user else user
-        record_audit(actor, "account.signed_in")
+        record_audit(Event.ACCOUNT_SIGNED_IN, acting=actor)
 
 
 @receiver(user_logged_out, dispatch_uid="mitra.accounts.signed_out")
 def audit_sign_out(sender, request, user, **kwargs):
     # Django sends this before it clears request.user, so the event names who signed out.
     if request is not None and user is not None:
-        record_audit(request, "account.signed_out")
+        record_audit(Event.ACCOUNT_SIGNED_OUT, acting=request)
 
 
 @receiver(authenticator_added, dispatch_uid="mitra.accounts.totp_added")
@@ -39,4 +40,4 @@ def totp_set_up_counts_as_mfa(sender, request, user, authenticator, **kwargs):
     # second factor for this session, so the user is not signed out straight after set-up.
     if request is not None and authenticator.type == Authenticator.Type.TOTP:
         record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
-    record_audit(request if request is not None else user, "account.mfa.activated")
+    record_audit(Event.ACCOUNT_MFA_ACTIVATED, acting=request if request is not None else user)

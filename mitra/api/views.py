@@ -21,7 +21,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         form = TokenForm(request.POST)
         if form.is_valid():
             created, secret = do_create_api_token(
-                request, request.user, name=form.cleaned_data["name"],
+                request.user, acting=request, name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
                 lifetime_days=form.cleaned_data["lifetime_days"],
             )
@@ -47,5 +47,5 @@ def revoke_token(request: HttpRequest, token_uuid: UUID) -> HttpResponse:
     token = ApiToken.objects.filter(user=request.user, uuid=token_uuid).first()
     if token is None:
         raise Http404("No such token")
-    do_revoke_api_token(request, token)
+    do_revoke_api_token(token, acting=request)
     return redirect("api:tokens")

@@ -1,47 +1,62 @@
-"""Recording audit events. Actions call `record_audit` inside their transaction."""
+"""Recording audit events. Actions call `record_audit` inside their transaction.
+
+    record_audit(Event.ALERT_RESOLVED, acting=request, patient=alert.patient, obj=alert)
+
+The event comes first and positionally: it is what the line is about, and it must be one of
+the catalogue (`mitra.audit.events.Event`); any other name is refused with ValueError. The
+actor is the keyword-only `acting`, as in every `do_*` action (`mitra.audit.actor`): the
+request where there is one (its id and the client address are recorded too), else the user,
+or None when nobody acts (a periodic job, the command line).
+"""
 
 from __future__ import annotations
 
 import uuid as uuidlib
 from typing import Any
 
-from django.http import HttpRequest
-
+from mitra.audit.actor import Actor, actor_client_address, actor_request_id, actor_user
+from mitra.audit.events import Event
 from mitra.audit.models import AuditEvent
 from mitra.lib import rowsql
 
 
-def _client_address(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: a forwarded header can be forged unless a trusted proxy sets it.
-    return request.META.get("REMOTE_ADDR") or None
+def catalogued(event: Event | str) -> Event:
+    """`event` as a catalogue member; ValueError naming it (and the catalogue) if it is not one."""
+    if isinstance(event, Event):
+        return event
+    try:
+        return Event(event)
+    except ValueError:
+        raise ValueError(
+            f"event: {event!r} is not in the audit catalogue (mitra/audit/events.py); "
+            f"allowed: {', '.join(Event.values)}"
+        ) from None
 
 
 def record_audit(
-    request_or_user: Any,
-    event: str,
+    event: Event,
     *,
+    acting: Actor | None,
     patient: Any = None,
     obj: Any = None,
     object_uuid: uuidlib.UUID | None = None,
     detail: str = "",
 ) -> AuditEvent:
-    """Append one audit event. Pass the request when there is one, else the acting user."""
-    request = request_or_user if isinstance(request_or_user, HttpRequest) else None
-    user = request.user if request is not None else request_or_user
-    if user is not None and not getattr(user, "is_authenticated", False):
-        user = None
+    """Append one audit event: `event` from the catalogue, by `acting` (see the module)."""
+    event = catalogued(event)
+    user = actor_user(acting)
     if obj is not None and object_uuid is None:
         object_uuid = getattr(obj, "uuid", None)
-    # Written out (`core.rowsql`): an audit event is appended on nearly every request. Keys
+    # Written out (`lib.rowsql`): an audit event is appended on nearly every request. Keys
     # rather than objects: assigning a related object (`request.user` is a lazy one) costs
     # more than the key, and nothing reads the relations of the event returned.
     return rowsql.insert(AuditEvent(
         actor_id=user.pk if user else None,
         actor_role=getattr(user, "role", "") if user else "",
-        event=event,
+        event=event.value,
         patient_id=patient.pk if patient is not None else None,
         object_uuid=object_uuid,
-        client_address=_client_address(request) if request is not None else None,
-        request_id=getattr(request, "request_id", "") if request is not None else "",
+        client_address=actor_client_address(acting),
+        request_id=actor_request_id(acting),
         detail=detail[:300],
     ))

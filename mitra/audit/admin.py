@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Q
 
+from mitra.audit.events import Event
 from mitra.audit.models import AuditEvent
 
 
@@ -52,11 +53,26 @@ class EventFilter(InputFilter):
         return queryset.filter(Q(event__startswith=value)) if value else queryset
 
 
+class CatalogueEventFilter(admin.SimpleListFilter):
+    """One event of the catalogue (`audit.events`), each listed by its description."""
+
+    title = "event"
+    parameter_name = "event"
+
+    def lookups(self, request, model_admin):
+        return Event.choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(event=value) if value else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["at", "actor", "actor_role", "event", "patient_code", "client_address",
                     "request_id", "detail"]
-    list_filter = [PatientFilter, ActorFilter, EventFilter, "actor_role", "at"]
+    list_filter = [PatientFilter, ActorFilter, EventFilter, CatalogueEventFilter, "actor_role",
+                   "at"]
     search_fields = ["event", "actor__username", "patient__pseudonym", "object_uuid", "request_id"]
     date_hierarchy = "at"
     list_select_related = ["actor", "patient"]

@@ -34,7 +34,7 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
     )
     actor_role = models.CharField(max_length=16, blank=True)
-    # A dotted name: "patient.record.viewed", "diary.entry.created", ...
+    # A dotted name from the catalogue (`audit.events.Event`): "patient.record.viewed", ...
     event = models.CharField(max_length=80, db_index=True)
     # Indexed by audit_patient_at (patient, -at) only: one index fewer to write per event.
     patient = models.ForeignKey(

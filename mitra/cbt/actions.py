@@ -9,14 +9,15 @@ to something already completed, raises `SubmissionConflict` (the view answers 40
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.db import models, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from mitra.audit.actions import record_audit
+from mitra.audit.actor import Actor, actor_user
+from mitra.audit.events import Event
 from mitra.cbt.catalogue import distortions
 from mitra.cbt.models import (
     Activity,
@@ -25,11 +26,15 @@ from mitra.cbt.models import (
     ExposureLog,
     Homework,
     RelapsePlan,
+    SubmittedRecord,
     ThoughtRecord,
     Value,
 )
 from mitra.lib.idempotency import SubmissionConflict, stored_or_created
 from mitra.lib.idempotency import payload_digest as core_payload_digest
+from mitra.patients.models import Patient
+
+R = TypeVar("R", bound=SubmittedRecord)
 
 
 def payload_digest(payload: dict[str, Any]) -> str:
@@ -44,13 +49,9 @@ def _jsonable(value: Any) -> str:
     raise TypeError(f"cannot digest {type(value).__name__}")
 
 
-def _user(actor):
-    user = actor.user if isinstance(actor, HttpRequest) else actor
-    return user if getattr(user, "is_authenticated", False) else None
-
-
-def _stored(model, uuid: UUID, patient, digest: str):
-    existing = model.objects.filter(uuid=uuid).first()
+def _stored(model: type[R], uuid: UUID, patient: Patient, digest: str) -> R | None:
+    # The default manager (`objects` on each of these models), named so for the type checker.
+    existing = model._default_manager.filter(uuid=uuid).first()
     if existing is None:
         return None
     if existing.patient_id != patient.pk or existing.payload_digest != digest:
@@ -58,59 +59,67 @@ def _stored(model, uuid: UUID, patient, digest: str):
     return existing
 
 
-def _create_once(actor, model, *, patient, uuid: UUID, payload: dict, event: str, **fields):
+def _create_once(
+    model: type[R], *, acting: Actor, patient: Patient, uuid: UUID, payload: dict[str, Any],
+    event: Event, **fields: Any,
+) -> tuple[R, bool]:
     digest = payload_digest(payload)
 
-    def create():
-        obj = model.objects.create(uuid=uuid, patient=patient, payload_digest=digest,
-                                   created_by=_user(actor), **fields)
-        record_audit(actor, event, patient=patient, obj=obj)
+    def create() -> R:
+        obj = model._default_manager.create(uuid=uuid, patient=patient, payload_digest=digest,
+                                   created_by=actor_user(acting), **fields)
+        record_audit(event, acting=acting, patient=patient, obj=obj)
         return obj
 
     return stored_or_created(lambda: _stored(model, uuid, patient, digest), create)
 
 
 @transaction.atomic
-def do_record_thought(actor, patient, *, uuid: UUID, data: dict) -> tuple[ThoughtRecord, bool]:
+def do_record_thought(
+    patient: Patient, *, acting: Actor, uuid: UUID, data: dict[str, Any]
+) -> tuple[ThoughtRecord, bool]:
     """`data`: occurred_on, situation, automatic_thoughts, emotions, distortions, evidence_for,
     evidence_against, balanced_thought (as ThoughtRecordForm.record_data() gives them)."""
     return _create_once(
-        actor, ThoughtRecord, patient=patient, uuid=uuid, payload=data,
-        event="cbt.thought_record.created", catalogue_version=distortions().version, **data,
+        ThoughtRecord, acting=acting, patient=patient, uuid=uuid, payload=data,
+        event=Event.CBT_THOUGHT_RECORD_CREATED, catalogue_version=distortions().version, **data,
     )
 
 
 @transaction.atomic
-def do_add_value(actor, patient, *, uuid: UUID, name: str, why: str = "") -> tuple[Value, bool]:
+def do_add_value(
+    patient: Patient, *, acting: Actor, uuid: UUID, name: str, why: str = ""
+) -> tuple[Value, bool]:
     return _create_once(
-        actor, Value, patient=patient, uuid=uuid, payload={"name": name, "why": why},
-        event="cbt.value.created", name=name, why=why,
+        Value, acting=acting, patient=patient, uuid=uuid, payload={"name": name, "why": why},
+        event=Event.CBT_VALUE_CREATED, name=name, why=why,
     )
 
 
 @transaction.atomic
 def do_add_activity(
-    actor, patient, *, uuid: UUID, name: str, value: Value | None = None
+    patient: Patient, *, acting: Actor, uuid: UUID, name: str, value: Value | None = None
 ) -> tuple[Activity, bool]:
     if value is not None and value.patient_id != patient.pk:
         raise ValueError("value belongs to another patient")
     return _create_once(
-        actor, Activity, patient=patient, uuid=uuid, payload={"name": name, "value": value},
-        event="cbt.activity.created", name=name, value=value,
+        Activity, acting=acting, patient=patient, uuid=uuid,
+        payload={"name": name, "value": value}, event=Event.CBT_ACTIVITY_CREATED, name=name,
+        value=value,
     )
 
 
 @transaction.atomic
 def do_schedule_activity(
-    actor, patient, *, uuid: UUID, activity: Activity, scheduled_for: date,
+    patient: Patient, *, acting: Actor, uuid: UUID, activity: Activity, scheduled_for: date,
     at_time: time | None = None,
 ) -> tuple[ActivitySlot, bool]:
     if activity.patient_id != patient.pk:
         raise ValueError("activity belongs to another patient")
     return _create_once(
-        actor, ActivitySlot, patient=patient, uuid=uuid,
+        ActivitySlot, acting=acting, patient=patient, uuid=uuid,
         payload={"activity": activity, "scheduled_for": scheduled_for, "at_time": at_time},
-        event="cbt.activity_slot.scheduled", activity=activity, scheduled_for=scheduled_for,
+        event=Event.CBT_ACTIVITY_SLOT_SCHEDULED, activity=activity, scheduled_for=scheduled_for,
         at_time=at_time,
     )
 
@@ -119,7 +128,9 @@ RATINGS = ("mastery", "pleasure", "mood_before", "mood_after")
 
 
 @transaction.atomic
-def do_complete_activity(actor, slot: ActivitySlot, *, ratings: dict) -> tuple[ActivitySlot, bool]:
+def do_complete_activity(
+    slot: ActivitySlot, *, acting: Actor, ratings: dict[str, Any]
+) -> tuple[ActivitySlot, bool]:
     """Mark a scheduled activity done with its 0-10 ratings; a completed slot is final."""
     slot = ActivitySlot.objects.select_for_update().get(pk=slot.pk)
     wanted = {name: ratings.get(name) for name in RATINGS}
@@ -131,39 +142,39 @@ def do_complete_activity(actor, slot: ActivitySlot, *, ratings: dict) -> tuple[A
         setattr(slot, name, value)
     slot.completed_at = timezone.now()
     slot.save(update_fields=[*RATINGS, "completed_at"])
-    record_audit(actor, "cbt.activity_slot.completed", patient=slot.patient, obj=slot)
+    record_audit(Event.CBT_ACTIVITY_SLOT_COMPLETED, acting=acting, patient=slot.patient, obj=slot)
     return slot, True
 
 
 @transaction.atomic
 def do_add_exposure_item(
-    actor, patient, *, uuid: UUID, situation: str, expected_suds: int
+    patient: Patient, *, acting: Actor, uuid: UUID, situation: str, expected_suds: int
 ) -> tuple[ExposureItem, bool]:
     return _create_once(
-        actor, ExposureItem, patient=patient, uuid=uuid,
+        ExposureItem, acting=acting, patient=patient, uuid=uuid,
         payload={"situation": situation, "expected_suds": expected_suds},
-        event="cbt.exposure_item.created", situation=situation, expected_suds=expected_suds,
+        event=Event.CBT_EXPOSURE_ITEM_CREATED, situation=situation, expected_suds=expected_suds,
     )
 
 
 @transaction.atomic
 def do_log_exposure(
-    actor, item: ExposureItem, *, uuid: UUID, data: dict
+    item: ExposureItem, *, acting: Actor, uuid: UUID, data: dict[str, Any]
 ) -> tuple[ExposureLog, bool]:
     """`data`: done_on, suds_before, suds_peak, suds_after, minutes, note."""
     return _create_once(
-        actor, ExposureLog, patient=item.patient, uuid=uuid, payload={"item": item, **data},
-        event="cbt.exposure_log.created", item=item, **data,
+        ExposureLog, acting=acting, patient=item.patient, uuid=uuid,
+        payload={"item": item, **data}, event=Event.CBT_EXPOSURE_LOG_CREATED, item=item, **data,
     )
 
 
-def current_plan(patient) -> RelapsePlan | None:
+def current_plan(patient: Patient) -> RelapsePlan | None:
     return RelapsePlan.objects.filter(patient=patient).order_by("-version").first()
 
 
 @transaction.atomic
 def do_save_relapse_plan(
-    actor, patient, *, uuid: UUID, sections: dict[str, list[str]]
+    patient: Patient, *, acting: Actor, uuid: UUID, sections: dict[str, list[str]]
 ) -> tuple[RelapsePlan, bool]:
     """Save a new version of the plan; saving the current content again changes nothing."""
     names = [name for name, _label in RelapsePlan.SECTIONS]
@@ -180,27 +191,30 @@ def do_save_relapse_plan(
     if latest is not None and {n: getattr(latest, n) for n in names} == content:
         return latest, False
     return _create_once(
-        actor, RelapsePlan, patient=patient, uuid=uuid, payload=content,
-        event="cbt.relapse_plan.saved", version=(latest.version + 1) if latest else 1,
+        RelapsePlan, acting=acting, patient=patient, uuid=uuid, payload=content,
+        event=Event.CBT_RELAPSE_PLAN_SAVED, version=(latest.version + 1) if latest else 1,
         **content,
     )
 
 
 @transaction.atomic
 def do_assign_homework(
-    actor, patient, *, uuid: UUID, kind: str, due_on: date, instructions: str = "",
+    patient: Patient, *, acting: Actor, uuid: UUID, kind: str, due_on: date,
+    instructions: str = "",
     module_slug: str = "",
 ) -> tuple[Homework, bool]:
     payload = {"kind": kind, "due_on": due_on, "instructions": instructions,
                "module_slug": module_slug}
     return _create_once(
-        actor, Homework, patient=patient, uuid=uuid, payload=payload,
-        event="cbt.homework.assigned", **payload,
+        Homework, acting=acting, patient=patient, uuid=uuid, payload=payload,
+        event=Event.CBT_HOMEWORK_ASSIGNED, **payload,
     )
 
 
 @transaction.atomic
-def do_complete_homework(actor, homework: Homework, *, note: str = "") -> tuple[Homework, bool]:
+def do_complete_homework(
+    homework: Homework, *, acting: Actor, note: str = ""
+) -> tuple[Homework, bool]:
     homework = Homework.objects.select_for_update().get(pk=homework.pk)
     if homework.completed_at is not None:
         if homework.completion_note == note:
@@ -209,5 +223,6 @@ def do_complete_homework(actor, homework: Homework, *, note: str = "") -> tuple[
     homework.completed_at = timezone.now()
     homework.completion_note = note
     homework.save(update_fields=["completed_at", "completion_note"])
-    record_audit(actor, "cbt.homework.completed", patient=homework.patient, obj=homework)
+    record_audit(Event.CBT_HOMEWORK_COMPLETED, acting=acting, patient=homework.patient,
+                 obj=homework)
     return homework, True

@@ -68,7 +68,7 @@ def homework_assign(request: HttpRequest, patient_uuid) -> HttpResponse:
     data = form.cleaned_data
     try:
         homework, created = actions.do_assign_homework(
-            request, patient, uuid=data["uuid"], kind=data["kind"], due_on=data["due_on"],
+            patient, acting=request, uuid=data["uuid"], kind=data["kind"], due_on=data["due_on"],
             instructions=data["instructions"].strip(), module_slug=data["module_slug"],
         )
     except actions.SubmissionConflict as exc:

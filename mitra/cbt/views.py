@@ -115,13 +115,13 @@ def thought_create(request: HttpRequest) -> HttpResponse:
         return _thought_page(request, form, homework_uuid, status=400)
     try:
         record, created = actions.do_record_thought(
-            request, patient, uuid=form.cleaned_data["uuid"], data=form.record_data()
+            patient, acting=request, uuid=form.cleaned_data["uuid"], data=form.record_data()
         )
     except actions.SubmissionConflict as exc:
         return conflict(request, str(exc))
     homework = _open_homework_for(patient, homework_uuid, Homework.Kind.THOUGHT_RECORD)
     if homework is not None:
-        actions.do_complete_homework(request, homework)
+        actions.do_complete_homework(homework, acting=request)
         messages.success(request, "Thought record saved. Your homework is marked as done.")
     elif created:
         messages.success(request, "Thought record saved.")
@@ -194,7 +194,7 @@ def value_create(request: HttpRequest) -> HttpResponse:
         return _activation_page(request, patient, week=summaries.week_start(
             timezone.localdate()), status=400, value_form=form)
     try:
-        actions.do_add_value(request, patient, uuid=form.cleaned_data["uuid"],
+        actions.do_add_value(patient, acting=request, uuid=form.cleaned_data["uuid"],
                              name=form.cleaned_data["name"].strip(),
                              why=form.cleaned_data["why"].strip())
     except actions.SubmissionConflict as exc:
@@ -211,7 +211,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         return _activation_page(request, patient, week=summaries.week_start(
             timezone.localdate()), status=400, activity_form=form)
     try:
-        actions.do_add_activity(request, patient, uuid=form.cleaned_data["uuid"],
+        actions.do_add_activity(patient, acting=request, uuid=form.cleaned_data["uuid"],
                                 name=form.cleaned_data["name"].strip(),
                                 value=form.cleaned_data["value"])
     except actions.SubmissionConflict as exc:
@@ -229,7 +229,7 @@ def slot_create(request: HttpRequest) -> HttpResponse:
             timezone.localdate()), status=400, schedule_form=form)
     try:
         slot, _ = actions.do_schedule_activity(
-            request, patient, uuid=form.cleaned_data["uuid"],
+            patient, acting=request, uuid=form.cleaned_data["uuid"],
             activity=form.cleaned_data["activity"],
             scheduled_for=form.cleaned_data["scheduled_for"],
             at_time=form.cleaned_data["at_time"],
@@ -259,7 +259,7 @@ def slot_complete(request: HttpRequest, uuid) -> HttpResponse:
     if not form.is_valid():
         return render(request, "cbt/slot.html", {"slot": slot, "form": form}, status=400)
     try:
-        actions.do_complete_activity(request, slot, ratings=form.cleaned_data)
+        actions.do_complete_activity(slot, acting=request, ratings=form.cleaned_data)
     except actions.SubmissionConflict as exc:
         return conflict(request, str(exc))
     messages.success(request, f"Well done: {slot.activity.name} recorded.")
@@ -288,7 +288,7 @@ def exposure_item_create(request: HttpRequest) -> HttpResponse:
         return _exposure_page(request, patient, form, status=400)
     try:
         actions.do_add_exposure_item(
-            request, patient, uuid=form.cleaned_data["uuid"],
+            patient, acting=request, uuid=form.cleaned_data["uuid"],
             situation=form.cleaned_data["situation"].strip(),
             expected_suds=form.cleaned_data["expected_suds"],
         )
@@ -320,7 +320,7 @@ def exposure_log_create(request: HttpRequest, uuid) -> HttpResponse:
     if not form.is_valid():
         return _item_page(request, item, form, status=400)
     try:
-        actions.do_log_exposure(request, item, uuid=form.cleaned_data["uuid"],
+        actions.do_log_exposure(item, acting=request, uuid=form.cleaned_data["uuid"],
                                 data=form.log_data())
     except actions.SubmissionConflict as exc:
         return conflict(request, str(exc))
@@ -357,7 +357,7 @@ def relapse_plan_save(request: HttpRequest) -> HttpResponse:
         return _plan_page(request, patient, form, status=400)
     try:
         plan, created = actions.do_save_relapse_plan(
-            request, patient, uuid=form.cleaned_data["uuid"], sections=form.sections()
+            patient, acting=request, uuid=form.cleaned_data["uuid"], sections=form.sections()
         )
     except actions.SubmissionConflict as exc:
         return conflict(request, str(exc))
@@ -393,7 +393,8 @@ def homework_complete(request: HttpRequest, uuid) -> HttpResponse:
             "done": [], "form": form,
         }, status=400)
     try:
-        actions.do_complete_homework(request, homework, note=form.cleaned_data["note"].strip())
+        actions.do_complete_homework(homework, acting=request,
+                                     note=form.cleaned_data["note"].strip())
     except actions.SubmissionConflict as exc:
         return conflict(request, str(exc))
     messages.success(request, f"Marked as done: {homework.title()}.")

@@ -9,7 +9,7 @@ class DiaryConfig(AppConfig):
     def ready(self) -> None:
         from django.utils import timezone
 
-        from mitra.diary.actions import raise_missed_diary_alerts
+        from mitra.diary.alerts import raise_missed_diary_alerts
         from mitra.lib import jobs, navigation
 
         navigation.register("Diary", "diary:entry", "patient")

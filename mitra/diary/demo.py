@@ -7,7 +7,7 @@
 * Some patients drink on some days (co-use alerts), some take kava in the evening, and a few try
   a concentrated 7-OH product once (first-use alert). Today's entry is left for the patient.
 
-Everything goes in with bulk inserts, and alerts are built by `actions.alert_spec` exactly as a
+Everything goes in with bulk inserts, and alerts are built by `alerts.alert_spec` exactly as a
 live submission would raise them.
 """
 
@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from mitra.diary import analytics
-from mitra.diary.actions import alert_spec, missed_diary_alert_spec, missed_diary_days
+from mitra.diary.alerts import alert_spec, missed_diary_alert_spec, missed_diary_days
 from mitra.diary.forms import Submission
 from mitra.diary.models import DiaryEntry, TaperPause, TaperPlan, UseEvent
 from mitra.diary.taper import Plan
@@ -203,7 +203,7 @@ def _populate_batch(ctx, rng, batch) -> None:
 def _missed_diary_alerts(patient, observed: set[date], today: date) -> list[Alert]:
     """The MISSED_DIARY alerts the periodic job would have raised: one per run of
     `missed_diary_days()` or more days without an entry after the first one, dated the morning
-    the job first saw the gap (`actions.missed_diary_alert_spec`, as the live job builds them)."""
+    the job first saw the gap (`alerts.missed_diary_alert_spec`, as the live job builds them)."""
     n, alerts = missed_diary_days(), []
     days = sorted(observed)
     for last, following in zip(days, days[1:] + [today], strict=True):

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
-from mitra.diary import actions, taper
+from mitra.diary import actions, analytics, queries, taper
 from mitra.diary.forms import (
     RATINGS,
     EndPauseForm,
@@ -44,7 +44,7 @@ def _day_param(request: HttpRequest, name: str = "date") -> date:
 
 
 def _form_context(patient, entry_form, use_formset, day: date) -> dict:
-    plan = actions.current_taper_plan(patient)
+    plan = queries.current_taper_plan(patient)
     recent = (DiaryEntry.objects.current().filter(patient=patient)
               .prefetch_related("uses")[:14])
     return {
@@ -101,7 +101,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         return render(request, "diary/entry_form.html",
                       _form_context(patient, entry, uses, day), status=400)
     try:
-        result = actions.do_submit_diary_entry(request, patient, submission)
+        result = actions.do_submit_diary_entry(patient, submission, acting=request)
     except actions.SubmissionConflict as exc:
         entry.add_error(None, str(exc))
         return render(request, "diary/entry_form.html",
@@ -125,7 +125,7 @@ def api_submit(request: HttpRequest) -> JsonResponse:
     if submission is None:
         return JsonResponse({"errors": errors}, status=400)
     try:
-        result = actions.do_submit_diary_entry(request, patient, submission)
+        result = actions.do_submit_diary_entry(patient, submission, acting=request)
     except actions.SubmissionConflict as exc:
         return JsonResponse({"errors": {"uuid": [str(exc)]}}, status=409)
     stored = result.entry
@@ -163,7 +163,7 @@ def _diary_page(request: HttpRequest, patient, until: date, *, end_forms: dict |
         .prefetch_related("uses").order_by("-date")
     )
     uses = [u for e in entries for u in e.uses.all()]
-    plan = actions.current_taper_plan(patient)
+    plan = queries.current_taper_plan(patient)
     spec = plan.as_plan() if plan else None
     totals, unknown, actual_label = _actual_series(plan, uses)
     withdrawal = {e.date: e.withdrawal for e in entries}
@@ -180,7 +180,7 @@ def _diary_page(request: HttpRequest, patient, until: date, *, end_forms: dict |
         "withdrawal": [withdrawal.get(d) for d in days],
     }
     enrolled = max(patient.enrolled_on, start)
-    adherence = actions.analytics.adherence(withdrawal.keys(), enrolled, until)
+    adherence = analytics.adherence(withdrawal.keys(), enrolled, until)
     alerts = Alert.objects.filter(
         patient=patient, kind__in=[Alert.Kind.ESCALATION, Alert.Kind.CO_USE,
                                    Alert.Kind.CONCENTRATED_7OH]
@@ -226,7 +226,7 @@ def entry_history(request: HttpRequest, patient_uuid, day: str) -> HttpResponse:
 @role_required(Role.CLINICIAN)
 def taper_new(request: HttpRequest, patient_uuid) -> HttpResponse:
     patient = get_patient_for_user(request, patient_uuid, write=True)
-    current = actions.current_taper_plan(patient)
+    current = queries.current_taper_plan(patient)
     initial = {"start_date": timezone.localdate(), "substance": "kratom_powder", "unit": "g",
                "step_kind": TaperPlan.StepKind.PERCENT, "interval_days": 7}
     return render(request, "diary/taper_form.html",
@@ -242,8 +242,8 @@ def taper_create(request: HttpRequest, patient_uuid) -> HttpResponse:
     if not form.is_valid():
         return render(request, "diary/taper_form.html",
                       {"patient": patient, "form": form,
-                       "current": actions.current_taper_plan(patient)}, status=400)
-    actions.do_create_taper_plan(request, patient, form.cleaned_data)
+                       "current": queries.current_taper_plan(patient)}, status=400)
+    actions.do_create_taper_plan(patient, form.cleaned_data, acting=request)
     messages.success(request, "Taper plan saved. The patient now sees it as your plan.")
     return redirect("diary:patient_diary", patient_uuid=patient.uuid)
 
@@ -257,7 +257,7 @@ def taper_pause(request: HttpRequest, patient_uuid, plan_uuid) -> HttpResponse:
     if not form.is_valid():
         return render(request, "diary/taper_pause.html",
                       {"patient": patient, "plan": plan, "pause_form": form}, status=400)
-    actions.do_pause_taper_plan(request, plan, form.cleaned_data)
+    actions.do_pause_taper_plan(plan, form.cleaned_data, acting=request)
     messages.success(request, "Pause added to the taper plan.")
     return redirect("diary:patient_diary", patient_uuid=patient.uuid)
 
@@ -274,8 +274,8 @@ def taper_pause_end(request: HttpRequest, patient_uuid, plan_uuid, pause_uuid) -
     form = EndPauseForm(request.POST, prefix=f"end-{pause.pk}", pause=pause, today=today)
     if not form.is_valid():
         return _diary_page(request, patient, today, end_forms={pause.pk: form}, status=400)
-    pause, changed = actions.do_end_taper_pause(request, pause, form.cleaned_data["end_date"],
-                                                today=today)
+    pause, changed = actions.do_end_taper_pause(pause, form.cleaned_data["end_date"],
+                                                acting=request, today=today)
     if changed:
         messages.success(request, f"The pause ends on {pause.end_date:%d %b %Y}; the plan "
                                   "steps on from the day after.")
@@ -295,7 +295,7 @@ def taper_pause_cancel(request: HttpRequest, patient_uuid, plan_uuid, pause_uuid
     pause = get_object_or_404(TaperPause, plan=plan, uuid=pause_uuid)
     today = timezone.localdate()
     try:
-        pause, changed = actions.do_cancel_taper_pause(request, pause, today=today)
+        pause, changed = actions.do_cancel_taper_pause(pause, acting=request, today=today)
     except ValueError as exc:
         messages.error(request, f"The pause was not cancelled: {exc}.")
         return _diary_page(request, patient, today, status=409)

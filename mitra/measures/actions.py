@@ -9,21 +9,24 @@ from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
 from mitra.audit.actions import record_audit
+from mitra.audit.actor import Actor, actor_user
+from mitra.audit.events import Event
 from mitra.lib.idempotency import SubmissionConflict, stored_or_created
-from mitra.measures.library import get_instrument
+from mitra.measures.library import Instrument, get_instrument
 from mitra.measures.models import Response, Schedule
 from mitra.measures.scoring import (
+    Answer,
     AnswerError,
     answers_from_mapping,
     change_over_time,
     normalize_answer_map,
     score,
 )
+from mitra.patients.models import Patient
 from mitra.safety.actions import do_close_caught_up, do_raise_alert
 from mitra.safety.models import Alert
 
@@ -34,16 +37,12 @@ class ResponseConflict(SubmissionConflict):
     """A response UUID reused with a different payload (HTTP 409)."""
 
 
-def _user(acting):
-    return acting.user if isinstance(acting, HttpRequest) else acting
-
-
 class ScheduleConflict(SubmissionConflict):
     """A schedule UUID reused with a different instrument, cadence or start (HTTP 409)."""
 
 
 def do_assign_schedule(
-    patient, *, instrument: str, every_days: int | None, start: date, acting,
+    patient: Patient, *, instrument: str, every_days: int | None, start: date, acting: Actor,
     uuid: UUID | None = None,
 ) -> Schedule:
     """Assign a schedule; the web form sends no UUID (a fresh one is made).
@@ -59,7 +58,8 @@ def do_assign_schedule(
 
 @transaction.atomic
 def do_assign_schedule_once(
-    patient, *, instrument: str, every_days: int | None, start: date, acting, uuid: UUID,
+    patient: Patient, *, instrument: str, every_days: int | None, start: date, acting: Actor,
+    uuid: UUID,
 ) -> tuple[Schedule, bool]:
     """Assign a schedule under the client's UUID; (schedule, created).
 
@@ -80,10 +80,10 @@ def do_assign_schedule_once(
     def create():
         schedule = Schedule.objects.create(
             uuid=uuid, patient=patient, instrument=instrument, every_days=every_days,
-            start=start, created_by=_user(acting),
+            start=start, created_by=actor_user(acting),
         )
-        record_audit(acting, "measures.schedule.assigned", patient=patient, obj=schedule,
-                     detail=f"{instrument} {schedule.cadence_label}")
+        record_audit(Event.MEASURES_SCHEDULE_ASSIGNED, acting=acting, patient=patient,
+                     obj=schedule, detail=f"{instrument} {schedule.cadence_label}")
         return schedule
 
     return stored_or_created(stored, create)
@@ -99,24 +99,24 @@ def _same_schedule_or_conflict(existing: Schedule, wanted: tuple) -> Schedule:
 
 
 @transaction.atomic
-def do_stop_schedule(schedule: Schedule, *, acting) -> Schedule:
+def do_stop_schedule(schedule: Schedule, *, acting: Actor) -> Schedule:
     if schedule.active:
         schedule.active = False
         schedule.stopped_at = timezone.now()
-        schedule.stopped_by = _user(acting)
+        schedule.stopped_by = actor_user(acting)
         schedule.save(update_fields=["active", "stopped_at", "stopped_by"])
-        record_audit(acting, "measures.schedule.stopped", patient=schedule.patient,
+        record_audit(Event.MEASURES_SCHEDULE_STOPPED, acting=acting, patient=schedule.patient,
                      obj=schedule, detail=schedule.instrument)
     return schedule
 
 
 def do_submit_response(
-    patient,
+    patient: Patient,
     *,
     instrument: str,
     answers: Mapping[str, object],
     response_uuid: UUID,
-    acting,
+    acting: Actor,
     submitted_at: datetime | None = None,
     readings: Mapping[str, int] | None = None,
 ) -> tuple[Response, bool]:
@@ -174,8 +174,8 @@ def _same_or_conflict(existing: Response, patient, instrument: str, answers,
     return existing
 
 
-def _create(patient, inst, answers, response_uuid, acting, submitted_at,
-            readings: dict) -> Response:
+def _create(patient: Patient, inst: Instrument, answers: dict[str, Answer], response_uuid: UUID,
+            acting: Actor, submitted_at: datetime | None, readings: dict[str, int]) -> Response:
     result = score(inst, answers_from_mapping(inst, answers))
     response = Response.objects.create(
         uuid=response_uuid,
@@ -192,10 +192,10 @@ def _create(patient, inst, answers, response_uuid, acting, submitted_at,
         scoring_method=result.method,
         alerts=result.alert_messages(),
         submitted_at=submitted_at or timezone.now(),
-        submitted_by=_user(acting),
+        submitted_by=actor_user(acting),
     )
-    record_audit(acting, "measures.response.submitted", patient=patient, obj=response,
-                 detail=inst.id)
+    record_audit(Event.MEASURES_RESPONSE_SUBMITTED, acting=acting, patient=patient,
+                 obj=response, detail=inst.id)
     evidence = reverse("measures:patient", args=[patient.uuid])
     do_close_caught_up(
         patient, kind=Alert.Kind.OVERDUE_MEASURE, acting=acting,
@@ -215,12 +215,12 @@ def _create(patient, inst, answers, response_uuid, acting, submitted_at,
             dedupe_key=f"measures:{alert.id}:{response.uuid}",
             evidence_url=evidence,
             source_uuid=response.uuid,
-            acting_user=_user(acting),
+            acting=acting,
         )
     _alert_on_deterioration(patient, inst, response, evidence, acting)
     spec = severe_withdrawal_alert_spec(patient, inst, response)
     if spec is not None:
-        do_raise_alert(patient, **spec, source_uuid=response.uuid, acting_user=_user(acting))
+        do_raise_alert(patient, **spec, source_uuid=response.uuid, acting=acting)
     return response
 
 
@@ -303,7 +303,8 @@ def raise_overdue_alerts(today: date | None = None) -> list[Alert]:
     return raised
 
 
-def _alert_on_deterioration(patient, inst, response: Response, evidence: str, acting) -> None:
+def _alert_on_deterioration(patient: Patient, inst: Instrument, response: Response,
+                            evidence: str, acting: Actor) -> None:
     """A DETERIORATION alert when this response first crosses the reliable-change threshold."""
     if response.total is None or inst.thresholds.reliable_change is None:
         return
@@ -330,7 +331,7 @@ def _alert_on_deterioration(patient, inst, response: Response, evidence: str, ac
         dedupe_key=f"measures:deterioration:{response.uuid}",
         evidence_url=evidence,
         source_uuid=response.uuid,
-        acting_user=_user(acting),
+        acting=acting,
     )
 
 

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest
 
 from mitra.accounts.models import Membership, Role, User
 from mitra.audit.actions import record_audit
+from mitra.audit.events import Event
 from mitra.patients.models import Patient
 
 
@@ -57,7 +58,8 @@ def get_patient_for_user(
     if write and not can_write_patient(request.user, patient):
         raise PermissionDenied("Read-only access to this patient")
     if audit and request.method in ("GET", "HEAD"):
-        record_audit(request, "patient.record.viewed", patient=patient, detail=request.path)
+        record_audit(Event.PATIENT_RECORD_VIEWED, acting=request, patient=patient,
+                     detail=request.path)
     return patient
 
 
@@ -76,5 +78,6 @@ def get_own_patient(request: HttpRequest, *, audit: bool = True) -> Patient:
     except Patient.DoesNotExist:
         raise Http404("No patient record for this account") from None
     if audit and request.method in ("GET", "HEAD"):
-        record_audit(request, "patient.record.viewed", patient=patient, detail=request.path)
+        record_audit(Event.PATIENT_RECORD_VIEWED, acting=request, patient=patient,
+                     detail=request.path)
     return patient

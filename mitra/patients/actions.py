@@ -1,9 +1,16 @@
+"""Writes to the patient record itself (the record's clinical parts have their own apps)."""
+
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.db import transaction
 
+from mitra.accounts.models import User
+from mitra.audit.actions import record_audit
+from mitra.audit.actor import Actor
+from mitra.audit.events import Event
 from mitra.patients.models import Patient
 
 
@@ -12,11 +19,12 @@ def new_pseudonym() -> str:
 
 
 @transaction.atomic
-def do_create_patient(*, user=None, display_name: str, acting_user=None, **fields) -> Patient:
-    from mitra.audit.actions import record_audit
-
+def do_create_patient(
+    *, user: User | None = None, display_name: str, acting: Actor | None = None, **fields: Any
+) -> Patient:
+    """A new patient record (for the patient's own account `user`, if they have one)."""
     patient = Patient.objects.create(
         user=user, display_name=display_name, pseudonym=new_pseudonym(), **fields
     )
-    record_audit(acting_user, "patient.created", patient=patient, obj=patient)
+    record_audit(Event.PATIENT_CREATED, acting=acting, patient=patient, obj=patient)
     return patient

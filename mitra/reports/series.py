@@ -17,8 +17,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from mitra.diary import analytics, taper
-from mitra.diary.actions import current_taper_plan, load_uses
 from mitra.diary.models import DiaryEntry
+from mitra.diary.queries import current_taper_plan, load_uses
 from mitra.diary.units import KRATOM, SUBSTANCES, UNITS
 from mitra.measures.library import get_instrument
 from mitra.measures.models import Response

@@ -15,9 +15,9 @@ from django.utils import timezone
 from mitra.lib.bulk import fast_insert
 from mitra.patients.cohort import SUICIDE_RISK, team_clinician
 from mitra.patients.models import Condition, Intake, Medication
-from mitra.safety.actions import short_key
 from mitra.safety.models import Alert, SafetyPlan, SafetyPlanVersion, ScreeningRun
 from mitra.safety.rules import screen
+from mitra.safety.screening import short_key
 
 JURISDICTIONS = ["US-FL", "US-TX", "US-CO", "US-CA", "US-OH", "US-NY", "US-GA", "US-TN",
                  "US-FL", "US-TX", "TH", "GB", "AU"]

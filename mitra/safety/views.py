@@ -14,7 +14,7 @@ from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
 from mitra.patients.access import get_own_patient, get_patient_for_user, patients_for_user
 from mitra.patients.models import Intake, Medication, Patient
-from mitra.safety import actions
+from mitra.safety import actions, screening
 from mitra.safety.crisis import crisis_resources, locale_for_country, locales
 from mitra.safety.forms import (
     IntakeForm,
@@ -129,7 +129,7 @@ def patient_alerts(request: HttpRequest, patient_uuid) -> HttpResponse:
 @role_required(Role.CLINICIAN)
 def alert_ack(request: HttpRequest, alert_uuid) -> HttpResponse:
     alert = _alert_for_user(request, alert_uuid, write=True)
-    if actions.do_acknowledge_alert(alert, request_or_user=request):
+    if actions.do_acknowledge_alert(alert, acting=request):
         messages.success(request, f"Acknowledged: {alert.reason[:80]}")
     return _back(request, reverse("safety:inbox"))
 
@@ -142,7 +142,7 @@ def alert_resolve(request: HttpRequest, alert_uuid) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
         return _back(request, reverse("safety:inbox"))
-    actions.do_resolve_alert(alert, note=form.cleaned_data["note"], request_or_user=request)
+    actions.do_resolve_alert(alert, note=form.cleaned_data["note"], acting=request)
     messages.success(request, "Alert resolved.")
     return _back(request, reverse("safety:inbox"))
 
@@ -218,7 +218,7 @@ def intake_save(request: HttpRequest, patient_uuid) -> HttpResponse:
     if not form.is_valid():
         return render(request, "safety/intake.html",
                       _intake_context(request, patient, form=form), status=400)
-    actions.do_save_intake(patient, request_or_user=request, **form.cleaned_data)
+    screening.do_save_intake(patient, acting=request, **form.cleaned_data)
     messages.success(request, "Intake saved and screened.")
     return redirect("safety:intake", patient_uuid=patient.uuid)
 
@@ -231,7 +231,7 @@ def medication_add(request: HttpRequest, patient_uuid) -> HttpResponse:
     if not form.is_valid():
         return render(request, "safety/intake.html",
                       _intake_context(request, patient, med_form=form), status=400)
-    actions.do_add_medication(patient, request_or_user=request, **form.cleaned_data)
+    screening.do_add_medication(patient, acting=request, **form.cleaned_data)
     messages.success(request, f"Added {form.cleaned_data['name']} and screened again.")
     return redirect("safety:intake", patient_uuid=patient.uuid)
 
@@ -247,7 +247,7 @@ def medication_stop(request: HttpRequest, patient_uuid, medication_uuid) -> Http
     if not form.is_valid():
         messages.error(request, "stopped_on: enter the date the medication stopped")
         return redirect("safety:intake", patient_uuid=patient.uuid)
-    actions.do_stop_medication(med, request_or_user=request, **form.cleaned_data)
+    screening.do_stop_medication(med, acting=request, **form.cleaned_data)
     messages.success(request, f"Stopped {med.name} and screened again.")
     return redirect("safety:intake", patient_uuid=patient.uuid)
 
@@ -282,7 +282,7 @@ def _plan_save(request, patient, *, page_url, save_url, history_url):
                           form=form, status=400)
     try:
         version, created = actions.do_save_safety_plan(
-            patient, content=form.content(), request_or_user=request,
+            patient, content=form.content(), acting=request,
             submission_uuid=form.cleaned_data["submission_uuid"])
     except actions.SubmissionConflict:
         return HttpResponse("submission_uuid: already used for different content; reload the "

@@ -71,7 +71,7 @@ def _alert_for_writer(request, alert_uuid: UUID) -> Alert:
 def acknowledge_alert(request, alert_uuid: UUID):
     """Acknowledge an open alert; acknowledging twice changes nothing."""
     alert = _alert_for_writer(request, alert_uuid)
-    do_acknowledge_alert(alert, request_or_user=request)
+    do_acknowledge_alert(alert, acting=request)
     alert.refresh_from_db()
     return alert
 
@@ -81,6 +81,6 @@ def acknowledge_alert(request, alert_uuid: UUID):
 def resolve_alert(request, alert_uuid: UUID, payload: ResolveIn):
     """Resolve an alert with a note; resolving a resolved alert changes nothing."""
     alert = _alert_for_writer(request, alert_uuid)
-    do_resolve_alert(alert, note=payload.note, request_or_user=request)
+    do_resolve_alert(alert, note=payload.note, acting=request)
     alert.refresh_from_db()
     return alert

@@ -136,7 +136,7 @@ def submit_thought_record(request, patient_uuid: UUID, payload: ThoughtRecordIn)
         values |= {f"emotion_{i}": emotion["emotion"], f"before_{i}": emotion["before"],
                    f"after_{i}": emotion["after"]}
     form = _validated(forms.ThoughtRecordForm(_formdata(values)), _thought_field)
-    return _store_once(actions.do_record_thought, request, patient,
+    return _store_once(actions.do_record_thought, patient, acting=request,
         uuid=form.cleaned_data["uuid"], data=form.record_data())
 
 
@@ -162,7 +162,7 @@ def assign_homework(request, patient_uuid: UUID, payload: HomeworkIn):
     patient = get_patient_for_user(request, patient_uuid, write=True)
     form = _validated(forms.HomeworkForm(_formdata(payload.dict())))
     data = form.cleaned_data
-    return _store_once(actions.do_assign_homework, request, patient, uuid=data["uuid"],
+    return _store_once(actions.do_assign_homework, patient, acting=request, uuid=data["uuid"],
         kind=data["kind"], due_on=data["due_on"], instructions=data["instructions"].strip(),
         module_slug=data["module_slug"])
 
@@ -180,7 +180,7 @@ def complete_homework(request, patient_uuid: UUID, homework_uuid: UUID,
     form = _validated(forms.CompleteHomeworkForm(_formdata(payload.dict())))
     try:
         homework, _changed = actions.do_complete_homework(
-            request, homework, note=form.cleaned_data["note"].strip())
+            homework, acting=request, note=form.cleaned_data["note"].strip())
     except actions.SubmissionConflict as exc:
         raise _conflict(exc, "note") from None
     return homework
@@ -205,7 +205,7 @@ def add_exposure_item(request, patient_uuid: UUID, payload: ExposureItemIn):
     patient = _own_writer(request, patient_uuid, "Exposure items")
     form = _validated(forms.ExposureItemForm(_formdata(payload.dict())))
     data = form.cleaned_data
-    return _store_once(actions.do_add_exposure_item, request, patient, uuid=data["uuid"],
+    return _store_once(actions.do_add_exposure_item, patient, acting=request, uuid=data["uuid"],
         situation=data["situation"].strip(), expected_suds=data["expected_suds"])
 
 
@@ -230,8 +230,8 @@ def log_exposure(request, patient_uuid: UUID, payload: ExposureLogIn):
         raise ApiError(400, "item: not one of this patient's exposure items "
                        "(GET .../exposure-items)", field="item", location="body")
     form = _validated(forms.ExposureLogForm(_formdata(body)))
-    return _store_once(actions.do_log_exposure, request, item, uuid=form.cleaned_data["uuid"],
-        data=form.log_data())
+    return _store_once(actions.do_log_exposure, item, acting=request,
+        uuid=form.cleaned_data["uuid"], data=form.log_data())
 
 
 # Behavioural activation ------------------------------------------------------------------
@@ -253,7 +253,7 @@ def add_value(request, patient_uuid: UUID, payload: ValueIn):
     patient = _own_writer(request, patient_uuid, "Values")
     form = _validated(forms.ValueForm(_formdata(payload.dict())))
     data = form.cleaned_data
-    return _store_once(actions.do_add_value, request, patient, uuid=data["uuid"],
+    return _store_once(actions.do_add_value, patient, acting=request, uuid=data["uuid"],
         name=data["name"].strip(), why=data["why"].strip())
 
 
@@ -280,7 +280,7 @@ def add_activity(request, patient_uuid: UUID, payload: ActivityIn):
     patient = _own_writer(request, patient_uuid, "Activities")
     form = _validated(forms.ActivityForm(_formdata(payload.dict()), patient=patient))
     data = form.cleaned_data
-    return _store_once(actions.do_add_activity, request, patient, uuid=data["uuid"],
+    return _store_once(actions.do_add_activity, patient, acting=request, uuid=data["uuid"],
         name=data["name"].strip(), value=data["value"], present=_activity_out)
 
 
@@ -309,7 +309,7 @@ def schedule_activity(request, patient_uuid: UUID, payload: ActivitySlotIn):
     patient = _own_writer(request, patient_uuid, "Scheduled activities")
     form = _validated(forms.ScheduleForm(_formdata(payload.dict()), patient=patient))
     data = form.cleaned_data
-    return _store_once(actions.do_schedule_activity, request, patient, uuid=data["uuid"],
+    return _store_once(actions.do_schedule_activity, patient, acting=request, uuid=data["uuid"],
         activity=data["activity"], scheduled_for=data["scheduled_for"], at_time=data["at_time"],
         present=_slot_out)
 
@@ -326,7 +326,8 @@ def complete_activity(request, patient_uuid: UUID, slot_uuid: UUID,
         raise Http404("No such scheduled activity")
     form = _validated(forms.CompleteActivityForm(_formdata(payload.dict())))
     try:
-        slot, _changed = actions.do_complete_activity(request, slot, ratings=form.cleaned_data)
+        slot, _changed = actions.do_complete_activity(slot, acting=request,
+                                                      ratings=form.cleaned_data)
     except actions.SubmissionConflict as exc:
         raise _conflict(exc, None) from None
     return _slot_out(slot)
@@ -358,5 +359,5 @@ def save_relapse_plan(request, patient_uuid: UUID, payload: RelapsePlanIn):
     values = {"uuid": body["uuid"]} | {
         name: "\n".join(body[name]) for name, _label in RelapsePlan.SECTIONS}
     form = _validated(forms.RelapsePlanForm(_formdata(values)))
-    return _store_once(actions.do_save_relapse_plan, request, patient,
+    return _store_once(actions.do_save_relapse_plan, patient, acting=request,
         uuid=form.cleaned_data["uuid"], sections=form.sections())

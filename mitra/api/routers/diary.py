@@ -48,7 +48,7 @@ def submit_diary(request, payload: Annotated[DiaryIn, WrapValidator(_as_sent)]):
     if submission is None:
         return Status(400, {"status": 400, "errors": _problems(errors)})
     try:
-        result = actions.do_submit_diary_entry(request, patient, submission)
+        result = actions.do_submit_diary_entry(patient, submission, acting=request)
     except actions.SubmissionConflict as exc:
         raise ApiError(409, str(exc), field="uuid", location="body") from None
     return Status(201 if result.created else 200, result.entry)

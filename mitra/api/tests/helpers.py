@@ -13,7 +13,8 @@ ALL_SCOPES = ["read", "write", "fhir"]
 
 
 def token_for(user, scopes: list[str] | None = None) -> str:
-    _token, secret = do_create_api_token(user, user, name="test", scopes=scopes or ALL_SCOPES)
+    _token, secret = do_create_api_token(user, acting=user, name="test",
+                                         scopes=scopes or ALL_SCOPES)
     return secret
 
 

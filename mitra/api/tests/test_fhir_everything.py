@@ -20,8 +20,9 @@ from mitra.api.tests.helpers import (
 from mitra.diary.actions import do_submit_diary_entry
 from mitra.diary.forms import json_to_formdata, parse_submission
 from mitra.measures.actions import do_submit_response
-from mitra.safety.actions import do_add_medication, do_raise_alert
+from mitra.safety.actions import do_raise_alert
 from mitra.safety.models import Alert
+from mitra.safety.screening import do_add_medication
 from mitra.testing import make_cast
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def _diary(cast, **kw):
                                        "unit": "g"}], **kw}
     _e, _u, submission = parse_submission(json_to_formdata(payload),
                                           enrolled_on=cast.patient.enrolled_on)
-    return do_submit_diary_entry(cast.patient_user, cast.patient, submission).entry
+    return do_submit_diary_entry(cast.patient, submission, acting=cast.patient_user).entry
 
 
 def test_the_capability_statement_is_public_and_valid():
@@ -52,7 +53,7 @@ def test_everything_bundles_the_patients_resources_all_valid():
                        response_uuid=uuid.uuid4(), acting=cast.patient_user)
     entry = _diary(cast)
     do_add_medication(cast.patient, name="sertraline", started_on=date(2026, 1, 5),
-                      request_or_user=cast.clinician)
+                      acting=cast.clinician)
     client = TokenClient(token_for(cast.clinician))
     body = client.get(f"/fhir/Patient/{cast.patient.uuid}/$everything").json()
     Bundle.model_validate(body)
@@ -84,7 +85,7 @@ def test_diary_observations_are_searchable_by_their_code():
 def test_the_medication_list_as_medication_statements():
     cast = make_cast()
     med = do_add_medication(cast.patient, name="buprenorphine", started_on=date(2026, 2, 1),
-                            request_or_user=cast.clinician)
+                            acting=cast.clinician)
     client = TokenClient(token_for(cast.readonly))
     found = client.get("/fhir/MedicationStatement", patient=f"Patient/{cast.patient.uuid}")
     resources = [e["resource"] for e in found.json()["entry"]]

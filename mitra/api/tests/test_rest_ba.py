@@ -43,7 +43,7 @@ def activity_body(value=None, **changes):
 
 
 def own_value(patient, name: str = "Health") -> Value:
-    value, _ = actions.do_add_value(patient.user, patient, uuid=uuid.uuid4(), name=name)
+    value, _ = actions.do_add_value(patient, acting=patient.user, uuid=uuid.uuid4(), name=name)
     return value
 
 
@@ -83,7 +83,7 @@ def test_a_value_is_stored_trimmed_as_the_web_form_stores_it():
 def test_a_uuid_another_patient_used_is_409():
     cast = make_cast()
     taken = uuid.uuid4()
-    actions.do_add_value(cast.other_patient.user, cast.other_patient, uuid=taken,
+    actions.do_add_value(cast.other_patient, acting=cast.other_patient.user, uuid=taken,
                          name="Family", why="I want to be there for my children")
     response = client_for(cast.patient_user).post(
         values_url(cast.patient), value_body(uuid=str(taken)))
@@ -194,7 +194,7 @@ def test_an_activity_for_another_patients_value_names_the_field():
 def test_the_patient_and_the_care_team_list_activities_by_name():
     cast = make_cast()
     factories.activity(cast.patient, name="Walk 10 minutes")
-    actions.do_add_activity(cast.patient.user, cast.patient, uuid=uuid.uuid4(),
+    actions.do_add_activity(cast.patient, acting=cast.patient.user, uuid=uuid.uuid4(),
                             name="Call a friend")
     factories.activity(cast.other_patient, name=MARKER)
     for user in (cast.patient_user, cast.clinician, cast.readonly):

@@ -124,8 +124,8 @@ def test_thought_record_access_follows_the_web_rules():
 def test_a_researcher_reaches_no_cbt_record_and_sees_no_identifier():
     cast = make_cast()
     factories.thought(cast.other_patient)
-    actions.do_save_relapse_plan(cast.other_patient_user, cast.other_patient, uuid=uuid.uuid4(),
-                                 sections={"triggers": ["payday"]})
+    actions.do_save_relapse_plan(cast.other_patient, acting=cast.other_patient_user,
+                                 uuid=uuid.uuid4(), sections={"triggers": ["payday"]})
     client = client_for(cast.researcher)
     for path in ("thought-records", "homework", "exposure-items", "exposure-logs",
                  "activity-slots", "relapse-plan"):
@@ -197,7 +197,7 @@ def test_homework_assignment_needs_write_access_on_the_team():
 def test_only_the_patient_completes_their_homework():
     cast = make_cast()
     homework, _ = actions.do_assign_homework(
-        cast.clinician, cast.patient, uuid=uuid.uuid4(), kind="exposure",
+        cast.patient, acting=cast.clinician, uuid=uuid.uuid4(), kind="exposure",
         due_on=timezone.localdate())
     url = f"/api/patients/{cast.patient.uuid}/homework/{homework.uuid}/complete"
     assert_error_shape(client_for(cast.clinician).post(url, {}), 404)
@@ -288,7 +288,7 @@ def test_the_current_relapse_plan_is_the_newest_version():
     reader = client_for(cast.readonly)
     assert_error_shape(reader.get(url), 404)
     for triggers in (["payday"], ["payday", "arguments at home"]):
-        actions.do_save_relapse_plan(cast.patient_user, cast.patient, uuid=uuid.uuid4(),
+        actions.do_save_relapse_plan(cast.patient, acting=cast.patient_user, uuid=uuid.uuid4(),
                                      sections={"triggers": triggers})
     plan = reader.get(url).json()
     assert plan["version"] == 2

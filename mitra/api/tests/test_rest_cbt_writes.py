@@ -212,7 +212,7 @@ def test_only_the_patient_saves_their_plan():
 def test_a_plan_uuid_used_by_another_patient_is_a_conflict():
     cast = make_cast()
     shared = uuid.uuid4()
-    actions.do_save_relapse_plan(cast.other_patient_user, cast.other_patient, uuid=shared,
+    actions.do_save_relapse_plan(cast.other_patient, acting=cast.other_patient_user, uuid=shared,
                                  sections={"triggers": ["payday"]})
     response = client_for(cast.patient_user).post(
         f"/api/patients/{cast.patient.uuid}/relapse-plan", plan_body(uuid=str(shared)))

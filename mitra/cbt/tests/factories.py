@@ -13,7 +13,7 @@ from mitra.cbt import actions
 def thought(patient, *, on: date | None = None, before: int = 80, after: int | None = 50,
             actor=None):
     record, _ = actions.do_record_thought(
-        actor or patient.user, patient, uuid=uuid.uuid4(),
+        patient, acting=actor or patient.user, uuid=uuid.uuid4(),
         data={"occurred_on": on or timezone.localdate(), "situation": "Meeting at work",
               "automatic_thoughts": "They think I am useless",
               "emotions": [{"emotion": "anxious", "before": before, "after": after}],
@@ -24,22 +24,22 @@ def thought(patient, *, on: date | None = None, before: int = 80, after: int | N
 
 
 def activity(patient, name: str = "Walk 10 minutes"):
-    value, _ = actions.do_add_value(patient.user, patient, uuid=uuid.uuid4(), name="Health")
-    act, _ = actions.do_add_activity(patient.user, patient, uuid=uuid.uuid4(), name=name,
+    value, _ = actions.do_add_value(patient, acting=patient.user, uuid=uuid.uuid4(), name="Health")
+    act, _ = actions.do_add_activity(patient, acting=patient.user, uuid=uuid.uuid4(), name=name,
                                      value=value)
     return act
 
 
 def slot(patient, *, on: date | None = None, act=None):
     created, _ = actions.do_schedule_activity(
-        patient.user, patient, uuid=uuid.uuid4(), activity=act or activity(patient),
+        patient, acting=patient.user, uuid=uuid.uuid4(), activity=act or activity(patient),
         scheduled_for=on or timezone.localdate(),
     )
     return created
 
 
 def exposure_item(patient, situation: str = "Take the bus", expected: int = 60):
-    item, _ = actions.do_add_exposure_item(patient.user, patient, uuid=uuid.uuid4(),
+    item, _ = actions.do_add_exposure_item(patient, acting=patient.user, uuid=uuid.uuid4(),
                                            situation=situation, expected_suds=expected)
     return item
 
@@ -47,7 +47,7 @@ def exposure_item(patient, situation: str = "Take the bus", expected: int = 60):
 def homework(patient, actor, *, kind: str = "thought_record", due: date | None = None,
              module_slug: str = ""):
     hw, _ = actions.do_assign_homework(
-        actor, patient, uuid=uuid.uuid4(), kind=kind, module_slug=module_slug,
+        patient, acting=actor, uuid=uuid.uuid4(), kind=kind, module_slug=module_slug,
         due_on=due or timezone.localdate() + timedelta(days=7), instructions="Try one",
     )
     return hw

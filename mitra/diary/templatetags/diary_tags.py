@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
-from mitra.diary.actions import current_taper_plan
 from mitra.diary.models import DiaryEntry
+from mitra.diary.queries import current_taper_plan
 
 register = template.Library()
 

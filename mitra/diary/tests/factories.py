@@ -31,7 +31,7 @@ def submission(day: date | None = None, uses=(), **ratings) -> Submission:
 
 
 def make_entry(patient, day: date | None = None, uses=(("kratom_powder", "3", "g"),), **kw):
-    return do_submit_diary_entry(patient.user, patient, submission(day, uses, **kw)).entry
+    return do_submit_diary_entry(patient, submission(day, uses, **kw), acting=patient.user).entry
 
 
 def make_plan(patient, by=None, **kw):
@@ -40,7 +40,7 @@ def make_plan(patient, by=None, **kw):
             "start_amount": Decimal("10"), "target_amount": Decimal("2"),
             "step_kind": "percent", "step_size": Decimal("10"), "interval_days": 7, "note": ""}
     data.update(kw)
-    return do_create_taper_plan(by, patient, data)
+    return do_create_taper_plan(patient, data, acting=by)
 
 
 def route_day(cast, patient) -> dict:

@@ -68,7 +68,7 @@ def test_the_clinician_cancels_a_pause_that_has_not_begun(browser_page):
 
     from django.utils import timezone
 
-    from mitra.diary.actions import current_taper_plan
+    from mitra.diary.queries import current_taper_plan
 
     ctx = demo_cohort()
     tapering = ctx.by_trajectory("tapering")[0].patient

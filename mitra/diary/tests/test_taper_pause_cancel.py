@@ -78,7 +78,7 @@ def test_a_pause_that_has_begun_is_ended_not_cancelled(cast):
     pause.refresh_from_db()
     assert pause.cancelled_at is None and not cancelled_events(pause).exists()
     with pytest.raises(ValueError, match="end it instead"):
-        actions.do_cancel_taper_pause(cast.clinician, pause)
+        actions.do_cancel_taper_pause(pause, acting=cast.clinician)
 
 
 def test_only_a_writer_on_the_care_team_cancels(cast):

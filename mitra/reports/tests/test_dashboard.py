@@ -200,7 +200,7 @@ def homework_story(cast):
     hana = make_patient("hw", "Hana Homework", cast.team_a)
     for days in (-10, -3):
         done = homework(hana, cast.clinician, due=today + timedelta(days=days))
-        do_complete_homework(hana.user, done, note="Did it")
+        do_complete_homework(done, acting=hana.user, note="Did it")
     homework(hana, cast.clinician, due=today + timedelta(days=7))
     homework(hana, cast.clinician, due=today)  # due today: open, not yet overdue
     homework(hana, cast.clinician, due=today - timedelta(days=1), kind="activation")

@@ -16,7 +16,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from mitra.audit.models import AuditEvent
-from mitra.diary.actions import do_submit_diary_entry, raise_missed_diary_alerts
+from mitra.diary.actions import do_submit_diary_entry
+from mitra.diary.alerts import raise_missed_diary_alerts
 from mitra.diary.tests.factories import make_entry, submission
 from mitra.measures.actions import do_submit_response, raise_overdue_alerts
 from mitra.measures.library import get_instrument
@@ -42,7 +43,7 @@ def _alerts(patient, kind):
 # ---- 1. a co-substance in the diary runs the screening ------------------------------------
 
 def _submit(patient, day, uses):
-    return do_submit_diary_entry(patient.user, patient, submission(day, uses))
+    return do_submit_diary_entry(patient, submission(day, uses), acting=patient.user)
 
 
 def test_a_benzodiazepine_in_the_diary_runs_the_screening_once_per_finding(cast):
@@ -282,7 +283,7 @@ def test_one_failed_mail_does_not_stop_the_others(cast):
 def test_the_clinician_who_raised_the_alert_is_not_mailed(cast):
     alert, _ = do_raise_alert(cast.patient, kind=Alert.Kind.SUICIDE_RISK,
                               priority=Alert.Priority.URGENT, reason="PHQ-9 item 9 above 0",
-                              dedupe_key="raised-by-clinician", acting_user=cast.clinician)
+                              dedupe_key="raised-by-clinician", acting=cast.clinician)
     assert escalate_due_alerts(alert.created_at + timedelta(minutes=31)) == 1
     assert mail.outbox[0].to == [cast.readonly.email]
 

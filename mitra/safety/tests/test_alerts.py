@@ -256,7 +256,7 @@ def test_only_alerts_with_new_dedupe_keys_are_raised(cast):
     source = uuid.uuid4()
     raised = do_raise_new_alerts(
         cast.patient, [spec(before.dedupe_key), spec("diary:co_use:2026-11-02")],
-        source_uuid=source, acting_user=cast.patient_user)
+        source_uuid=source, acting=cast.patient_user)
     assert [a.dedupe_key for a in raised] == ["diary:co_use:2026-11-02"]
     assert raised[0].source_uuid == source
     assert AuditEvent.objects.filter(event="alert.raised", object_uuid=raised[0].uuid).exists()

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mitra.patients.models import Intake, Medication
-from mitra.safety.actions import do_screen_patient
 from mitra.safety.models import Alert, ScreeningRun
+from mitra.safety.screening import do_screen_patient
 from mitra.testing import login, make_cast
 
 pytestmark = pytest.mark.django_db

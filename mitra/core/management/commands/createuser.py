@@ -6,6 +6,7 @@ from django.db import transaction
 
 from mitra.accounts.models import CareTeam, Membership, Role, User
 from mitra.audit.actions import record_audit
+from mitra.audit.events import Event
 from mitra.lib.command import MitraCommand, UsageError
 from mitra.patients.actions import do_create_patient
 
@@ -51,7 +52,8 @@ class Command(MitraCommand):
             raise UsageError("--password: " + " ".join(exc.messages)) from None
         user.set_password(password)
         user.save()
-        record_audit(None, "account.user.created", obj=user, detail=f"cli role={role}")
+        record_audit(Event.ACCOUNT_USER_CREATED, acting=None, obj=user,
+                     detail=f"cli role={role}")
         care_team = CareTeam.objects.get_or_create(name=team)[0] if team else None
         if role == Role.PATIENT:
             patient = do_create_patient(user=user, display_name=display_name or username)
