@@ -90,7 +90,7 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dj_database_url.DBConfig:
     url = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'mitra.sqlite3'}")
     try:
         db = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))

@@ -13,21 +13,30 @@ field (a UUID is hex text on SQLite, native on PostgreSQL) and plain result rows
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import signals
 
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
-def _connection():
+M = TypeVar("M", bound=models.Model)
+J = TypeVar("J", bound=models.Model)
+# (column index, the converters the ORM applies to it, the column expression they are given)
+Converters = list[tuple[int, list[Any], Any]]
+
+
+def _connection() -> BaseDatabaseWrapper:
     """The connection itself: every attribute read through `django.db.connection` (a proxy)
     looks the connection up again, and these helpers read several per statement."""
     return connections[DEFAULT_DB_ALIAS]
 
 
-def _cursor(conn) -> Any:
+def _cursor(conn: BaseDatabaseWrapper) -> Any:
     """A cursor on `conn` kept for the database connection's life.
 
     Django makes a new cursor (and psycopg a new adapter map) for every statement: about a
@@ -45,12 +54,20 @@ def _cursor(conn) -> Any:
     kept = conn.__dict__.get("_rowsql_cursor")
     if kept is None or kept[0] is not conn.connection:
         cursor = conn.cursor()
-        kept = conn._rowsql_cursor = (conn.connection, cursor)
+        kept = conn.__dict__["_rowsql_cursor"] = (conn.connection, cursor)
     return kept[1]
 
 
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """`model`'s field `name`, a concrete column (`get_field` is typed to return reverse
+    relations too)."""
+    return cast("models.Field[Any, Any]", model._meta.get_field(name))
+
+
 @cache
-def _insert_statement(model: type[models.Model], vendor: str) -> tuple[str, tuple, bool]:
+def _insert_statement(
+    model: type[models.Model], vendor: str,
+) -> tuple[str, tuple[models.Field[Any, Any], ...], bool]:
     """(sql, fields, returns_pk) for one row of `model` on this database vendor."""
     for signal in (signals.pre_save, signals.post_save):
         if signal.has_listeners(model):
@@ -69,7 +86,7 @@ def _insert_statement(model: type[models.Model], vendor: str) -> tuple[str, tupl
     return sql, fields, returning
 
 
-def insert(obj: models.Model) -> models.Model:
+def insert(obj: M) -> M:
     """INSERT `obj` (a new instance) and set its primary key; returns it, saved."""
     conn = _connection()
     sql, fields, returning = _insert_statement(type(obj), conn.vendor)
@@ -82,22 +99,23 @@ def insert(obj: models.Model) -> models.Model:
     return obj
 
 
-def prep(model: type[models.Model], field: str, value: Any, conn=None) -> Any:
+def prep(model: type[models.Model], field: str, value: Any,
+         conn: BaseDatabaseWrapper | None = None) -> Any:
     """`value` as a query parameter for `model.field` on this database."""
-    return model._meta.get_field(field).get_db_prep_value(value, conn or _connection())
+    return _field(model, field).get_db_prep_value(value, conn or _connection())
 
 
 def table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def rows(sql: str, params: list | tuple = ()) -> list[tuple]:
+def rows(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     cursor = _cursor(_connection())
     cursor.execute(sql, params)
     return cursor.fetchall()
 
 
-def execute(sql: str, params: list | tuple = ()) -> int:
+def execute(sql: str, params: Sequence[Any] = ()) -> int:
     """Run one statement; returns the number of rows it changed."""
     cursor = _cursor(_connection())
     cursor.execute(sql, params)
@@ -116,11 +134,11 @@ def decimal(value: Any, places: int) -> Decimal | None:
     return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
 
 
-def _converters(model: type[models.Model]) -> list[tuple[int, list, Any]]:
+def _converters(model: type[models.Model]) -> Converters:
     """(column index, converters, column) for the converters the ORM's compiler applies to
     `model`'s concrete columns (SQLite: aware datetimes, booleans, decimals)."""
     meta = model._meta
-    converters = []
+    converters: Converters = []
     for i, f in enumerate(meta.concrete_fields):
         col = f.get_col(meta.db_table)
         found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
@@ -129,25 +147,29 @@ def _converters(model: type[models.Model]) -> list[tuple[int, list, Any]]:
     return converters
 
 
-def _load(model: type[models.Model], values: list, converters, conn) -> models.Model:
+def _load(model: type[M], values: list[Any], converters: Converters,
+          conn: BaseDatabaseWrapper) -> M:
     for i, found, col in converters:
         for convert in found:
             values[i] = convert(values[i], col, conn)
-    return model.from_db(conn.alias, None, values)
+    # No field names: every concrete column is in `values`, and Django reads the names only
+    # when some are missing (deferred).
+    return model.from_db(conn.alias, None, values)  # type: ignore[arg-type]
 
 
 @cache
-def _select_statement(model: type[models.Model], field: str, vendor: str) -> tuple[str, list]:
+def _select_statement(model: type[models.Model], field: str,
+                      vendor: str) -> tuple[str, Converters]:
     """(sql, converters) reading every concrete column of one `model` row by `field`."""
     meta = model._meta
     quote = connection.ops.quote_name
     sql = "SELECT {} FROM {} WHERE {} = %s".format(  # noqa: S608
         ", ".join(quote(f.column) for f in meta.concrete_fields), quote(meta.db_table),
-        quote(meta.get_field(field).column))
+        quote(_field(model, field).column))
     return sql, _converters(model)
 
 
-def get(model: type[models.Model], field: str, value: Any) -> models.Model | None:
+def get(model: type[M], field: str, value: Any) -> M | None:
     """The `model` row whose `field` equals `value` (a unique field), as the ORM would load
     it, or None."""
     if field == "pk":
@@ -162,7 +184,7 @@ def get(model: type[models.Model], field: str, value: Any) -> models.Model | Non
 
 @cache
 def _joined_statement(model: type[models.Model], field: str, joined: type[models.Model],
-                      link: str, vendor: str) -> tuple[str, list, list, int, int]:
+                      link: str, vendor: str) -> tuple[str, Converters, Converters, int, int]:
     """(sql, converters, joined converters, column count of `model`, column of the joined
     key): a `model` row by `field` with the `joined` row whose one-to-one `link` points at
     it."""
@@ -172,15 +194,15 @@ def _joined_statement(model: type[models.Model], field: str, joined: type[models
     columns += [f"j.{quote(f.column)}" for f in other.concrete_fields]
     sql = "SELECT {} FROM {} m LEFT JOIN {} j ON j.{} = m.{} WHERE m.{} = %s".format(  # noqa: S608
         ", ".join(columns), quote(meta.db_table), quote(other.db_table),
-        quote(other.get_field(link).column), quote(meta.pk.column),
-        quote(meta.get_field(field).column))
+        quote(_field(joined, link).column), quote(meta.pk.column),
+        quote(_field(model, field).column))
     split = len(meta.concrete_fields)
     return (sql, _converters(model), _converters(joined), split,
             split + list(other.concrete_fields).index(other.pk))
 
 
-def get_with(model: type[models.Model], field: str, value: Any, joined: type[models.Model],
-             link: str) -> tuple[models.Model | None, models.Model | None]:
+def get_with(model: type[M], field: str, value: Any, joined: type[J],
+             link: str) -> tuple[M | None, J | None]:
     """As `get`, and in the same statement the `joined` row whose one-to-one field `link`
     points at it (None when there is none), cached on both sides as `select_related` does:
     reading the relation from either object costs no query."""
@@ -195,7 +217,7 @@ def get_with(model: type[models.Model], field: str, value: Any, joined: type[mod
     if row is None:
         return None, None
     obj = _load(model, list(row[:split]), converters, conn)
-    relation = joined._meta.get_field(link)
+    relation = cast("models.OneToOneField[Any, Any]", joined._meta.get_field(link))
     other = None
     if row[joined_key] is not None:
         other = _load(joined, list(row[split:]), joined_converters, conn)
