@@ -5,10 +5,10 @@ one not after today, and it is done when a response to that instrument arrives o
 day (the local day of the response). Missed earlier occurrences do not pile up: the patient is
 asked for the current one only.
 
-The rule is `pending` (with `current_occurrence` and `following_occurrence`); the rest are its
-readings: one patient's list (`due_for_patient`: the patient's pages and home card), every
-overdue occurrence (`overdue`: the overdue page and the OVERDUE_MEASURE alert job), and each
-patient's next questionnaire for a caseload (`next_due_by_patient`: the dashboard).
+The rule is `answered` and `pending` (with `current_occurrence` and `following_occurrence`);
+the rest are its readings: one patient's list (`due_for_patient`: the patient's pages and home
+card), every overdue occurrence (`overdue`: the overdue page and the OVERDUE_MEASURE alert job),
+and each patient's next questionnaire for a caseload (`next_due_by_patient`: the dashboard).
 """
 
 from __future__ import annotations
@@ -91,7 +91,10 @@ def current_occurrence(schedule: ScheduleLike, today: date) -> date | None:
 def following_occurrence(schedule: ScheduleLike, today: date) -> date | None:
     """The first occurrence after the current one: the start while it is still ahead; None for
     a one-off that has begun."""
-    current = current_occurrence(schedule, today)
+    return _following(schedule, current_occurrence(schedule, today))
+
+
+def _following(schedule: ScheduleLike, current: date | None) -> date | None:
     if current is None:
         return schedule.start
     if schedule.every_days:
@@ -99,13 +102,17 @@ def following_occurrence(schedule: ScheduleLike, today: date) -> date | None:
     return None
 
 
+def answered(due_on: date, last_done: date | None) -> bool:
+    """The rule itself: an occurrence is done once a response (`last_done`, the local day of
+    the latest) arrives on or after the day it was due."""
+    return last_done is not None and last_done >= due_on
+
+
 def pending(schedule: ScheduleLike, last_done: date | None, today: date) -> Due | None:
     """The schedule's current occurrence while it waits for an answer; None when none is due
-    yet or the last response (`last_done`, its local day) came on or after the due day."""
+    yet or it is `answered`."""
     due_on = current_occurrence(schedule, today)
-    if due_on is None:
-        return None
-    if last_done is not None and last_done >= due_on:
+    if due_on is None or answered(due_on, last_done):
         return None
     return Due(schedule, due_on, (today - due_on).days)
 
@@ -116,11 +123,12 @@ def next_due(schedules: Iterable[tuple[ScheduleLike, date | None]], today: date
     waiting: list[Due] = []
     ahead: list[tuple[date, str]] = []
     for schedule, last_done in schedules:
-        due = pending(schedule, last_done, today)
-        if due is not None:
-            waiting.append(due)
+        # `pending` and `following_occurrence` in one pass: the current occurrence once.
+        current = current_occurrence(schedule, today)
+        if current is not None and not answered(current, last_done):
+            waiting.append(Due(schedule, current, (today - current).days))
             continue
-        upcoming = following_occurrence(schedule, today)
+        upcoming = _following(schedule, current)
         if upcoming is not None:
             ahead.append((upcoming, schedule.instrument))
     if waiting:
