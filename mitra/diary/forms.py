@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
 from mitra.diary import units
-from mitra.diary.models import MOTIVES, TaperPlan
+from mitra.diary.models import MOTIVES, TaperPause, TaperPlan
 from mitra.diary.submission import Submission
 from mitra.lib import conf
 
@@ -89,7 +90,7 @@ class EntryForm(forms.Form):
     note = forms.CharField(required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, enrolled_on: date | None = None, **kwargs):
+    def __init__(self, *args: Any, enrolled_on: date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.enrolled_on = enrolled_on
         for name, (_label, low, high) in RATINGS.items():
@@ -139,7 +140,7 @@ class UseForm(forms.Form):
     time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     product_label = forms.CharField(required=False, max_length=120, label="Product")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         raw = {name: self.data.get(self.add_prefix(name)) for name in USE_FIELDS}
         unit = raw["unit"] if raw["unit"] in units.UNITS else None
@@ -163,7 +164,7 @@ class UseForm(forms.Form):
         for name, by_code in messages.items():
             self.fields[name].error_messages.update(by_code)
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if self.errors:
             # Still check the amount's range when its unit is fine, so that every problem of the
@@ -224,7 +225,7 @@ class TaperPlanForm(forms.ModelForm):
         widgets = {"start_date": forms.DateInput(attrs={"type": "date"})}
         labels = {"interval_days": "Days per step", "note": "Note for the care team"}
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, target = data.get("start_amount"), data.get("target_amount")
         kind, size = data.get("step_kind"), data.get("step_size")
@@ -253,7 +254,7 @@ class TaperPauseForm(forms.Form):
                                help_text="Leave empty to pause until further notice.")
     reason = forms.CharField(max_length=300)
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
@@ -268,12 +269,13 @@ class EndPauseForm(forms.Form):
                                label="Last day of the pause",
                                help_text="Leave empty to end the pause today.")
 
-    def __init__(self, *args, pause=None, today: date | None = None, **kwargs):
+    def __init__(self, *args: Any, pause: TaperPause | None = None, today: date | None = None,
+                 **kwargs: Any) -> None:
         self.pause = pause
         self.today = today
         super().__init__(*args, **kwargs)
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         if self.errors:
             return data
