@@ -164,7 +164,7 @@ class UseForm(forms.Form):
         for name, by_code in messages.items():
             self.fields[name].error_messages.update(by_code)
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self):
         data = super().clean()
         if self.errors:
             # Still check the amount's range when its unit is fine, so that every problem of the
@@ -225,7 +225,7 @@ class TaperPlanForm(forms.ModelForm):
         widgets = {"start_date": forms.DateInput(attrs={"type": "date"})}
         labels = {"interval_days": "Days per step", "note": "Note for the care team"}
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self):
         data = super().clean()
         start, target = data.get("start_amount"), data.get("target_amount")
         kind, size = data.get("step_kind"), data.get("step_size")
@@ -254,7 +254,7 @@ class TaperPauseForm(forms.Form):
                                help_text="Leave empty to pause until further notice.")
     reason = forms.CharField(max_length=300)
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self):
         data = super().clean()
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
@@ -275,7 +275,7 @@ class EndPauseForm(forms.Form):
         self.today = today
         super().__init__(*args, **kwargs)
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self):
         data = super().clean()
         if self.errors:
             return data

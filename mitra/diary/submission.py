@@ -46,7 +46,7 @@ class Submission:
         return payload_digest(self.normalised())
 
 
-def _dec(value: Decimal | int | float | str | None) -> str | None:
-    if value in (None, ""):
+def _dec(value: Decimal | float | str | None) -> str | None:
+    if value is None or value == "":
         return None
     return format(Decimal(value).normalize(), "f")

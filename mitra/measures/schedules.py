@@ -17,30 +17,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Protocol
+from typing import Generic, TypeVar
 
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from mitra.measures.library import Instrument, get_instrument
 from mitra.measures.models import Response, Schedule
+from mitra.patients.models import Patient
 
 # A workflow setting, not a clinical threshold: a fortnightly questionnaire done a day or two
 # late is routine; after three days the care team sees it as overdue.
 OVERDUE_AFTER_DAYS = 3
-
-
-class ScheduleLike(Protocol):
-    """What the rule reads of a schedule: a `Schedule`, or `ScheduleFields` for a bulk read."""
-
-    @property
-    def patient_id(self) -> int: ...
-    @property
-    def instrument(self) -> str: ...
-    @property
-    def every_days(self) -> int | None: ...
-    @property
-    def start(self) -> date: ...
 
 
 @dataclass(frozen=True)
@@ -54,9 +42,14 @@ class ScheduleFields:
     start: date
 
 
+# What the rule reads of a schedule (patient_id, instrument, every_days, start): a `Schedule`,
+# or `ScheduleFields` for a bulk read; a `Due` keeps the kind it was made from.
+S = TypeVar("S", Schedule, ScheduleFields)
+
+
 @dataclass(frozen=True)
-class Due:
-    schedule: Schedule | ScheduleFields
+class Due(Generic[S]):
+    schedule: S
     due_on: date
     days_late: int
 
@@ -76,10 +69,11 @@ class NextDue:
 
     on: date
     instruments: tuple[str, ...]  # every instrument pending (or ahead) on that day, sorted
-    pending: Due | None  # the most overdue pending occurrence; None when `on` is still ahead
+    # The most overdue pending occurrence; None when `on` is still ahead.
+    pending: Due[ScheduleFields] | None
 
 
-def current_occurrence(schedule: ScheduleLike, today: date) -> date | None:
+def current_occurrence(schedule: Schedule | ScheduleFields, today: date) -> date | None:
     if schedule.start > today:
         return None
     if not schedule.every_days:
@@ -88,13 +82,13 @@ def current_occurrence(schedule: ScheduleLike, today: date) -> date | None:
     return schedule.start + timedelta(days=periods * schedule.every_days)
 
 
-def following_occurrence(schedule: ScheduleLike, today: date) -> date | None:
+def following_occurrence(schedule: Schedule | ScheduleFields, today: date) -> date | None:
     """The first occurrence after the current one: the start while it is still ahead; None for
     a one-off that has begun."""
     return _following(schedule, current_occurrence(schedule, today))
 
 
-def _following(schedule: ScheduleLike, current: date | None) -> date | None:
+def _following(schedule: Schedule | ScheduleFields, current: date | None) -> date | None:
     if current is None:
         return schedule.start
     if schedule.every_days:
@@ -108,7 +102,7 @@ def answered(due_on: date, last_done: date | None) -> bool:
     return last_done is not None and last_done >= due_on
 
 
-def pending(schedule: ScheduleLike, last_done: date | None, today: date) -> Due | None:
+def pending(schedule: S, last_done: date | None, today: date) -> Due[S] | None:
     """The schedule's current occurrence while it waits for an answer; None when none is due
     yet or it is `answered`."""
     due_on = current_occurrence(schedule, today)
@@ -117,10 +111,10 @@ def pending(schedule: ScheduleLike, last_done: date | None, today: date) -> Due 
     return Due(schedule, due_on, (today - due_on).days)
 
 
-def next_due(schedules: Iterable[tuple[ScheduleLike, date | None]], today: date
+def next_due(schedules: Iterable[tuple[ScheduleFields, date | None]], today: date
              ) -> NextDue | None:
     """One patient's next questionnaire from (schedule, last response day) pairs."""
-    waiting: list[Due] = []
+    waiting: list[Due[ScheduleFields]] = []
     ahead: list[tuple[date, str]] = []
     for schedule, last_done in schedules:
         # `pending` and `following_occurrence` in one pass: the current occurrence once.
@@ -148,8 +142,8 @@ def _local_day(instant: datetime | None, tz: tzinfo) -> date | None:
     return None if instant is None else instant.astimezone(tz).date()
 
 
-def _pending(schedules: Iterable[ScheduleLike], last_done: dict[tuple[int, str], date],
-             today: date) -> list[Due]:
+def _pending(schedules: Iterable[S], last_done: dict[tuple[int, str], date],
+             today: date) -> list[Due[S]]:
     found = (pending(s, last_done.get((s.patient_id, s.instrument)), today) for s in schedules)
     return [due for due in found if due is not None]
 
@@ -157,10 +151,13 @@ def _pending(schedules: Iterable[ScheduleLike], last_done: dict[tuple[int, str],
 def _last_done(responses: QuerySet[Response]) -> dict[tuple[int, str], date]:
     rows = responses.values("patient_id", "instrument").annotate(last=Max("submitted_at"))
     tz = timezone.get_current_timezone()
-    return {(row["patient_id"], row["instrument"]): _local_day(row["last"], tz) for row in rows}
+    # Max over a group's rows: never None.
+    return {(row["patient_id"], row["instrument"]): row["last"].astimezone(tz).date()
+            for row in rows}
 
 
-def due_for_patient(patient, today: date, *, self_report_only: bool = False) -> list[Due]:
+def due_for_patient(patient: Patient, today: date, *, self_report_only: bool = False
+                    ) -> list[Due[Schedule]]:
     """The patient's questionnaires due today (including overdue ones), oldest first."""
     schedules = list(Schedule.objects.filter(patient=patient, active=True, start__lte=today))
     if self_report_only:
@@ -173,7 +170,7 @@ def due_for_patient(patient, today: date, *, self_report_only: bool = False) -> 
     return sorted(found, key=lambda d: (d.due_on, d.schedule.instrument))
 
 
-def overdue(today: date, patients: QuerySet | None = None) -> list[Due]:
+def overdue(today: date, patients: QuerySet[Patient] | None = None) -> list[Due[Schedule]]:
     """Every overdue questionnaire (for these patients, if given), most overdue first."""
     schedules = Schedule.objects.filter(active=True, start__lte=today).select_related("patient")
     responses = Response.objects.all()
@@ -197,7 +194,7 @@ def next_due_by_patient(patients: QuerySet, today: date) -> dict[int, NextDue]:
         .values_list("patient_id", "instrument", "every_days", "start", "last")
     )
     tz = timezone.get_current_timezone()
-    by_patient: dict[int, list[tuple[ScheduleLike, date | None]]] = defaultdict(list)
+    by_patient: dict[int, list[tuple[ScheduleFields, date | None]]] = defaultdict(list)
     for patient_id, instrument, every_days, start, last in rows:
         fields = ScheduleFields(patient_id, instrument, every_days, start)
         by_patient[patient_id].append((fields, _local_day(last, tz)))

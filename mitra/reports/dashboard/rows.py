@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
-from mitra.measures.schedules import Due
+from mitra.measures.schedules import Due, ScheduleFields
 from mitra.measures.scoring import ChangePoint
 from mitra.reports.dashboard.diary_columns import ADHERENCE_DAYS, Trend
 from mitra.safety.models import Alert
@@ -55,7 +55,7 @@ class Row:
     diary_days: int = 0
     window_days: int = ADHERENCE_DAYS
     trend: Trend = field(default_factory=Trend)
-    next_due: Due | None = None
+    next_due: Due[ScheduleFields] | None = None
     next_due_on: date | None = None
     next_due_instrument: str = ""
     has_taper: bool = False
