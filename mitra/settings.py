@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from mitra.diary.analytics import DEFAULT_ESCALATION_SHARE
 from mitra.lib.env import env_bool, env_int, env_list, env_str, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -202,6 +203,12 @@ MITRA_ALERT_ESCALATION_MINUTES = env_int("MITRA_ALERT_ESCALATION_MINUTES", 30)
 # Diary: this many whole days in a row without an entry raise one MISSED_DIARY alert per gap
 # (patients who use the diary and were enrolled at least this long ago). A workflow setting.
 MITRA_DIARY_MISSED_DAYS = env_int("MITRA_DIARY_MISSED_DAYS", 3)
+# Diary, set in a deployment's settings rather than the environment: the escalation flag's share
+# above the previous 28 days' mean (25%, the platform's choice documented in diary/analytics.py,
+# a plain-Python module, hence importable here), and maxima per use event by unit over
+# diary/units.py's DEFAULT_MAX_AMOUNT, e.g. {"g": 60}.
+MITRA_DIARY_ESCALATION_SHARE = DEFAULT_ESCALATION_SHARE
+MITRA_DIARY_MAX_AMOUNT: dict[str, int | str] = {}
 # Crisis resources for a patient whose jurisdiction has no locale of its own.
 MITRA_CRISIS_LOCALE = env_str("MITRA_CRISIS_LOCALE", "en-US")
 # The public address, for links in e-mails (for example https://mitra.example.org).

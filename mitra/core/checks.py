@@ -9,12 +9,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
+from mitra.lib import conf
+
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 @register(Tags.security, Tags.database, deploy=False)
 def production_settings(app_configs=None, **kwargs) -> list[Warning]:
-    if not getattr(settings, "MITRA_PRODUCTION", False):
+    if not conf.production():
         return []
     found: list[Warning] = []
     if settings.DEBUG:
