@@ -345,13 +345,18 @@ def test_a_postgresql_backup_taken_during_writes_restores_into_a_fresh_database(
         env = mitra_env(tmp_path, postgres_url(target))
         result = run_mitra("restore", str(tmp_path / "b"), env=env)
         assert result.returncode == 0, result.stderr
-        assert f"{made['totals']['tables']} tables, {made['totals']['rows']} rows, every " \
+        assert f"{made['totals']['tables']} tables, {made['totals']['rows']:,} rows, every " \
                "count and digest equal to the manifest" in result.stdout
         import psycopg
 
         with psycopg.connect(postgres_url(target)) as conn:
             restored = conn.execute(f"SELECT count(*) FROM {ENTRIES}").fetchone()[0]  # noqa: S608
+            # The keys' sequences came along: the next new row takes a key not yet used.
+            next_key, last_key = conn.execute(
+                f"SELECT nextval(pg_get_serial_sequence('{ENTRIES}', 'id')), "  # noqa: S608
+                f"(SELECT max(id) FROM {ENTRIES})").fetchone()
         assert restored == entries
+        assert next_key > last_key
         again = run_mitra("restore", str(tmp_path / "b"), env=env)
         assert again.returncode == 4
         assert f"the database {target} is not empty: it has" in one_line(again.stderr)

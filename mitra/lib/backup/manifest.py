@@ -71,13 +71,14 @@ def _env_names(node: ast.AST, namespace: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(n for n in names if ENV_NAME.fullmatch(n)))
 
 
-def secrets_to_keep() -> list[dict[str, Any]]:
+def secrets_to_keep(module_name: str | None = None) -> list[dict[str, Any]]:
     """The key settings in the settings module and where each comes from now (never a value).
 
     The backup holds none of them: the operator keeps them apart from it.
     """
     # Under override_settings SETTINGS_MODULE is None; the environment still names the module.
-    name = settings.SETTINGS_MODULE or os.environ.get("DJANGO_SETTINGS_MODULE", "mitra.settings")
+    name = module_name or settings.SETTINGS_MODULE or os.environ.get(
+        "DJANGO_SETTINGS_MODULE", "mitra.settings")
     module = importlib.import_module(name)
     try:
         tree = ast.parse(inspect.getsource(module))

@@ -137,3 +137,21 @@ def test_the_secrets_to_keep_are_named_with_where_they_come_from(monkeypatch, tm
     assert "a-value-that-must-not-be-written" not in repr(keep)
     reminder = manifest.secrets_reminder(keep)
     assert "SECRET_KEY (from the environment variable SECRET_KEY)" in reminder
+
+
+def test_any_key_setting_in_the_settings_module_is_named(monkeypatch, tmp_path):
+    (tmp_path / "keyed_settings.py").write_text(
+        "from mitra.lib.env import env_str, secret_key\n"
+        "SECRET_KEY = secret_key(None)\n"
+        "MITRA_AUDIT_KEY = env_str('MITRA_AUDIT_KEY_FILE', env_str('MITRA_AUDIT_KEY'))\n"
+        "SECRET_KEY_FALLBACKS = []\n"
+        "KEYBOARD_LAYOUT = env_str('KEYBOARD_LAYOUT')\n"
+        "MONKEY = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("MITRA_AUDIT_KEY", "not-to-be-written")
+    monkeypatch.setenv("SECRET_KEY", "not-to-be-written-either")
+    found = {s["setting"]: s for s in manifest.secrets_to_keep("keyed_settings")}
+    assert list(found) == ["SECRET_KEY", "MITRA_AUDIT_KEY", "SECRET_KEY_FALLBACKS"]
+    assert found["MITRA_AUDIT_KEY"]["environment"] == ["MITRA_AUDIT_KEY_FILE", "MITRA_AUDIT_KEY"]
+    assert found["MITRA_AUDIT_KEY"]["now_from"] == "the environment variable MITRA_AUDIT_KEY"
+    assert "not-to-be-written" not in repr(found)

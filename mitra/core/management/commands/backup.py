@@ -48,6 +48,6 @@ class Command(MitraCommand):
         data = report.manifest
         self.stdout.write(
             f"Backup written to {report.path}: {data['totals']['tables']} tables, "
-            f"{data['totals']['rows']} rows, {data['dump']['file']} "
+            f"{data['totals']['rows']:,} rows, {data['dump']['file']} "
             f"{data['dump']['bytes'] / 1e6:.1f} MB, in {report.seconds:.1f} s.")
         self.stdout.write(report.reminder)

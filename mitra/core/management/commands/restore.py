@@ -31,7 +31,7 @@ class Command(MitraCommand):
         made = report.manifest
         self.stdout.write(
             f"Restored {report.path} (made {made['created_at']} by Mitra "
-            f"{made['mitra_version']}): {report.tables} tables, {report.rows} rows, every "
+            f"{made['mitra_version']}): {report.tables} tables, {report.rows:,} rows, every "
             f"count and digest equal to the manifest, in {report.seconds:.1f} s.")
         for note in report.notes:
             self.stdout.write(note)
