@@ -129,14 +129,17 @@ def take_backup(path: Path, *, timeout: float) -> BackupReport:
 def _migration_notes(applied: list[str]) -> list[str]:
     from django.db.migrations.executor import MigrationExecutor
 
-    executor = MigrationExecutor(connection)
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception as exc:  # the restore itself is done and checked: report, do not fail
+        return [f"The backup's migrations could not be compared with this Mitra's: {exc}"]
     on_disk = {f"{app}.{name}" for app, name in executor.loader.disk_migrations}
     notes = []
     unknown = sorted(set(applied) - on_disk)
     if unknown:
         notes.append(f"The backup has {len(unknown)} migrations this Mitra does not have "
                      f"({', '.join(unknown[:3])}...): it was made by a newer Mitra; run that.")
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     if plan:
         notes.append(f"This Mitra has {len(plan)} migrations the backup lacks: run mitra migrate.")
     return notes
