@@ -24,8 +24,8 @@ from mitra.diary.alerts import (
     raise_flag_alerts,
     screen_co_substances,
 )
-from mitra.diary.forms import Submission
 from mitra.diary.models import DiaryEntry, TaperPause, TaperPlan, UseEvent
+from mitra.diary.submission import Submission
 from mitra.lib import rowsql
 from mitra.lib.idempotency import SubmissionConflict
 from mitra.patients.models import Patient
