@@ -182,7 +182,7 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 # Staff sessions: end after 15 minutes idle and 12 hours in all (patients keep Django's default).
 MITRA_STAFF_IDLE_SECONDS = env_int("MITRA_STAFF_IDLE_MINUTES", 15) * 60
 MITRA_STAFF_MAX_SECONDS = env_int("MITRA_STAFF_MAX_HOURS", 12) * 3600
-SESSION_ENGINE = "mitra.accounts.sessions"  # Django's database sessions, read faster
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 14 * 24 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
