@@ -12,8 +12,10 @@ from mitra.lib import rowsql
 
 
 def _client_address(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: a forwarded header can be forged unless a trusted proxy sets it.
-    return request.META.get("REMOTE_ADDR") or None
+    # REMOTE_ADDR, or X-Forwarded-For when a trusted proxy (MITRA_TRUSTED_PROXIES) sent it.
+    from mitra.lib.client_address import client_address
+
+    return client_address(request)
 
 
 def record_audit(
