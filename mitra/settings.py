@@ -181,8 +181,8 @@ MFA_FORMS = {"authenticate": "mitra.accounts.forms.AuthenticateForm"}
 AXES_FAILURE_LIMIT = env_int("MITRA_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("MITRA_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username"]
-# Per-address limits come from django-allauth's ACCOUNT_RATE_LIMITS above: locking by address
-# in axes would lock out a whole clinic behind one NAT after five typos.
+# By account only, never by address: locking by address would lock out a whole clinic behind one
+# NAT (or every user behind the reverse proxy) after five typos.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_CALLABLE = "mitra.accounts.throttling.login_name"
 AXES_RESET_ON_SUCCESS = True

@@ -102,3 +102,12 @@ def test_a_replayed_code_counts_as_a_wrong_one():
     assert AccessAttempt.objects.filter(username="alice").count() == 0  # success resets
     second.post(second_step, {"code": code})
     assert AccessAttempt.objects.get(username="alice").failures_since_start == 1
+
+
+def test_a_name_posted_with_a_wrong_code_does_not_move_the_failure_to_that_account():
+    cast = make_cast()
+    client = Client()
+    step = _password_step(client)
+    client.post(step, {"code": _wrong(current_code(cast.clinician)), "login": "bob"})
+    assert AccessAttempt.objects.get(username="alice").failures_since_start == 1
+    assert not AccessAttempt.objects.filter(username="bob").exists()
