@@ -3,8 +3,6 @@ HTTPS believed only from the proxy."""
 
 from __future__ import annotations
 
-from django.utils.cache import add_never_cache_headers
-
 from mitra.lib.client_address import is_trusted_proxy
 
 # Answers under these prefixes carry patient data (or refusals naming what was asked for) to
@@ -47,6 +45,6 @@ class NoStoreMiddleware:
         if request.path.startswith(NO_STORE_PREFIXES) or (
             user is not None and user.is_authenticated
         ):
-            # no-cache, no-store, must-revalidate, private, and an Expires in the past.
-            add_never_cache_headers(response)
+            # no-store alone forbids every cache, the browser's back-forward one included.
+            response["Cache-Control"] = "no-store"
         return response
