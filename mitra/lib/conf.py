@@ -44,6 +44,6 @@ def diary_escalation_share() -> Decimal:
     return Decimal(str(settings.MITRA_DIARY_ESCALATION_SHARE))
 
 
-def diary_max_amount() -> dict:
+def diary_max_amount() -> dict[str, int | str]:
     """The deployment's maximum per use event by unit, over `units.DEFAULT_MAX_AMOUNT`."""
     return dict(settings.MITRA_DIARY_MAX_AMOUNT)

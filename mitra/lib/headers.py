@@ -3,6 +3,10 @@ HTTPS believed only from the proxy."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
 from mitra.lib.client_address import is_trusted_proxy
 
 # Answers under these prefixes carry patient data (or refusals naming what was asked for) to
@@ -17,10 +21,10 @@ class TrustedProxyMiddleware:
     server directly must not be able to claim it came over HTTPS. Goes before SecurityMiddleware.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if "HTTP_X_FORWARDED_PROTO" in request.META and not is_trusted_proxy(request):
             del request.META["HTTP_X_FORWARDED_PROTO"]
         return self.get_response(request)
@@ -34,10 +38,10 @@ class NoStoreMiddleware:
     before this middleware runs and never reach it).
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if response.has_header("Cache-Control"):
             return response

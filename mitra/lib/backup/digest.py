@@ -83,7 +83,7 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",",
                             default=_canonical)
 
 
-def row_line(values: tuple | list) -> bytes:
+def row_line(values: tuple[Any, ...] | list[Any]) -> bytes:
     """One row as the digest sees it (public for the tests)."""
     return _ENCODER.encode(list(values)).encode() + b"\n"
 
@@ -91,7 +91,9 @@ def row_line(values: tuple | list) -> bytes:
 def models_by_table() -> dict[str, type[Model]]:
     """Every concrete model's table, Django's migration record included."""
     found: dict[str, type[Model]] = {}
-    for model in [*apps.get_models(include_auto_created=True), MigrationRecorder.Migration]:
+    models: list[type[Model]] = [*apps.get_models(include_auto_created=True),
+                                 MigrationRecorder.Migration]
+    for model in models:
         if not model._meta.proxy:
             found.setdefault(model._meta.db_table, model)
     return found
@@ -111,8 +113,8 @@ def _columns(conn: BaseDatabaseWrapper, table: str) -> list[str]:
         return sorted(col[0] for col in cursor.description)
 
 
-def _converters(conn: BaseDatabaseWrapper, table: str, fields: list[Field | None]
-                ) -> list[tuple[int, list[Callable], Any]]:
+def _converters(conn: BaseDatabaseWrapper, table: str, fields: list[Field[Any, Any] | None]
+                ) -> list[tuple[int, list[Callable[..., Any]], Any]]:
     """The ORM's converters for each modelled column (as SQLCompiler.apply_converters uses)."""
     found = []
     for pos, field in enumerate(fields):
@@ -125,7 +127,7 @@ def _converters(conn: BaseDatabaseWrapper, table: str, fields: list[Field | None
     return found
 
 
-def _rows(conn: BaseDatabaseWrapper, sql: str) -> Iterator[tuple]:
+def _rows(conn: BaseDatabaseWrapper, sql: str) -> Iterator[tuple[Any, ...]]:
     # A server-side cursor on PostgreSQL (the caller holds the transaction it needs); SQLite's
     # cursor reads lazily anyway.
     cursor = conn.chunked_cursor() if conn.vendor == "postgresql" else conn.cursor()
@@ -157,14 +159,13 @@ def digest_table(conn: BaseDatabaseWrapper, table: str,
             order.append(quote(column) + collate)
         converters = _converters(conn, table, fields)
         sql = f"SELECT {select} FROM {quote(table)} ORDER BY {', '.join(order)}"  # noqa: S608
-        for row in _rows(conn, sql):
-            if converters:
-                row = list(row)
-                for pos, functions, col in converters:
-                    value = row[pos]
-                    for function in functions:
-                        value = function(value, col, conn)
-                    row[pos] = value
+        for fetched in _rows(conn, sql):
+            row = list(fetched)
+            for pos, functions, col in converters:
+                value = row[pos]
+                for function in functions:
+                    value = function(value, col, conn)
+                row[pos] = value
             digest.update(row_line(row))
             count += 1
     else:

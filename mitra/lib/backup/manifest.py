@@ -86,11 +86,15 @@ def secrets_to_keep(module_name: str | None = None) -> list[dict[str, Any]]:
         tree = ast.Module(body=[], type_ignores=[])
     found: dict[str, dict[str, Any]] = {}
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else (
-            [node.target] if isinstance(node, ast.AnnAssign) and node.value else [])
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
         for target in targets:
             if isinstance(target, ast.Name) and KEY_SETTING.search(target.id):
-                env = _env_names(node.value, vars(module))
+                env = _env_names(value, vars(module))
                 found.setdefault(target.id, {"setting": target.id, "environment": env})
     for entry in found.values():
         entry["now_from"] = _source_now(entry["setting"], entry["environment"])
