@@ -10,6 +10,7 @@ moment, so pytest-django's `settings` fixture changes what the next call returns
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 
@@ -44,6 +45,6 @@ def diary_escalation_share() -> Decimal:
     return Decimal(str(settings.MITRA_DIARY_ESCALATION_SHARE))
 
 
-def diary_max_amount() -> dict[str, int | str]:
+def diary_max_amount() -> dict[str, Any]:
     """The deployment's maximum per use event by unit, over `units.DEFAULT_MAX_AMOUNT`."""
     return dict(settings.MITRA_DIARY_MAX_AMOUNT)
