@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "mitra.lib.middleware.RequestIDMiddleware",
+    # /healthz and /readyz, before anything that reads the session or checks the Host header.
+    "mitra.core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -93,7 +95,10 @@ TEMPLATES = [
 def _database() -> dict:
     url = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'mitra.sqlite3'}")
     try:
-        db = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+        # Health checks: a kept connection that the database dropped (a restart, a failover)
+        # is replaced before the request's first query instead of failing it.
+        db = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+                                   conn_health_checks=True)
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
     if db["ENGINE"] not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
@@ -115,11 +120,16 @@ def _database() -> dict:
             "init_command": "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;",
             "transaction_mode": "IMMEDIATE",
         }
-    elif env_bool("DB_PREPARED_STATEMENTS", True):
-        # Server-side binding lets psycopg prepare a statement run five times on a connection,
-        # so PostgreSQL stops planning the same queries for every request. Turn it off behind
-        # a pooler that does not keep prepared statements (PgBouncer in transaction mode).
-        db["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+    else:
+        options = db.setdefault("OPTIONS", {})
+        # libpq waits for ever by default on a database host that does not answer.
+        options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
+        if env_bool("DB_PREPARED_STATEMENTS", True):
+            # Server-side binding lets psycopg prepare a statement run five times on a
+            # connection, so PostgreSQL stops planning the same queries for every request.
+            # Turn it off behind a pooler that does not keep prepared statements (PgBouncer in
+            # transaction mode).
+            options.update({"server_side_binding": True, "prepare_threshold": 5})
     return db
 
 

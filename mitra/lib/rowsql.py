@@ -42,6 +42,10 @@ def _cursor(conn) -> Any:
     """
     if conn.queries_logged or conn.allow_thread_sharing:
         return conn.cursor()
+    # What conn.cursor() would do first (CONN_HEALTH_CHECKS, once per request): a connection
+    # the database dropped since the last request is closed here, and the next line makes a
+    # new cursor on a new one, instead of the kept cursor failing the request.
+    conn.close_if_health_check_failed()
     kept = conn.__dict__.get("_rowsql_cursor")
     if kept is None or kept[0] is not conn.connection:
         cursor = conn.cursor()
