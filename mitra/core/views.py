@@ -82,12 +82,22 @@ def _worker_ready() -> dict:
 @login_not_required
 @require_safe
 def readyz(request: HttpRequest) -> HttpResponse:
-    """Readiness, for a load balancer and monitoring: 200 when the database answers within
+    """Readiness, for monitoring and a load balancer: 200 when the database answers within
     2 s and a background worker wrote its heartbeat in the last 60 s (STALE_SECONDS), else 503
-    with Retry-After. The body says which check failed, without internals."""
+    with Retry-After. The body says which check failed, without internals.
+
+    The worker check is about the whole site (any worker), so `?only=database` leaves it out:
+    for a load balancer that should keep a server in rotation while the workers are down
+    (alerts are escalated by `mitra escalate` all the same).
+    """
+    only = request.GET.get("only")
+    if only not in (None, "database"):
+        return JsonResponse({"ready": False, "problem": f"only: {only!r} is not a check; "
+                             "allowed: database (or leave it out for every check)"}, status=400)
     checks = {"database": _database_ready()}
-    checks["worker"] = (_worker_ready() if checks["database"]["ok"] else
-                        {"ok": False, "problem": "unknown: the database cannot be reached"})
+    if only is None:
+        checks["worker"] = (_worker_ready() if checks["database"]["ok"] else
+                            {"ok": False, "problem": "unknown: the database cannot be reached"})
     ready = all(check["ok"] for check in checks.values())
     response = JsonResponse({"ready": ready, "checks": checks}, status=200 if ready else 503)
     response["Cache-Control"] = "no-store"

@@ -60,3 +60,15 @@ def test_readyz_is_503_when_the_newest_beat_is_stale(settings):
     worker = response.json()["checks"]["worker"]
     assert worker["ok"] is False and worker["last_beat_seconds_ago"] == STALE_SECONDS + 30
     assert f"for {STALE_SECONDS + 30} s" in worker["problem"]
+
+
+def test_readyz_for_a_load_balancer_can_leave_the_worker_out(settings):
+    settings.TASKS = DB_TASKS
+    _beat(seconds_ago=STALE_SECONDS + 30)
+    response = Client().get("/readyz", {"only": "database"})
+    assert response.status_code == 200
+    assert response.json() == {"ready": True, "checks": {"database": {"ok": True}}}
+    refused = Client().get("/readyz", {"only": "disk"})
+    assert refused.status_code == 400
+    assert refused.json()["problem"] == ("only: 'disk' is not a check; allowed: database "
+                                         "(or leave it out for every check)")
