@@ -68,6 +68,13 @@ def beat(worker_id: str, started_at: datetime, now: datetime | None = None) -> N
     )
 
 
+def forget_gone_workers(now: datetime | None = None) -> int:
+    """Delete the heartbeat rows of workers gone for FORGET_AFTER (every `mitra serve` start on
+    a new port, every `mitra worker` without --worker-id leaves one)."""
+    cutoff = (now or timezone.now()) - FORGET_AFTER
+    return WorkerHeartbeat.objects.filter(beat_at__lt=cutoff).delete()[0]
+
+
 def requeue_abandoned(*, backend_name: str, worker_id: str, started_at: datetime,
                       now: datetime | None = None) -> int:
     """Put back the RUNNING tasks of dead workers (and of this worker's earlier process);
@@ -123,6 +130,7 @@ class ResilientWorker(Worker):
         beat(self.worker_id, self.started_at)
         requeue_abandoned(backend_name=self.backend_name, worker_id=self.worker_id,
                           started_at=self.started_at)
+        forget_gone_workers()
 
     def _heartbeat_loop(self) -> None:
         failing = False

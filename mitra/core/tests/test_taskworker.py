@@ -12,7 +12,14 @@ from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from mitra.core.models import WorkerHeartbeat
-from mitra.core.taskworker import MAX_ATTEMPTS, STALE_SECONDS, beat, requeue_abandoned
+from mitra.core.taskworker import (
+    FORGET_AFTER,
+    MAX_ATTEMPTS,
+    STALE_SECONDS,
+    beat,
+    forget_gone_workers,
+    requeue_abandoned,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +94,11 @@ def test_a_beat_updates_the_workers_one_row():
     beat("w", started)
     [row] = WorkerHeartbeat.objects.filter(worker_id="w")
     assert row.started_at == started and row.beat_at > started
+
+
+def test_workers_gone_for_a_week_are_forgotten():
+    now = timezone.now()
+    beat("old", now - FORGET_AFTER, now=now - FORGET_AFTER - timedelta(minutes=1))
+    beat("recent", now - FORGET_AFTER, now=now - FORGET_AFTER + timedelta(minutes=1))
+    assert forget_gone_workers(now) == 1
+    assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["recent"]

@@ -41,12 +41,13 @@ ORPHAN_GRACE_SECONDS = 3
 POLL_SECONDS = 0.2
 
 
-def port_problem(host: str, port: int) -> str | None:
-    """Why gunicorn could not listen on host:port (as it binds: with SO_REUSEADDR), or None."""
+def port_problem(host: str, port: int) -> tuple[str, bool] | None:
+    """Why gunicorn could not listen on host:port (it binds with SO_REUSEADDR, as this probe
+    does), and whether the port is merely in use; None when it could."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
-        return f"--host {host} is not an address this machine has ({exc.strerror})"
+        return f"--host {host} is not an address this machine has ({exc.strerror})", False
     family, kind, proto, _name, address = infos[0]
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -56,8 +57,8 @@ def port_problem(host: str, port: int) -> str | None:
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 return (f"port {port} on {host} is in use by another program "
-                        "(choose another --port)")
-            return f"cannot listen on {host}:{port}: {exc.strerror}"
+                        "(choose another --port)"), True
+            return f"cannot listen on {host}:{port}: {exc.strerror}", False
     return None
 
 
@@ -91,13 +92,13 @@ class Command(MitraCommand):
         connection.close()
         problem = port_problem(host, port)
         deadline = time.monotonic() + PORT_WAIT_SECONDS
-        while problem and "in use" in problem and time.monotonic() < deadline:
+        while problem and problem[1] and time.monotonic() < deadline:  # a server stopping
             time.sleep(0.25)
             problem = port_problem(host, port)
         if problem:
-            raise CommandError(problem)
+            raise CommandError(problem[0])
         if collect_static_if_changed():
-            self.stdout.write("Static files collected (the sources changed since the last time)")
+            self.stdout.write("Static files collected (new or changed since the last time)")
         else:
             self.stdout.write("Static files are up to date")
         # The dead master's workers become this process's children, to wait for (and stop).
