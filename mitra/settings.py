@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "mitra.lib.middleware.RequestIDMiddleware",
+    # /healthz and /readyz, before anything that reads the session or checks the Host header.
+    "mitra.core.middleware.HealthCheckMiddleware",
     # Before SecurityMiddleware: its HTTPS redirect must not believe a forged X-Forwarded-Proto.
     "mitra.lib.headers.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -101,7 +103,10 @@ TEMPLATES = [
 def _database() -> dj_database_url.DBConfig:
     url = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'mitra.sqlite3'}")
     try:
-        db = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+        # Health checks: a kept connection that the database dropped (a restart, a failover)
+        # is replaced before the request's first query instead of failing it.
+        db = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+                                   conn_health_checks=True)
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
     if db["ENGINE"] not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
@@ -123,11 +128,16 @@ def _database() -> dj_database_url.DBConfig:
             "init_command": "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;",
             "transaction_mode": "IMMEDIATE",
         }
-    elif env_bool("DB_PREPARED_STATEMENTS", True):
-        # Server-side binding lets psycopg prepare a statement run five times on a connection,
-        # so PostgreSQL stops planning the same queries for every request. Turn it off behind
-        # a pooler that does not keep prepared statements (PgBouncer in transaction mode).
-        db["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+    else:
+        options = db.setdefault("OPTIONS", {})
+        # libpq waits for ever by default on a database host that does not answer.
+        options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
+        if env_bool("DB_PREPARED_STATEMENTS", True):
+            # Server-side binding lets psycopg prepare a statement run five times on a
+            # connection, so PostgreSQL stops planning the same queries for every request.
+            # Turn it off behind a pooler that does not keep prepared statements (PgBouncer in
+            # transaction mode).
+            options.update({"server_side_binding": True, "prepare_threshold": 5})
     return db
 
 
