@@ -3,6 +3,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist: one worker a CPU (both cores of a 2-core CI machine), at most 4: past that each
+# worker's own test database and browser cost more than they save. PYTEST_WORKERS=-n0: one process.
+PYTEST_WORKERS ?= -n logical --maxprocesses 4
 
 .PHONY: run test lint fmt install demo bench clean
 
@@ -32,10 +35,10 @@ fmt: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mitra check --fail-level WARNING
-	DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest -q
+	DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest -q $(PYTEST_WORKERS)
 	@if [ -n "$$MITRA_TEST_DATABASE_URL" ]; then \
 		echo "== the same suite on $$MITRA_TEST_DATABASE_URL =="; \
-		DATABASE_URL="$$MITRA_TEST_DATABASE_URL" $(BIN)/python -m pytest -q || exit 1; \
+		DATABASE_URL="$$MITRA_TEST_DATABASE_URL" $(BIN)/python -m pytest -q $(PYTEST_WORKERS) || exit 1; \
 	fi
 
 bench: $(STAMP)

@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.clitools import MITRA, mitra_env, run_mitra
 
 
@@ -50,6 +52,7 @@ def _running(pid: int) -> bool:
     return state != "Z"  # a zombie has exited; only its parent's bookkeeping remains
 
 
+@pytest.mark.slow
 def test_serve_answers_runs_the_worker_and_stops_cleanly(tmp_path):
     env = mitra_env(tmp_path)
     assert run_mitra("migrate", "--no-input", env=env, timeout=300).returncode == 0
