@@ -26,7 +26,7 @@ from mitra.diary.alerts import (
 )
 from mitra.diary.models import DiaryEntry, TaperPause, TaperPlan, UseEvent
 from mitra.diary.submission import Submission
-from mitra.lib import rowsql
+from mitra.lib import bounds, rowsql
 from mitra.lib.idempotency import SubmissionConflict
 from mitra.patients.models import Patient
 from mitra.safety.actions import do_close_caught_up
@@ -122,6 +122,8 @@ def _submit(patient: Patient, submission: Submission, *, acting: Actor) -> Submi
 @transaction.atomic
 def do_create_taper_plan(patient: Patient, data: dict[str, Any], *, acting: Actor) -> TaperPlan:
     """A new plan for the patient; the plan it replaces is kept, marked as replaced."""
+    # Every path (web, API, CLI) bounded here: a plan from year 1 is a million days to walk.
+    bounds.check_plan_day("start_date", data["start_date"], enrolled_on=patient.enrolled_on)
     now = timezone.now()
     TaperPlan.objects.filter(patient=patient, replaced_at__isnull=True).update(replaced_at=now)
     plan = TaperPlan.objects.create(patient=patient, created_by=actor_user(acting), **data)
@@ -133,6 +135,9 @@ def do_create_taper_plan(patient: Patient, data: dict[str, Any], *, acting: Acto
 @transaction.atomic
 def do_pause_taper_plan(plan: TaperPlan, data: dict[str, Any], *, acting: Actor) -> TaperPause:
     """A pause in the plan (`data`: the pause form's start_date, end_date and reason)."""
+    for field in ("start_date", "end_date"):
+        if data.get(field) is not None:
+            bounds.check_plan_day(field, data[field], enrolled_on=plan.patient.enrolled_on)
     pause = TaperPause.objects.create(plan=plan, created_by=actor_user(acting), **data)
     record_audit(Event.DIARY_TAPER_PLAN_PAUSED, acting=acting, patient=plan.patient, obj=pause)
     return pause
