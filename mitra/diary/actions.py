@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -60,6 +60,7 @@ def do_submit_diary_entry(patient: Patient, submission: Submission, *,
 # submission each (bench/rowsql_uses.py); the inserts saved 1-5% and are the ORM's again.
 # Table names come from the models' metadata and every value is a parameter (`noqa: S608`).
 _ENTRY, _USE = rowsql.table(DiaryEntry), rowsql.table(UseEvent)
+_PATIENT = rowsql.table(Patient)
 
 
 @transaction.atomic
@@ -67,6 +68,13 @@ def _submit(patient: Patient, submission: Submission, *, acting: Actor) -> Submi
     payload_hash = submission.payload_hash()
     uuid_param = rowsql.prep(DiaryEntry, "uuid", submission.uuid)
     day_param = rowsql.prep(DiaryEntry, "date", submission.date)
+    if connection.features.has_select_for_update:
+        # One submission per patient at a time (PostgreSQL; SQLite lets one writer in at a
+        # time anyway). Locking the day's current row is not enough: before the day's first
+        # version there is no row to lock, so three or more at once each made a version 1 and
+        # all but one failed on diary_one_current_entry_per_day, the retry included.
+        rowsql.rows(f"SELECT id FROM {_PATIENT} WHERE id = %s FOR UPDATE",  # noqa: S608
+                    [patient.pk])
     # One query for both questions: was this UUID stored before, and what is the day's current
     # version (locked, so two edits of one day queue up instead of both becoming version 2).
     rows = rowsql.rows(
