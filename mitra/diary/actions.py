@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from mitra.diary.alerts import (
 )
 from mitra.diary.models import DiaryEntry, TaperPause, TaperPlan, UseEvent
 from mitra.diary.submission import Submission
-from mitra.lib import rowsql
+from mitra.lib import bounds, rowsql
 from mitra.lib.idempotency import SubmissionConflict
 from mitra.patients.models import Patient
 from mitra.safety.actions import do_close_caught_up
@@ -60,6 +60,7 @@ def do_submit_diary_entry(patient: Patient, submission: Submission, *,
 # submission each (bench/rowsql_uses.py); the inserts saved 1-5% and are the ORM's again.
 # Table names come from the models' metadata and every value is a parameter (`noqa: S608`).
 _ENTRY, _USE = rowsql.table(DiaryEntry), rowsql.table(UseEvent)
+_PATIENT = rowsql.table(Patient)
 
 
 @transaction.atomic
@@ -67,6 +68,13 @@ def _submit(patient: Patient, submission: Submission, *, acting: Actor) -> Submi
     payload_hash = submission.payload_hash()
     uuid_param = rowsql.prep(DiaryEntry, "uuid", submission.uuid)
     day_param = rowsql.prep(DiaryEntry, "date", submission.date)
+    if connection.features.has_select_for_update:
+        # One submission per patient at a time (PostgreSQL; SQLite lets one writer in at a
+        # time anyway). Locking the day's current row is not enough: before the day's first
+        # version there is no row to lock, so three or more at once each made a version 1 and
+        # all but one failed on diary_one_current_entry_per_day, the retry included.
+        rowsql.rows(f"SELECT id FROM {_PATIENT} WHERE id = %s FOR UPDATE",  # noqa: S608
+                    [patient.pk])
     # One query for both questions: was this UUID stored before, and what is the day's current
     # version (locked, so two edits of one day queue up instead of both becoming version 2).
     rows = rowsql.rows(
@@ -122,6 +130,8 @@ def _submit(patient: Patient, submission: Submission, *, acting: Actor) -> Submi
 @transaction.atomic
 def do_create_taper_plan(patient: Patient, data: dict[str, Any], *, acting: Actor) -> TaperPlan:
     """A new plan for the patient; the plan it replaces is kept, marked as replaced."""
+    # Every path (web, API, CLI) bounded here: a plan from year 1 is a million days to walk.
+    bounds.check_plan_day("start_date", data["start_date"], enrolled_on=patient.enrolled_on)
     now = timezone.now()
     TaperPlan.objects.filter(patient=patient, replaced_at__isnull=True).update(replaced_at=now)
     plan = TaperPlan.objects.create(patient=patient, created_by=actor_user(acting), **data)
@@ -133,6 +143,9 @@ def do_create_taper_plan(patient: Patient, data: dict[str, Any], *, acting: Acto
 @transaction.atomic
 def do_pause_taper_plan(plan: TaperPlan, data: dict[str, Any], *, acting: Actor) -> TaperPause:
     """A pause in the plan (`data`: the pause form's start_date, end_date and reason)."""
+    for field in ("start_date", "end_date"):
+        if data.get(field) is not None:
+            bounds.check_plan_day(field, data[field], enrolled_on=plan.patient.enrolled_on)
     pause = TaperPause.objects.create(plan=plan, created_by=actor_user(acting), **data)
     record_audit(Event.DIARY_TAPER_PLAN_PAUSED, acting=acting, patient=plan.patient, obj=pause)
     return pause

@@ -19,7 +19,7 @@ from django.utils import timezone
 from mitra.diary import units
 from mitra.diary.models import MOTIVES, TaperPause, TaperPlan
 from mitra.diary.submission import Submission
-from mitra.lib import conf
+from mitra.lib import bounds, conf
 
 RATINGS = {
     # field: (label, anchor at 0, anchor at 10)
@@ -217,6 +217,19 @@ def parse_submission(data: QueryDict | dict, *, enrolled_on: date | None = None
     return entry, uses, submission
 
 
+def _plan_day(form: Any, field: str) -> Any:
+    """A taper plan's or pause's day within `bounds.plan_day_range` (the patient's enrolment
+    when the form knows it, else today)."""
+    day = form.cleaned_data.get(field)
+    if day is not None:
+        try:
+            bounds.check_plan_day(field, day,
+                                  enrolled_on=form.enrolled_on or timezone.localdate())
+        except bounds.OutOfBounds as exc:
+            raise forms.ValidationError(str(exc)) from None
+    return day
+
+
 class TaperPlanForm(forms.ModelForm):
     class Meta:
         model = TaperPlan
@@ -224,6 +237,13 @@ class TaperPlanForm(forms.ModelForm):
                   "step_kind", "step_size", "interval_days", "note"]
         widgets = {"start_date": forms.DateInput(attrs={"type": "date"})}
         labels = {"interval_days": "Days per step", "note": "Note for the care team"}
+
+    def __init__(self, *args: Any, enrolled_on: date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.enrolled_on = enrolled_on
+
+    def clean_start_date(self) -> date:
+        return _plan_day(self, "start_date")
 
     def clean(self):
         data = super().clean()
@@ -253,6 +273,16 @@ class TaperPauseForm(forms.Form):
     end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                help_text="Leave empty to pause until further notice.")
     reason = forms.CharField(max_length=300)
+
+    def __init__(self, *args: Any, enrolled_on: date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.enrolled_on = enrolled_on
+
+    def clean_start_date(self) -> date:
+        return _plan_day(self, "start_date")
+
+    def clean_end_date(self) -> date | None:
+        return _plan_day(self, "end_date")
 
     def clean(self):
         data = super().clean()

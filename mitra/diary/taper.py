@@ -52,16 +52,23 @@ class Plan:
             raise ValueError("target_amount must be between 0 and start_amount")
 
     def active_days(self, day: date) -> int:
-        """Days of the plan that have run up to (not including) `day`, pauses left out."""
+        """Days of the plan that have run up to (not including) `day`, pauses left out.
+
+        Counted from the pauses' spans, not day by day: the cost follows the number of pauses,
+        never the width of the plan (a start stored decades back made every page take a minute).
+        """
         if day <= self.start_date:
             return 0
-        n = 0
-        d = self.start_date
-        while d < day:
-            if not any(p.covers(d) for p in self.pauses):
-                n += 1
-            d += timedelta(days=1)
-        return n
+        paused = 0
+        covered_to = self.start_date  # days before this are already counted as paused or not
+        spans = sorted((max(p.start, self.start_date), day if p.end is None
+                        else min(p.end + timedelta(days=1), day)) for p in self.pauses)
+        for start, end in spans:  # each [start, end): overlapping pauses counted once
+            start = max(start, covered_to)
+            if end > start:
+                paused += (end - start).days
+                covered_to = end
+        return (day - self.start_date).days - paused
 
     def steps_taken(self, day: date) -> int:
         return self.active_days(day) // self.interval_days

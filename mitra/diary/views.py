@@ -238,7 +238,7 @@ def taper_new(request: HttpRequest, patient_uuid) -> HttpResponse:
 @role_required(Role.CLINICIAN)
 def taper_create(request: HttpRequest, patient_uuid) -> HttpResponse:
     patient = get_patient_for_user(request, patient_uuid, write=True)
-    form = TaperPlanForm(request.POST)
+    form = TaperPlanForm(request.POST, enrolled_on=patient.enrolled_on)
     if not form.is_valid():
         return render(request, "diary/taper_form.html",
                       {"patient": patient, "form": form,
@@ -253,7 +253,7 @@ def taper_create(request: HttpRequest, patient_uuid) -> HttpResponse:
 def taper_pause(request: HttpRequest, patient_uuid, plan_uuid) -> HttpResponse:
     patient = get_patient_for_user(request, patient_uuid, write=True)
     plan = get_object_or_404(TaperPlan, patient=patient, uuid=plan_uuid, replaced_at__isnull=True)
-    form = TaperPauseForm(request.POST)
+    form = TaperPauseForm(request.POST, enrolled_on=patient.enrolled_on)
     if not form.is_valid():
         return render(request, "diary/taper_pause.html",
                       {"patient": patient, "plan": plan, "pause_form": form}, status=400)

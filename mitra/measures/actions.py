@@ -16,6 +16,7 @@ from django.utils import timezone
 from mitra.audit.actions import record_audit
 from mitra.audit.actor import Actor, actor_user
 from mitra.audit.events import Event
+from mitra.lib.bounds import check_time
 from mitra.lib.idempotency import SubmissionConflict, stored_or_created
 from mitra.measures.library import Instrument, get_instrument
 from mitra.measures.models import Response, Schedule
@@ -129,8 +130,12 @@ def do_submit_response(
     Idempotent by the client's UUID: the same answers again return the stored response; a
     reused UUID with other answers (or for another patient) raises `ResponseConflict`. Alerts
     (PHQ-9 item 9, reliable deterioration) are raised in the same transaction as the response.
+    A `submitted_at` outside enrolment..now raises `bounds.OutOfBounds` (a score dated in the
+    future would be "the newest" and hide the real one).
     """
     inst = get_instrument(instrument)
+    if submitted_at is not None:
+        check_time("submitted_at", submitted_at, enrolled_on=patient.enrolled_on)
     normalized = normalize_answer_map(inst, answers)  # AnswerError names the item
     measured = _checked_readings(inst, normalized, readings or {})
 

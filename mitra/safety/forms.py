@@ -3,8 +3,8 @@ from __future__ import annotations
 import uuid
 
 from django import forms
-from django.utils import timezone
 
+from mitra.lib import bounds
 from mitra.safety.kb import SUBSTANCE_LABELS, SUBSTANCES, knowledge_base
 from mitra.safety.legal import known_codes
 from mitra.safety.models import SafetyPlanVersion
@@ -54,14 +54,24 @@ class MedicationForm(forms.Form):
     started_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_started_on(self):
-        value = self.cleaned_data.get("started_on")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError("started_on: must be today or earlier")
-        return value
+        return _history_day(self.cleaned_data.get("started_on"), "started_on")
 
 
 class StopMedicationForm(forms.Form):
     stopped_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_stopped_on(self):
+        return _history_day(self.cleaned_data.get("stopped_on"), "stopped_on")
+
+
+def _history_day(value, field: str):
+    """A day of the patient's history: `bounds.check_history_day` (1900-01-01 to today)."""
+    if value is not None:
+        try:
+            bounds.check_history_day(field, value)
+        except bounds.OutOfBounds as exc:
+            raise forms.ValidationError(str(exc)) from None
+    return value
 
 
 class ResolveAlertForm(forms.Form):

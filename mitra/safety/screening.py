@@ -22,6 +22,7 @@ from django.utils import timezone
 from mitra.audit.actions import record_audit
 from mitra.audit.actor import Actor, actor_user
 from mitra.audit.events import Event
+from mitra.lib import bounds
 from mitra.patients.models import Condition, Intake, Medication, Patient
 from mitra.safety.actions import do_raise_alert
 from mitra.safety.kb import SUBSTANCES, KnowledgeBase, knowledge_base, normalize
@@ -193,6 +194,8 @@ def do_add_medication(
     patient: Patient, *, name: str, started_on: date | None, acting: Actor
 ) -> Medication:
     """Add a medication to the patient's list, then screen again."""
+    if started_on is not None:
+        bounds.check_history_day("started_on", started_on)
     med = Medication.objects.create(patient=patient, name=name, started_on=started_on)
     record_audit(Event.PATIENT_MEDICATION_ADDED, acting=acting, patient=patient, obj=med)
     do_screen_patient(patient, acting=acting, trigger=ScreeningRun.Trigger.MEDICATIONS)
@@ -202,6 +205,7 @@ def do_add_medication(
 @transaction.atomic
 def do_stop_medication(med: Medication, *, stopped_on: date, acting: Actor) -> Medication:
     """Mark a medication stopped (it stays on the list), then screen again."""
+    bounds.check_history_day("stopped_on", stopped_on)
     med.stopped_on = stopped_on
     med.save(update_fields=["stopped_on"])
     record_audit(Event.PATIENT_MEDICATION_STOPPED, acting=acting, patient=med.patient, obj=med)

@@ -20,6 +20,7 @@ from mitra.api.fhir_support import FhirResponse, check_params, searchset
 from mitra.api.permissions import FHIR_READ, FHIR_WRITE
 from mitra.diary.models import DiaryEntry
 from mitra.diary.units import KRATOM
+from mitra.lib.bounds import OutOfBounds
 from mitra.measures.actions import AnswerError, ResponseConflict, do_submit_response
 from mitra.measures.models import Response
 from mitra.patients.access import get_patient_for_user, patients_for_user
@@ -145,6 +146,9 @@ def create_questionnaire_response(request):
             patient, instrument=inst.id, answers=answers, response_uuid=_client_uuid(resource),
             acting=request, submitted_at=_parse_authored(resource),
         )
+    except OutOfBounds as exc:
+        raise fhir.FhirError(422, str(exc).replace("submitted_at", "authored", 1),
+                             expression="authored") from None
     except AnswerError as exc:
         raise fhir.FhirError(422, str(exc), expression="item") from None
     except ResponseConflict as exc:

@@ -16,6 +16,7 @@ from mitra.api.schemas.measures import (
     ScheduleIn,
     ScheduleOut,
 )
+from mitra.lib.bounds import OutOfBounds
 from mitra.measures.actions import (
     AnswerError,
     ResponseConflict,
@@ -74,6 +75,8 @@ def submit_response(request, patient_uuid: UUID, payload: ResponseIn):
             patient, instrument=inst.id, answers=payload.answers, response_uuid=payload.uuid,
             acting=request, submitted_at=payload.submitted_at,
         )
+    except OutOfBounds as exc:
+        raise ApiError(400, str(exc), field=exc.field, location="body") from None
     except AnswerError as exc:
         raise ApiError(400, str(exc), field="answers", location="body") from None
     except ResponseConflict as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,9 @@ def test_a_response_to_the_official_us_core_phq9_scores_as_the_web_form(cast, cl
     resource = official("hl7-us-core/QuestionnaireResponse-phq-9-example.json")
     resource["subject"] = {"reference": f"Patient/{cast.patient.uuid}"}
     resource["identifier"] = {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{uuid.uuid4()}"}
+    # The example is authored years ago: the patient must have been enrolled by then.
+    cast.patient.enrolled_on = date(2000, 1, 1)
+    cast.patient.save(update_fields=["enrolled_on"])
     response = _post(clinician, resource)
     assert response.status_code == 201, response.content
     QuestionnaireResponse.model_validate(response.json())
@@ -221,3 +225,13 @@ def test_responses_read_and_search_by_patient(cast, clinician):
     Observation.model_validate(score_obs)
     assert score_obs["code"]["coding"][0]["code"] == "70274-6"
     assert score_obs["valueQuantity"]["value"] == 7
+
+
+def test_an_authored_time_in_the_future_is_refused_and_nothing_stored(cast, clinician):
+    resource = _loinc_phq9_response(cast.patient, [0] * 9)
+    resource["authored"] = "9999-12-30T00:00:00Z"
+    body = assert_operation_outcome(_post(clinician, resource), 422)
+    assert body["issue"][0]["expression"] == ["authored"]
+    assert "authored: 9999-12-30T00:00:00+00:00 is not allowed" in body["issue"][0]["diagnostics"]
+    assert "(enrolment) to now" in body["issue"][0]["diagnostics"]
+    assert not Response.objects.exists()

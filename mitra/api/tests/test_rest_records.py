@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -119,3 +119,26 @@ def test_only_a_patient_writes_a_diary():
     cast = make_cast()
     assert_error_shape(TokenClient(token_for(cast.clinician)).post("/api/diary", diary_body()),
                        404)
+
+
+def test_a_response_dated_outside_enrolment_to_now_is_refused_naming_the_range():
+    """A PHQ-9 of 0 dated 9999-12-30 would be the "newest" score and hide a real 18."""
+    cast = make_cast()
+    cast.patient.enrolled_on = date(2026, 1, 5)
+    cast.patient.save(update_fields=["enrolled_on"])
+    client = TokenClient(token_for(cast.patient_user))
+    url = f"/api/patients/{cast.patient.uuid}/responses"
+    real = {"uuid": str(uuid.uuid4()), "instrument": "phq9", "answers": phq9([2] * 9)}
+    assert client.post(url, real).status_code == 201
+    for when in ("9999-12-30T00:00:00Z", "2025-12-31T12:00:00Z",
+                 (timezone.now() + timedelta(minutes=30)).isoformat()):
+        body = {"uuid": str(uuid.uuid4()), "instrument": "phq9", "answers": phq9([0] * 9),
+                "submitted_at": when}
+        problem = assert_error_shape(client.post(url, body), 400, field="submitted_at")
+        text = problem["errors"][0]["problem"]
+        assert "not allowed" in text and "from 2026-01-05 (enrolment) to now" in text, text
+    assert list(Response.objects.values_list("total", flat=True)) == [18]
+    # A time within the range (a little ahead of the server's clock too) is kept as sent.
+    ok = {"uuid": str(uuid.uuid4()), "instrument": "phq9", "answers": phq9([1] * 9),
+          "submitted_at": (timezone.now() + timedelta(minutes=2)).isoformat()}
+    assert client.post(url, ok).status_code == 201

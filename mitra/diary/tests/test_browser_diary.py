@@ -125,3 +125,54 @@ def test_a_draft_is_never_sent_into_another_persons_record_and_sign_out_clears_i
     page.get_by_role("button", name="Sign out (patient)").click()
     page.wait_for_url("**/accounts/**")
     assert _drafts(page) == []
+
+
+@pytest.mark.browser
+def test_changing_the_day_opens_that_days_entry_and_never_copies_todays(browser_page):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ctx = demo_cohort()
+    patient = ctx.patients[0].patient
+    today = timezone.localdate()
+    earlier = today - timedelta(days=3)
+    # A clean slate for both days (the demo cohort has entries on most days).
+    from mitra.diary.models import UseEvent
+    UseEvent.objects.filter(patient=patient, date__in=[today, earlier]).delete()
+    DiaryEntry.objects.filter(patient=patient, date__in=[today, earlier]).delete()
+    page = browser_page
+    ui_login(page, "patient", DEMO_PASSWORD)
+    page.goto("/diary/")
+    page.select_option("#id_uses-0-substance", "kratom_powder")
+    page.fill("#id_uses-0-amount", "4")
+    page.select_option("#id_uses-0-unit", "g")
+    page.locator("#rating-mood label.chip", has_text="6").first.click()
+    page.get_by_label("Pain").check()
+    page.get_by_role("button", name="Save diary").click()
+    page.locator("#diary-status").get_by_text("Saved.").wait_for()
+    saved_today = DiaryEntry.objects.get(patient=patient, date=today, is_current=True)
+
+    page.goto("/diary/")
+    with page.expect_navigation():
+        page.fill("#id_date", earlier.isoformat())
+    page.wait_for_load_state("networkidle")
+    assert f"{earlier:%A} {earlier.day} {earlier:%B}" in page.locator("h1").inner_text()
+    assert page.input_value("#id_uses-0-amount") == ""
+    assert page.input_value("#id_uses-0-substance") == ""
+    assert page.locator("#diary-form input[name=mood]:checked").count() == 0
+    assert not page.get_by_label("Pain").is_checked()
+    page.select_option("#id_uses-0-substance", "kratom_powder")
+    page.fill("#id_uses-0-amount", "2")
+    page.select_option("#id_uses-0-unit", "g")
+    page.get_by_role("button", name="Save diary").click()
+    page.locator("#diary-status").get_by_text("Saved.").wait_for()
+
+    backfilled = DiaryEntry.objects.get(patient=patient, date=earlier, is_current=True)
+    assert [(u.substance, float(u.amount)) for u in backfilled.uses.all()] == [
+        ("kratom_powder", 2.0)]
+    assert (backfilled.mood, backfilled.motives) == (None, [])
+    current_today = DiaryEntry.objects.get(patient=patient, date=today, is_current=True)
+    assert current_today.pk == saved_today.pk
+    assert [(u.substance, float(u.amount)) for u in current_today.uses.all()] == [
+        ("kratom_powder", 4.0)]

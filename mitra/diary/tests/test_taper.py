@@ -56,3 +56,31 @@ def test_an_open_ended_pause_holds_until_it_is_ended():
 def test_impossible_plans_are_refused(kw):
     with pytest.raises(ValueError):
         plan(**kw)
+
+
+def test_active_days_counts_as_day_by_day_with_overlapping_and_open_pauses():
+    import random
+
+    rng = random.Random(7)
+    start = date(2026, 1, 1)
+    for _ in range(200):
+        pauses = []
+        for _ in range(rng.randint(0, 4)):
+            p_start = start + timedelta(days=rng.randint(-10, 60))
+            end = None if rng.random() < 0.2 else p_start + timedelta(days=rng.randint(0, 20))
+            pauses.append(Pause(p_start, end))
+        plan = Plan(start, Decimal(10), Decimal(0), "percent", Decimal(10), 7, tuple(pauses))
+        day = start + timedelta(days=rng.randint(-5, 90))
+        by_day = sum(1 for n in range(max(0, (day - start).days))
+                     if not any(p.covers(start + timedelta(days=n)) for p in pauses))
+        assert plan.active_days(day) == by_day, (pauses, day)
+
+
+def test_active_days_does_not_walk_a_plan_two_centuries_wide():
+    import time
+
+    plan = Plan(date(1826, 1, 1), Decimal(10), Decimal(0), "percent", Decimal(10), 7)
+    started = time.monotonic()
+    for n in range(365):
+        plan.planned_amount(date(2026, 1, 1) + timedelta(days=n))
+    assert time.monotonic() - started < 1

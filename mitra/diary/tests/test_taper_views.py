@@ -1,4 +1,5 @@
-from datetime import timedelta
+import time
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
@@ -96,3 +97,32 @@ def test_entry_history_shows_every_version(cast):
     html = login(Client(), cast.clinician).get(url).content.decode()
     assert "Version 2 (current)" in html and "Version 1" in html
     assert "Mood 3" in html and "Mood 8" in html
+
+
+def test_a_plan_starting_in_year_1_is_refused_on_the_web_and_in_the_action(cast):
+    url = reverse("diary:taper_create", kwargs={"patient_uuid": cast.patient.uuid})
+    response = login(Client(), cast.clinician).post(url, plan_data(start_date="0001-01-01"))
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "start_date: 0001-01-01 is not allowed; allowed: from " in html
+    from mitra.lib.bounds import OutOfBounds
+    with pytest.raises(OutOfBounds, match="start_date: 0001-01-01 is not allowed"):
+        make_plan(cast.patient, by=cast.clinician, start_date=date(1, 1, 1))
+    assert not TaperPlan.objects.exists()
+
+
+def test_a_plan_stored_200_years_back_still_renders_the_pages_quickly(cast):
+    """Written with the ORM (past every check): no page's cost follows the plan's width."""
+    plan = make_plan(cast.patient, by=cast.clinician)
+    TaperPlan.objects.filter(pk=plan.pk).update(
+        start_date=timezone.localdate() - timedelta(days=200 * 365))
+    make_entry(cast.patient)
+    client = login(Client(), cast.clinician)
+    for name in ("diary:patient_diary", "reports:timeline"):
+        started = time.monotonic()
+        response = client.get(reverse(name, kwargs={"patient_uuid": cast.patient.uuid}))
+        assert response.status_code == 200, name
+        assert time.monotonic() - started < 5, name
+    started = time.monotonic()
+    assert login(Client(), cast.patient_user).get(reverse("diary:entry")).status_code == 200
+    assert time.monotonic() - started < 5

@@ -106,6 +106,8 @@ def test_a_missing_item9_needs_review_but_is_not_urgent(cast):
 
 def test_reliable_deterioration_alerts_when_it_first_crosses(cast):
     now = timezone.now()
+    cast.patient.enrolled_on = timezone.localdate() - timedelta(days=60)
+    cast.patient.save(update_fields=["enrolled_on"])
     totals = [(4, 0), (10, 0), (11, 0)]  # baseline 4, then +6 (reliable), then still up
     for n, (total, _) in enumerate(totals):
         values = [min(3, max(0, total - 3 * i)) for i in range(8)] + [0]

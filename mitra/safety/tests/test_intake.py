@@ -135,3 +135,21 @@ def test_a_medication_without_a_name_names_the_field(cast):
     assert "name: enter the medication&#x27;s generic or brand name" in html
     assert "This field is required" not in html
     assert not Medication.objects.filter(patient=cast.patient).exists()
+
+
+def test_a_medication_dated_before_1900_or_in_the_future_is_refused_naming_the_range(cast):
+    from datetime import date
+
+    from mitra.lib.bounds import OutOfBounds
+    from mitra.safety.screening import do_add_medication
+
+    url = reverse("safety:medication_add", args=[cast.patient.uuid])
+    for when in ("0001-01-01", "9999-12-30"):
+        response = _client(cast.clinician).post(url, {"name": "sertraline", "started_on": when})
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert f"started_on: {when} is not allowed; allowed: from 1900-01-01 to " in html, when
+    with pytest.raises(OutOfBounds, match="started_on: 1899-12-31 is not allowed"):
+        do_add_medication(cast.patient, name="sertraline", started_on=date(1899, 12, 31),
+                          acting=cast.clinician)
+    assert not Medication.objects.filter(patient=cast.patient).exists()
