@@ -17,7 +17,6 @@ from typing import Any
 from mitra.audit.actor import Actor, actor_client_address, actor_request_id, actor_user
 from mitra.audit.events import Event
 from mitra.audit.models import AuditEvent
-from mitra.lib import rowsql
 
 
 def catalogued(event: Event | str) -> Event:
@@ -47,10 +46,9 @@ def record_audit(
     user = actor_user(acting)
     if obj is not None and object_uuid is None:
         object_uuid = getattr(obj, "uuid", None)
-    # Written out (`lib.rowsql`): an audit event is appended on nearly every request. Keys
-    # rather than objects: assigning a related object (`request.user` is a lazy one) costs
-    # more than the key, and nothing reads the relations of the event returned.
-    return rowsql.insert(AuditEvent(
+    # Keys rather than objects: assigning a related object (`request.user` is a lazy one)
+    # costs more than the key, and nothing reads the relations of the event returned.
+    return AuditEvent.objects.create(
         actor_id=user.pk if user else None,
         actor_role=getattr(user, "role", "") if user else "",
         event=event.value,
@@ -59,4 +57,4 @@ def record_audit(
         client_address=actor_client_address(acting),
         request_id=actor_request_id(acting),
         detail=detail[:300],
-    ))
+    )

@@ -22,10 +22,9 @@ from django.utils import timezone
 from mitra.audit.actions import record_audit
 from mitra.audit.actor import Actor, actor_user
 from mitra.audit.events import Event
-from mitra.lib import rowsql
+from mitra.lib import conf, rowsql
 from mitra.lib.idempotency import SubmissionConflict
 from mitra.patients.models import Patient
-from mitra.safety.escalation import escalation_minutes
 from mitra.safety.models import Alert, SafetyPlan, SafetyPlanVersion
 
 log = logging.getLogger(__name__)
@@ -66,8 +65,7 @@ def _create_alert(patient: Patient, spec: dict[str, Any], source_uuid: UUID | No
     alert.dedupe_key = _alert_key(alert.dedupe_key)
     try:
         with transaction.atomic():
-            # Written out (`core.rowsql`): the diary raises alerts inside a submission.
-            rowsql.insert(alert)
+            alert.save(force_insert=True)
     except IntegrityError:
         # A concurrent request raised the same alert first.
         return Alert.objects.get(patient=patient, dedupe_key=alert.dedupe_key), False
@@ -113,7 +111,7 @@ def _schedule_escalation(alert: Alert) -> None:
 
     if not default_task_backend.supports_defer:
         return
-    run_after = alert.created_at + timedelta(minutes=escalation_minutes(), seconds=5)
+    run_after = alert.created_at + timedelta(minutes=conf.alert_escalation_minutes(), seconds=5)
     try:
         escalate_alerts.using(run_after=run_after).enqueue()
     except Exception:  # the alert itself is saved; the cron path still escalates it

@@ -52,7 +52,7 @@ from mitra.accounts.models import Role, User
 from mitra.audit.actions import record_audit
 from mitra.audit.events import Event
 from mitra.audit.models import AuditEvent
-from mitra.lib import jobs
+from mitra.lib import conf, jobs
 from mitra.safety.models import Alert
 
 log = logging.getLogger(__name__)
@@ -61,18 +61,13 @@ log = logging.getLogger(__name__)
 BACKOFF_MINUTES = (1, 2, 4, 8, 15)
 
 
-def escalation_minutes() -> int:
-    return int(getattr(settings, "MITRA_ALERT_ESCALATION_MINUTES", 30))
-
-
 def claim_timeout() -> timedelta:
     """How old a claim must be before another run takes it up (its run is taken to be dead).
 
     Longer than a send can take: smtplib waits up to EMAIL_TIMEOUT for each of the
     conversation's steps (connect, greeting, EHLO, STARTTLS, AUTH, MAIL, RCPT per recipient,
     DATA), so a claim timing out under a live, slow run would mean two mails."""
-    default = max(300, 30 * int(getattr(settings, "EMAIL_TIMEOUT", None) or 10))
-    return timedelta(seconds=int(getattr(settings, "MITRA_ESCALATION_CLAIM_SECONDS", default)))
+    return timedelta(seconds=max(300, 30 * int(settings.EMAIL_TIMEOUT or 10)))
 
 
 def backoff(attempts: int) -> timedelta:
@@ -83,7 +78,7 @@ def backoff(attempts: int) -> timedelta:
 def due_for_escalation(now: datetime) -> QuerySet[Alert]:
     """Urgent alerts open since before the escalation time and not yet mailed (claimed or not,
     waiting for a retry or not)."""
-    cutoff = now - timedelta(minutes=escalation_minutes())
+    cutoff = now - timedelta(minutes=conf.alert_escalation_minutes())
     return Alert.objects.filter(
         priority=Alert.Priority.URGENT, status=Alert.Status.OPEN, escalated_at__isnull=True,
         created_at__lte=cutoff,
@@ -242,14 +237,14 @@ def _send_escalation_mail(alert: Alert, recipients: list[str],
                           accepted: Callable[[], None]) -> None:
     """Send the mail; `accepted` runs as soon as the server took it (its reply to DATA), before
     the connection's QUIT, so the outcome is recorded without waiting for the goodbye."""
-    base = getattr(settings, "MITRA_BASE_URL", "").rstrip("/")
+    base = conf.base_url()
     # No name, no clinical detail in the mail: only the study code and a link to sign in.
     message = EmailMessage(
         subject=f"[{settings.SITE_NAME}] Urgent alert not yet acknowledged "
                 f"({alert.patient.pseudonym})",
         body=(
             f"An urgent {alert.get_kind_display().lower()} alert for {alert.patient.pseudonym} "
-            f"has not been acknowledged for {escalation_minutes()} minutes.\n\n"
+            f"has not been acknowledged for {conf.alert_escalation_minutes()} minutes.\n\n"
             f"Open the alert inbox: {base}{reverse('safety:inbox')}\n"
         ),
         to=recipients,

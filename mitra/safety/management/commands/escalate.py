@@ -5,9 +5,8 @@ import traceback
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from mitra.lib import jobs
+from mitra.lib import conf, jobs
 from mitra.lib.command import MitraCommand
-from mitra.safety.escalation import escalation_minutes
 
 
 class Command(MitraCommand):
@@ -22,9 +21,9 @@ class Command(MitraCommand):
 
     def handle(self, *args, verbose: bool = False, **options):
         report = jobs.run_all(timezone.now())
-        count = report["escalated"]
+        count, minutes = report["escalated"], conf.alert_escalation_minutes()
         self.stdout.write(f"Escalated {count} urgent alert{'s' if count != 1 else ''} "
-                          f"(unacknowledged for {escalation_minutes()} minutes or more).")
+                          f"(unacknowledged for {minutes} minutes or more).")
         self.stdout.write(f"Raised {report['overdue_measure']} overdue-questionnaire and "
                           f"{report['missed_diary']} missed-diary alerts.")
         for _job, failure in report.failures:
