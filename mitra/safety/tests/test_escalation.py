@@ -255,7 +255,8 @@ def test_a_run_killed_after_the_server_accepted_mails_again_only_after_the_claim
 
 # ---- `mitra escalate`: exit status and one line per failure ------------------------------
 
-def _mitra_escalate(capsys, *args) -> tuple[int, str, str]:
+def _mitra_escalate(capsys, *args) -> tuple[int | str | None, str, str]:
+    code: int | str | None
     try:
         code = cli.main(["escalate", *args])
     except SystemExit as exited:  # MitraCommand's exit for a CommandError
