@@ -21,6 +21,6 @@ def drop_cache_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = []
+    dependencies = [("core", "0001_initial")]
 
     operations = [migrations.RunPython(create_cache_table, drop_cache_table)]
