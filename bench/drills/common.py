@@ -205,13 +205,24 @@ class Server:
         self.log.close()
 
 
-class Supervisor:
-    """A restart loop standing in for systemd's Restart=on-failure (RestartSec=1): starts
-    `mitra serve` again whenever it exits with a status other than 0 or 2 (systemd's
-    RestartPreventExitStatus=2 in deploy/), and records each exit."""
+def deploy_restart_sec() -> float:
+    """RestartSec of deploy/mitra.service (systemd's own default, 0.1 s, if it sets none)."""
+    unit = ROOT / "deploy" / "mitra.service"
+    text = unit.read_text() if unit.exists() else ""
+    for line in text.splitlines():
+        if line.strip().startswith("RestartSec="):
+            return float(line.split("=", 1)[1].strip().rstrip("s"))
+    return 0.1
 
-    def __init__(self, server: Server, restart_sec: float = 1.0):
-        self.server, self.restart_sec = server, restart_sec
+
+class Supervisor:
+    """A restart loop standing in for systemd's Restart=on-failure: starts `mitra serve` again,
+    RestartSec (deploy/mitra.service's) after it exits with a status other than 0 or 2
+    (RestartPreventExitStatus=2 there too), and records each exit and start."""
+
+    def __init__(self, server: Server, restart_sec: float | None = None):
+        self.server = server
+        self.restart_sec = deploy_restart_sec() if restart_sec is None else restart_sec
         self.exits: list[tuple[float, int]] = []  # (monotonic time, status) of each exit
         self.gave_up: int | None = None  # the status after which it did not restart
         self.starts: list[float] = []

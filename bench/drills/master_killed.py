@@ -4,12 +4,13 @@
     .venv/bin/python bench/drills/master_killed.py [--db sqlite|postgres]
 
 `mitra serve` runs under a small restart loop standing in for systemd's Restart=on-failure
-(`common.Supervisor`: RestartSec=1, no restart after exit 0 or 2). After 5 s of posting,
-gunicorn's master is killed with SIGKILL; 20 s later, `mitra serve` itself; then 20 s more
-of posting. Each time the site must come back by itself: `mitra serve` has to exit non-zero
-when its master dies, and nothing of the old server may keep the port. Prints the figures of
-`common`, the supervisor's restarts, and after each kill the longest time without an
-acknowledged post (until the next kill or the end: a site still down counts in full).
+(`common.Supervisor`: deploy/mitra.service's RestartSec, no restart after exit 0 or 2).
+After 5 s of posting, gunicorn's master is killed with SIGKILL; 20 s later, `mitra serve`
+itself; then 20 s more of posting. Each time the site must come back by itself: `mitra
+serve` has to exit non-zero when its master dies, and nothing of the old server may keep the
+port. Prints the figures of `common`, the supervisor's restarts, and after each kill the
+longest time without an acknowledged post (until the next kill or the end: a site still down
+counts in full) and where that time went.
 """
 
 from __future__ import annotations
@@ -66,9 +67,17 @@ def main() -> int:
                 cluster.remove()
     exits = ", ".join(str(status) for _, status in supervisor.exits) or "none"
     print(f"  mitra serve exit statuses seen by the supervisor: {exits}; restarts "
-          f"{len(supervisor.starts) - 1}"
+          f"{len(supervisor.starts) - 1} (RestartSec {supervisor.restart_sec:g} s)"
           + ("" if supervisor.gave_up is None else
              f"; after exit {supervisor.gave_up} it did not restart (on-failure)"))
+    for what, killed in kills:
+        exit_at = next((t for t, _ in supervisor.exits if t >= killed), None)
+        start_at = next((t for t in supervisor.starts if t >= killed), None)
+        first = common.back_after(load, start_at) if start_at is not None else None
+        print(f"  after killing the {what}: mitra serve exited "
+              f"{'-' if exit_at is None else f'{exit_at - killed:.1f} s'} later, was started "
+              f"again at {'-' if start_at is None else f'{start_at - killed:.1f} s'}, and "
+              f"answered a post {'-' if first is None else f'{first:.1f} s'} after that start")
     print("  longest time without an acknowledged post " + "; ".join(
         f"{seconds:.1f} s after killing the {what}" for what, seconds in outages))
     late = [what for what, seconds in outages if seconds > common.TARGET_BACK_SECONDS]
