@@ -30,7 +30,9 @@ outcome commits. That window is one UPDATE and one INSERT long; the next run mai
 the claim times out. Likewise a reply to DATA that never comes is a failure, though the server
 may have queued the message. No design can close this window while the message leaves through
 SMTP: the server's acceptance and the database's commit are two systems' steps, and one of them
-comes first. Mitra sends a second mail rather than risk none.
+comes first. Mitra sends a second mail rather than risk none, and every try of one alert
+carries the same Message-ID (`<alert-escalation.<uuid>@host>`), so a mail client that drops
+repeated ids shows the second copy as one mail.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def claim_timeout() -> timedelta:
     Longer than a send can take: smtplib waits up to EMAIL_TIMEOUT for each of the
     conversation's steps (connect, greeting, EHLO, STARTTLS, AUTH, MAIL, RCPT per recipient,
     DATA), so a claim timing out under a live, slow run would mean two mails."""
-    return timedelta(seconds=max(300, 30 * int(settings.EMAIL_TIMEOUT or 10)))
+    return timedelta(seconds=max(300, 30 * int(settings.EMAIL_TIMEOUT)))
 
 
 def backoff(attempts: int) -> timedelta:

@@ -309,3 +309,14 @@ def test_mitra_escalate_mails_the_others_when_one_recipient_is_refused(smtp, cap
     assert "Escalated 1 urgent alert " in out and len(sink.received) == 2
     ours.refresh_from_db(), theirs.refresh_from_db()
     assert ours.escalated_at and theirs.escalated_at
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "301"])
+def test_an_email_timeout_out_of_range_stops_start_up_naming_it(tmp_path, value):
+    from tests.clitools import mitra_env, run_mitra
+
+    result = run_mitra("escalate", "--help", env=mitra_env(tmp_path, EMAIL_TIMEOUT=value))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"mitra: configuration error: EMAIL_TIMEOUT must be a whole number of seconds from 1 "
+        f"to 300, not {value}")
