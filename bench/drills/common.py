@@ -40,7 +40,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -180,6 +180,20 @@ class Server:
 
     def log_tail(self) -> str:
         return (self.site.tmp / "serve.log").read_text(errors="replace")[-3000:]
+
+    def gunicorn_events(self) -> list[tuple[float, str]]:
+        """gunicorn's own log lines (`[2026-12-03 13:05:34 +0000] [pid] [INFO] Booting
+        worker ...`) as (epoch seconds, message): where a restart's time went, to the second."""
+        events = []
+        for line in (self.site.tmp / "serve.log").read_text(errors="replace").splitlines():
+            if not line.startswith("[") or "] [" not in line:
+                continue
+            try:
+                stamp = datetime.strptime(line[1:26], "%Y-%m-%d %H:%M:%S %z")
+            except ValueError:
+                continue
+            events.append((stamp.timestamp(), line.rsplit("] ", 1)[-1]))
+        return events
 
     def gunicorn_master(self) -> int:
         assert self.proc is not None

@@ -1,21 +1,22 @@
 """Drill (a): a mail server that accepts connections and never answers, then a working one,
 while patients post diary entries and a clinician acknowledges alerts.
 
-    .venv/bin/python bench/drills/mail_silent.py [--db sqlite|postgres] [--silent 20]
+    .venv/bin/python bench/drills/mail_silent.py [--db sqlite|postgres] [--silent 30]
 
 Urgent alerts are made due for escalation (raised 31 minutes ago): `--due` to stay
 unacknowledged, `--acked` for the clinician to acknowledge during the fault. The site's mail
-goes to a port on loopback where `SilentServer` accepts and never says a word
-(EMAIL_TIMEOUT=3). A cron stand-in starts `mitra escalate` every 3 s (at most two at once, as
-cron would overlap them) while the clients post (`common`: each entry retried with its UUID
-until acknowledged) and the clinician acknowledges, for `--silent` seconds. Then a real SMTP
-sink (aiosmtpd, `SmtpSink`) takes the port; the runs go on until every due alert is mailed (a
-failed mail's retry is a minute later) or 150 s pass.
+goes to a port on loopback where `SilentServer` accepts and never says a word (EMAIL_TIMEOUT
+at its default, 10 s). A cron stand-in starts `mitra escalate` every 3 s (at most two at
+once, as cron would overlap them) while the clients post (`common`: each entry retried with
+its UUID until acknowledged) and the clinician acknowledges, for `--silent` seconds. Then a
+real SMTP sink (aiosmtpd, `SmtpSink`) takes the port; the runs go on until every due alert is
+mailed (a failed mail's retry is a minute later) or 150 s pass.
 
 Targets: the site keeps answering while escalation hangs (every post and acknowledge
-acknowledged, none slower than EMAIL_TIMEOUT), `mitra escalate` exits 1 with one line per
-failure during the fault and 0 after, every due alert mailed exactly once, no acknowledged
-alert mailed. Prints the figures of `common` and those of the mail.
+acknowledged, none taking 5 s: a request held up by the mail would wait out its 10 s, or on
+SQLite fail at the 5 s busy timeout); every run of `mitra escalate` exits 1 with one line per
+failed mail (as many as the silent server took) or 0 with nothing to say; every due alert
+mailed exactly once, and no acknowledged one. Prints the figures of `common` and the mail's.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ from datetime import timedelta
 
 import common
 
-EMAIL_TIMEOUT = 3
+EMAIL_TIMEOUT = 10  # the default
+# A request held up by a mail in flight would wait out the whole EMAIL_TIMEOUT, or on SQLite
+# fail after the 5 s busy timeout; a loaded machine's slowest answers stay well under this.
+SLOW = 5.0
 
 
 class Cron:
@@ -124,7 +128,7 @@ def escalated(alerts: list) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     common.common_arguments(parser)
-    parser.add_argument("--silent", type=float, default=20, help="seconds of the silent server")
+    parser.add_argument("--silent", type=float, default=30, help="seconds of the silent server")
     parser.add_argument("--due", type=int, default=5, help="due alerts nobody acknowledges")
     parser.add_argument("--acked", type=int, default=3, help="due alerts acknowledged meanwhile")
     args = parser.parse_args()
@@ -204,8 +208,8 @@ def main() -> int:
         misses.append("an acknowledged alert was mailed")
     if len([s for s, _ in acks if s == 302]) != len(acked):
         misses.append("an acknowledge failed")
-    if max((t for _, t in acks), default=0) >= EMAIL_TIMEOUT or fault_slowest >= EMAIL_TIMEOUT:
-        misses.append(f"a request waited {EMAIL_TIMEOUT} s or more (the mail's timeout)")
+    if max((t for _, t in acks), default=0) >= SLOW or fault_slowest >= SLOW:
+        misses.append(f"a request took {SLOW:g} s or more while the mail hung")
     if not agree or sum(failures) != silent_connections:
         misses.append(f"mitra escalate reported {sum(failures)} failures for "
                       f"{silent_connections} mails that hung, or an exit status disagreed")

@@ -179,7 +179,7 @@ def test_the_mail_waits_for_a_silent_server_then_goes_once_it_is_back(smtp):
 def test_two_runs_at_once_never_both_send(smtp):
     cast = make_cast()
     alerts = _due(cast, *[f"race-{i}" for i in range(6)])
-    with SmtpSink(delay=0.2) as sink:  # slow enough for the runs to overlap
+    with SmtpSink(delay=0.5) as sink:  # slow enough for the runs to overlap
         smtp(sink.port)
         barrier = threading.Barrier(2)
 
