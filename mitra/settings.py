@@ -339,6 +339,12 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds the SMTP backend waits for each step (connect, each reply): a mail server that
+# accepts and never answers costs one mail this long, never a hung job.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+if not 0 < EMAIL_TIMEOUT <= 300:  # 0 would make the socket non-blocking, not patient
+    raise ImproperlyConfigured(
+        f"EMAIL_TIMEOUT must be a whole number of seconds from 1 to 300, not {EMAIL_TIMEOUT}")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "mitra@localhost")
 
 LOGGING = {

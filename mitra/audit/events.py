@@ -63,6 +63,9 @@ class Event(models.TextChoices):
         "An alert closed itself because the patient caught up (a diary day, a questionnaire).")
     ALERT_ESCALATED = ("alert.escalated",
                        "An urgent alert left unacknowledged was mailed to the care team.")
+    ALERT_ESCALATION_FAILED = ("alert.escalation_failed",
+                               "Mailing an urgent alert to the care team failed (the detail "
+                               "names the attempt and the error); it is tried again.")
     SAFETY_SCREENING_RUN = ("safety.screening.run",
                             "An interaction screening of the patient's substances, medications "
                             "and conditions was run and stored.")

@@ -4,6 +4,13 @@ task run, and that each app fills from its own `AppConfig.ready`.
 An app registers its job here instead of the scheduler importing the app, so the app that
 runs the jobs (safety) never imports the apps whose jobs it runs (measures, diary). Every job is
 an idempotent function of the database and the time: running it twice does nothing new.
+
+A job returns how many things it did. One that works through units (an alert to mail, a
+patient to check) and sees some of them fail goes on with the others and then raises
+`JobFailed(done, failures)`, one `Failure` per unit: the unit stays due for the next run.
+`run_all` runs every job whatever the others did (a job that raises anything else counts as
+one failure) and returns the counts with every failure, so a caller can report each on one
+line and exit non-zero: cron sees a run that failed, even in part.
 """
 
 from __future__ import annotations
@@ -24,6 +31,37 @@ class PeriodicJob:
     description: str
 
 
+@dataclass(frozen=True)
+class Failure:
+    """One unit of work that failed: `item` names it for an operator ("alert <uuid>")."""
+
+    item: str
+    error: BaseException
+
+    def line(self) -> str:
+        """`item: ErrorClass: message`, on one line (some drivers' messages span several)."""
+        message = " ".join(str(self.error).split())
+        name = type(self.error).__name__
+        return f"{self.item}: {name}: {message}" if message else f"{self.item}: {name}"
+
+
+class JobFailed(Exception):
+    """Raised by a job after it did all it could: `done` units done, `failures` the others."""
+
+    def __init__(self, done: int, failures: list[Failure]):
+        super().__init__(f"{len(failures)} failed, {done} done")
+        self.done, self.failures = done, failures
+
+
+class RunReport(dict[str, int]):
+    """What `run_all` did: each job's count by name (it is that dict) and `failures`, every
+    failed unit as (job name, Failure), in the order they happened."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures: list[tuple[str, Failure]] = []
+
+
 _JOBS: dict[str, PeriodicJob] = {}
 
 
@@ -38,7 +76,18 @@ def registered() -> list[PeriodicJob]:
     return list(_JOBS.values())
 
 
-def run_all(now: datetime | None = None) -> dict[str, int]:
-    """Run every registered job once at `now`; returns each job's count by name."""
+def run_all(now: datetime | None = None) -> RunReport:
+    """Run every registered job once at `now`; returns each job's count by name, with the
+    failures. A job that fails does not stop the ones after it."""
     now = now or timezone.now()
-    return {job.name: job.run(now) for job in _JOBS.values()}
+    report = RunReport()
+    for job in _JOBS.values():
+        try:
+            report[job.name] = job.run(now)
+        except JobFailed as exc:
+            report[job.name] = exc.done
+            report.failures += [(job.name, failure) for failure in exc.failures]
+        except Exception as exc:  # the whole job failed (its database query, a bug)
+            report[job.name] = 0
+            report.failures.append((job.name, Failure(f"job {job.name}", exc)))
+    return report

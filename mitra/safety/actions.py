@@ -1,41 +1,33 @@
 """Writes of the safety app's alerts and safety plan. Each records its audit event.
 
 Alerts: raised (`do_raise_alert`, `do_raise_new_alerts`: idempotent by dedupe key), acknowledged
-and resolved by a clinician, closed when the patient caught up (`do_close_caught_up`), and
-escalated by mail when an urgent one stays unacknowledged (`escalate_due_alerts`, the periodic
-job). Other apps call `do_raise_alert` inside their own transaction. Screening runs, and the
-intake and medication changes that start one, are in `mitra.safety.screening`.
+and resolved by a clinician, closed when the patient caught up (`do_close_caught_up`). An
+urgent one left unacknowledged is mailed to the care team by the periodic job in
+`mitra.safety.escalation` (an outbox: no lock held across the mail). Other apps call
+`do_raise_alert` inside their own transaction. Screening runs, and the intake and medication
+changes that start one, are in `mitra.safety.screening`.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
-from django.urls import reverse
+from django.db.models import Q
 from django.utils import timezone
 
-from mitra.accounts.models import Role, User
 from mitra.audit.actions import record_audit
 from mitra.audit.actor import Actor, actor_user
 from mitra.audit.events import Event
-from mitra.audit.models import AuditEvent
-from mitra.lib import rowsql
+from mitra.lib import conf, rowsql
 from mitra.lib.idempotency import SubmissionConflict
 from mitra.patients.models import Patient
 from mitra.safety.models import Alert, SafetyPlan, SafetyPlanVersion
 
 log = logging.getLogger(__name__)
-
-
-def escalation_minutes() -> int:
-    return int(getattr(settings, "MITRA_ALERT_ESCALATION_MINUTES", 30))
 
 
 def _alert_key(dedupe_key: str) -> str:
@@ -119,7 +111,7 @@ def _schedule_escalation(alert: Alert) -> None:
 
     if not default_task_backend.supports_defer:
         return
-    run_after = alert.created_at + timedelta(minutes=escalation_minutes(), seconds=5)
+    run_after = alert.created_at + timedelta(minutes=conf.alert_escalation_minutes(), seconds=5)
     try:
         escalate_alerts.using(run_after=run_after).enqueue()
     except Exception:  # the alert itself is saved; the cron path still escalates it
@@ -181,94 +173,6 @@ def do_close_caught_up(patient: Patient, *, kind: str, note: str, acting: Actor 
                      obj=alert)
         closed += 1
     return closed
-
-
-def due_for_escalation(now: datetime) -> QuerySet[Alert]:
-    cutoff = now - timedelta(minutes=escalation_minutes())
-    return Alert.objects.filter(
-        priority=Alert.Priority.URGENT, status=Alert.Status.OPEN, escalated_at__isnull=True,
-        created_at__lte=cutoff,
-    )
-
-
-def escalate_due_alerts(now: datetime) -> int:
-    """Notify the care team of every urgent alert still unacknowledged after the set time.
-
-    Each alert is handled in its own transaction: its row is locked (other runs skip it), the
-    mail is sent, and only then is `escalated_at` set and committed. So a run after a success
-    never notifies again, two workers at once never both notify, and a failed send (SMTP down)
-    rolls back: the alert stays due for the next run, the error is logged, and the run goes on
-    with the other alerts. (If the commit itself failed after the mail went out, the next run
-    would mail again: a duplicate is preferred over a lost escalation.) Returns how many alerts
-    this run escalated.
-    """
-    escalated = 0
-    due = list(due_for_escalation(now).order_by("created_at").values_list("pk", flat=True))
-    for pk in due:
-        try:
-            escalated += _escalate_one(pk, now)
-        except Exception:
-            log.exception("escalating alert %s failed; it stays due for the next run", pk)
-    return escalated
-
-
-def _escalate_one(pk: int, now: datetime) -> int:
-    with transaction.atomic():
-        alert = (
-            due_for_escalation(now).filter(pk=pk)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("patient").first()
-        )
-        if alert is None:
-            return 0  # another run holds it or took it, or someone acknowledged it meanwhile
-        recipients = escalation_recipients(alert)
-        if recipients:
-            _send_escalation_mail(alert, recipients)
-        else:
-            log.warning("urgent alert %s has no care-team e-mail to escalate to", alert.uuid)
-        Alert.objects.filter(pk=alert.pk).update(escalated_at=now)
-        record_audit(Event.ALERT_ESCALATED, acting=None, patient=alert.patient, obj=alert,
-                     detail=f"{len(recipients)} recipients")
-    return 1
-
-
-def escalation_recipients(alert: Alert) -> list[str]:
-    """The e-mail addresses of "the rest of the care team" for this alert.
-
-    Alerts have no assignee: the whole team shares one inbox, so every active clinician on the
-    patient's care teams is notified, except the clinician who raised the alert by their own
-    action (for example by entering the questionnaire in a session), who has already seen it.
-    When nobody else is on the team, that clinician is reminded rather than nobody.
-    """
-    team = list(
-        User.objects.filter(
-            care_teams__patients=alert.patient, role=Role.CLINICIAN, is_active=True
-        ).exclude(email="").values_list("pk", "email").distinct()
-    )
-    raised_by = set(
-        AuditEvent.objects.filter(event=Event.ALERT_RAISED, object_uuid=alert.uuid,
-                                  actor_role=Role.CLINICIAN)
-        .values_list("actor_id", flat=True)
-    )
-    rest = [email for pk, email in team if pk not in raised_by]
-    return sorted(set(rest or [email for _pk, email in team]))
-
-
-def _send_escalation_mail(alert: Alert, recipients: list[str]) -> None:
-    base = getattr(settings, "MITRA_BASE_URL", "").rstrip("/")
-    # No name, no clinical detail in the mail: only the study code and a link to sign in.
-    send_mail(
-        subject=f"[{settings.SITE_NAME}] Urgent alert not yet acknowledged "
-                f"({alert.patient.pseudonym})",
-        message=(
-            f"An urgent {alert.get_kind_display().lower()} alert for {alert.patient.pseudonym} "
-            f"has not been acknowledged for {escalation_minutes()} minutes.\n\n"
-            f"Open the alert inbox: {base}{reverse('safety:inbox')}\n"
-        ),
-        from_email=None,
-        recipient_list=recipients,
-        fail_silently=False,
-    )
 
 
 # ---- safety plan ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ class SafetyConfig(AppConfig):
         from mitra.lib import jobs
         from mitra.lib.navigation import register
         from mitra.safety import crisis, kb
-        from mitra.safety.actions import escalate_due_alerts
+        from mitra.safety.escalation import escalate_due_alerts
 
         # A malformed knowledge-base file must stop start-up, naming the file and the field:
         # a screen that silently lost a rule would look like "no risk found".

@@ -57,7 +57,18 @@ class Alert(models.Model):
         related_name="+",
     )
     resolution_note = models.TextField(blank=True)
+    # When the escalation mail went out (`safety.escalation`); None while it has not.
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # The escalation mail's outbox state. A run claims the alert (a token and the time) in a
+    # short transaction, sends the mail outside any transaction and then records the outcome:
+    # no row lock is held while the mail server is talked to. A claim older than
+    # `escalation.claim_timeout()` belongs to a run that died and is taken up again.
+    escalation_claim = models.CharField(max_length=32, blank=True)
+    escalation_claimed_at = models.DateTimeField(null=True, blank=True)
+    # Failed sends so far, the last one's error (class and message) and when to try again.
+    escalation_attempts = models.PositiveSmallIntegerField(default=0)
+    escalation_error = models.CharField(max_length=300, blank=True)
+    escalation_retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["priority", "-created_at"]

@@ -19,11 +19,13 @@ from mitra.audit.models import AuditEvent
 from mitra.diary.actions import do_submit_diary_entry
 from mitra.diary.alerts import raise_missed_diary_alerts
 from mitra.diary.tests.factories import make_entry, submission
+from mitra.lib.jobs import JobFailed
 from mitra.measures.actions import do_submit_response, raise_overdue_alerts
 from mitra.measures.library import get_instrument
 from mitra.measures.models import Schedule
 from mitra.patients.models import Intake, Patient
-from mitra.safety.actions import do_raise_alert, escalate_due_alerts
+from mitra.safety.actions import do_raise_alert
+from mitra.safety.escalation import escalate_due_alerts
 from mitra.safety.models import Alert, ScreeningRun
 from mitra.safety.tests.factories import make_alert
 from mitra.testing import make_cast
@@ -252,18 +254,45 @@ class FailForOneBackend(LocmemBackend):
         return super().send_messages(messages)
 
 
-def test_a_failed_mail_leaves_the_alert_due_and_the_next_run_sends_it(cast, caplog):
+def test_a_failed_mail_leaves_the_alert_due_and_the_next_run_sends_it(cast):
     alert = make_alert(cast.patient)
     later = alert.created_at + timedelta(minutes=31)
     with override_settings(EMAIL_BACKEND=f"{__name__}.FailingBackend"):
-        assert escalate_due_alerts(later) == 0
-    assert "stays due for the next run" in caplog.text
+        with pytest.raises(JobFailed) as failed:
+            escalate_due_alerts(later)
+    assert failed.value.done == 0
+    (failure,) = failed.value.failures
+    assert failure.line() == f"alert {alert.uuid}: ConnectionRefusedError: SMTP server down"
     alert.refresh_from_db()
-    assert alert.escalated_at is None
+    assert alert.escalated_at is None and alert.escalation_claim == ""
+    assert alert.escalation_attempts == 1
+    assert alert.escalation_error == "ConnectionRefusedError: SMTP server down"
+    assert later + timedelta(minutes=1) <= alert.escalation_retry_at < later + timedelta(
+        minutes=2)
+    assert AuditEvent.objects.get(event="alert.escalation_failed",
+                                  object_uuid=alert.uuid).detail == (
+        "attempt 1: ConnectionRefusedError")
     assert mail.outbox == []
-    assert escalate_due_alerts(later + timedelta(minutes=1)) == 1
-    assert escalate_due_alerts(later + timedelta(minutes=2)) == 0
+    # Not before its retry time, then once, then never again.
+    assert escalate_due_alerts(later + timedelta(seconds=30)) == 0
+    assert escalate_due_alerts(later + timedelta(minutes=2)) == 1
+    assert escalate_due_alerts(later + timedelta(minutes=3)) == 0
     assert len(mail.outbox) == 1
+
+
+def test_failed_sends_wait_longer_each_time_up_to_a_quarter_of_an_hour(cast):
+    alert = make_alert(cast.patient)
+    at = alert.created_at + timedelta(minutes=31)
+    waits = []
+    with override_settings(EMAIL_BACKEND=f"{__name__}.FailingBackend"):
+        for _ in range(6):
+            with pytest.raises(JobFailed):
+                escalate_due_alerts(at)
+            alert.refresh_from_db()
+            waits.append(round((alert.escalation_retry_at - at).total_seconds() / 60))
+            at = alert.escalation_retry_at
+    assert waits == [1, 2, 4, 8, 15, 15]
+    assert alert.escalation_attempts == 6
 
 
 def test_one_failed_mail_does_not_stop_the_others(cast):
@@ -272,10 +301,13 @@ def test_one_failed_mail_does_not_stop_the_others(cast):
     later = timezone.now() + timedelta(minutes=31)
     with override_settings(EMAIL_BACKEND=f"{__name__}.FailForOneBackend"):
         assert cast.other_clinician.email == FAIL_FOR
-        assert escalate_due_alerts(later) == 1
+        with pytest.raises(JobFailed) as failed:
+            escalate_due_alerts(later)
+    assert failed.value.done == 1
+    assert [f.item for f in failed.value.failures] == [f"alert {theirs.uuid}"]
     ours.refresh_from_db(), theirs.refresh_from_db()
     assert ours.escalated_at is not None and theirs.escalated_at is None
-    assert escalate_due_alerts(later) == 1
+    assert escalate_due_alerts(later + timedelta(minutes=2)) == 1  # after its retry time
     assert [m.to for m in mail.outbox] == [sorted([cast.clinician.email, cast.readonly.email]),
                                            [cast.other_clinician.email]]
 

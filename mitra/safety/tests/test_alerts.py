@@ -15,7 +15,8 @@ from django.utils.html import escape
 from mitra.audit.models import AuditEvent
 from mitra.measures.actions import do_submit_response
 from mitra.measures.models import Response
-from mitra.safety.actions import do_raise_alert, do_raise_new_alerts, escalate_due_alerts
+from mitra.safety.actions import do_raise_alert, do_raise_new_alerts
+from mitra.safety.escalation import escalate_due_alerts
 from mitra.safety.models import Alert
 from mitra.safety.tests.factories import make_alert
 from mitra.testing import MARKER, login, make_cast, make_patient
@@ -102,7 +103,9 @@ def test_escalation_runs_twice_and_notifies_once(cast):
     assert sorted(mail.outbox[0].to) == sorted([cast.clinician.email, cast.readonly.email])
     assert cast.patient.display_name not in mail.outbox[0].body
     alert.refresh_from_db()
-    assert alert.escalated_at == later
+    # The run's time when the mail went out: `later`, moved on by the seconds the run took.
+    assert later <= alert.escalated_at < later + timedelta(minutes=1)
+    assert alert.escalation_claim == "" and alert.escalation_claimed_at is None
 
 
 def test_escalation_waits_for_the_configured_time(cast, settings):
