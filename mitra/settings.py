@@ -14,6 +14,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MITRA_VAR_DIR", str(BASE_DIR / "var")))
 
 SECRET_KEY = secret_key(VAR_DIR)
+# Seals the audit trail's hash chain (mitra/audit/chain.py). Kept outside the database, like
+# SECRET_KEY: whoever can change the database alone cannot forge a seal.
+MITRA_AUDIT_KEY = secret_key(VAR_DIR, "MITRA_AUDIT_KEY", "audit_key")
 DEBUG = env_bool("DEBUG", False)
 # Declares a production deployment: turns on the checks in mitra/core/checks.py.
 MITRA_PRODUCTION = env_bool("MITRA_PRODUCTION", False)

@@ -44,14 +44,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
-def secret_key(var_dir: Path) -> str:
-    """SECRET_KEY from SECRET_KEY_FILE, SECRET_KEY, or a key generated once into var/."""
-    path = os.environ.get("SECRET_KEY_FILE")
+def secret_key(var_dir: Path, name: str = "SECRET_KEY", file_name: str = "secret_key") -> str:
+    """A key from `<name>_FILE`, `<name>`, or one generated once into `var_dir/<file_name>`."""
+    path = os.environ.get(f"{name}_FILE")
     if path:
-        return Path(path).read_text().strip()
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    key_file = var_dir / "secret_key"
+        try:
+            key = Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE {path!r} cannot be read: {exc.strerror}") \
+                from None
+        if not key:
+            raise ImproperlyConfigured(f"{name}_FILE {path!r} is empty")
+        return key
+    if os.environ.get(name):
+        return os.environ[name]
+    key_file = var_dir / file_name
     if not key_file.exists():
         var_dir.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_urlsafe(50))
