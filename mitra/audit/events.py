@@ -47,6 +47,9 @@ class Event(models.TextChoices):
     PATIENT_CREATED = "patient.created", "A patient record was created."
     PATIENT_RECORD_VIEWED = ("patient.record.viewed",
                              "Someone opened a page or API resource about a patient.")
+    PATIENT_LIST_VIEWED = ("patient.list.viewed",
+                           "Someone was shown a list naming patients (a caseload, an alert inbox, "
+                           "an API or FHIR search), the patients listed by UUID in subjects.")
     PATIENT_INTAKE_SAVED = ("patient.intake.saved",
                             "The safety intake (jurisdiction, substances, conditions) was saved.")
     PATIENT_MEDICATION_ADDED = ("patient.medication.added",
