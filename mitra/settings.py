@@ -209,6 +209,8 @@ MITRA_DIARY_MISSED_DAYS = env_int("MITRA_DIARY_MISSED_DAYS", 3)
 MITRA_CRISIS_LOCALE = env_str("MITRA_CRISIS_LOCALE", "en-US")
 # The public address, for links in e-mails (for example https://mitra.example.org).
 MITRA_BASE_URL = env_str("MITRA_BASE_URL", "")
+# An invitation link (a new account's owner sets their password with it) works this long, once.
+MITRA_INVITATION_DAYS = env_int("MITRA_INVITATION_DAYS", 7)
 
 TASKS = {"default": {"BACKEND": env_str("MITRA_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("mitra.core.urls")),
+    path("accounts/invitation/", include("mitra.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("measures/", include("mitra.measures.urls")),

@@ -138,21 +138,50 @@ def test_an_unsupported_database_names_the_allowed_ones(tmp_path):
     assert "postgres://" in line and "sqlite:///" in line
 
 
-def test_createuser_makes_a_clinician_on_a_team(migrated):
+def test_createuser_makes_a_clinician_on_a_team_who_sets_their_own_password(migrated):
     result = run_mitra("createuser", "drnew", "--role", "clinician", "--team", "Team North",
-                       "--email", "drnew@example.org", env={**migrated, "MITRA_PASSWORD": STRONG})
+                       "--email", "drnew@example.org", "--print-link", env=migrated)
     assert result.returncode == 0, result.stderr
     assert "created clinician drnew in care team Team North" in result.stdout
+    link = re.search(r"Invitation link \(valid once, for 7 days; give it to drnew only\): "
+                     r"(\S+/accounts/invitation/[\w-]+/)", result.stdout)
+    assert link, result.stdout
+    assert "then set up their authenticator app (TOTP)" in result.stdout
     check = run_mitra("shell", "--no-imports", "-c", (
         "from mitra.accounts.models import Membership;"
         "m = Membership.objects.get(user__username='drnew');"
-        "print(m.team.name, m.access, m.user.role, m.user.check_password('" + STRONG + "'))"
+        "print(m.team.name, m.access, m.user.role, m.user.has_usable_password(),"
+        " m.user.invitations.count())"
     ), env=migrated)
-    assert check.stdout.strip() == "Team North write clinician True", check.stderr
-    # Patients join the same team.
+    # Nobody but the clinician will know the password: there is none until they set it.
+    assert check.stdout.strip() == "Team North write clinician False 1", check.stderr
+    # Patients join the same team; a scripted set-up may still give a patient a password.
     result = run_mitra("createuser", "newpat", "--role", "patient", "--team", "Team North",
                        "--display-name", "New Patient", "--password", STRONG, env=migrated)
     assert result.returncode == 0, result.stderr
+    assert "Invitation" not in result.stdout
+
+
+def test_createuser_mails_the_invitation_to_the_address_given(migrated):
+    result = run_mitra("createuser", "drmail", "--role", "admin", "--email",
+                       "drmail@example.org", env=migrated)
+    assert result.returncode == 0, result.stderr
+    assert "Invitation sent to drmail@example.org" in result.stdout
+    # The console mail backend shows the mail itself: to the address, with the link.
+    assert "To: drmail@example.org" in result.stdout
+    assert "/accounts/invitation/" in result.stdout
+
+
+@pytest.mark.parametrize("role", ["clinician", "admin", "researcher"])
+def test_createuser_refuses_a_password_for_staff(migrated, role):
+    result = run_mitra("createuser", f"staff-{role}", "--role", role, "--password", STRONG,
+                       env=migrated)
+    assert result.returncode == 2
+    line = one_line(result.stderr)
+    assert "--password" in line and "patient only" in line and "invitation" in line
+    from_env = run_mitra("createuser", f"staff-{role}", "--role", role,
+                         env={**migrated, "MITRA_PASSWORD": STRONG})
+    assert from_env.returncode == 2 and "MITRA_PASSWORD" in one_line(from_env.stderr)
 
 
 @pytest.mark.parametrize("password, reason", [
@@ -161,7 +190,7 @@ def test_createuser_makes_a_clinician_on_a_team(migrated):
     ("739182736451928", "entirely numeric"),
 ])
 def test_createuser_rejects_weak_passwords(migrated, password, reason):
-    result = run_mitra("createuser", "weakling", "--role", "clinician", "--team", "T",
+    result = run_mitra("createuser", "weakling", "--role", "patient", "--team", "T",
                        "--password", password, env=migrated)
     assert result.returncode == 2
     line = one_line(result.stderr)
@@ -175,20 +204,26 @@ def test_createuser_rejects_weak_passwords(migrated, password, reason):
 
 
 def test_createuser_refuses_a_taken_name_and_a_team_for_a_researcher(migrated):
-    env = {**migrated, "MITRA_PASSWORD": STRONG}
-    assert run_mitra("createuser", "res1", "--role", "researcher", env=env).returncode == 0
-    taken = run_mitra("createuser", "RES1", "--role", "researcher", env=env)
+    assert run_mitra("createuser", "res1", "--role", "researcher",
+                     env=migrated).returncode == 0
+    taken = run_mitra("createuser", "RES1", "--role", "researcher", env=migrated)
     assert taken.returncode == 2 and "already taken" in one_line(taken.stderr)
-    team = run_mitra("createuser", "res2", "--role", "researcher", "--team", "X", env=env)
+    team = run_mitra("createuser", "res2", "--role", "researcher", "--team", "X", env=migrated)
     assert team.returncode == 2 and "--team" in one_line(team.stderr)
 
 
 def test_totp_refuses_a_real_account(migrated):
-    env = {**migrated, "MITRA_PASSWORD": STRONG}
-    run_mitra("createuser", "realdoc", "--role", "clinician", env=env)
+    run_mitra("createuser", "realdoc", "--role", "clinician", env=migrated)
     result = run_mitra("totp", "realdoc", env=migrated)
     assert result.returncode == 2
     assert "not a demo account" in one_line(result.stderr)
+
+
+def test_audit_verify_checks_the_trail_of_a_fresh_database(migrated):
+    run_mitra("createuser", "audited", "--role", "researcher", env=migrated)
+    result = run_mitra("audit", "verify", env=migrated)
+    assert result.returncode == 0, result.stderr
+    assert re.match(r"audit trail intact: \d+ events", result.stdout)
 
 
 def test_demo_shows_a_progress_bar_and_the_logins(tmp_path):

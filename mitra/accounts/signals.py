@@ -11,6 +11,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
 from mitra.accounts.middleware import SESSION_SEEN, SESSION_STARTED
+from mitra.accounts.models import password_changed
 from mitra.audit.actions import record_audit
 from mitra.audit.events import Event
 
@@ -41,3 +42,9 @@ def totp_set_up_counts_as_mfa(sender, request, user, authenticator, **kwargs):
     if request is not None and authenticator.type == Authenticator.Type.TOTP:
         record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
     record_audit(Event.ACCOUNT_MFA_ACTIVATED, acting=request if request is not None else user)
+
+
+@receiver(password_changed, dispatch_uid="mitra.accounts.password_changed")
+def audit_password_change(sender, user, **kwargs):
+    # The model has no request to hand: the user whose password it is stands as the actor.
+    record_audit(Event.ACCOUNT_PASSWORD_CHANGED, acting=user, obj=user)

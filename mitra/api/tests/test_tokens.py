@@ -108,5 +108,5 @@ def test_the_page_names_the_field_on_bad_input_and_creates_nothing():
     response = browser.post(reverse("api:tokens"), {"name": "x", "lifetime_days": "5"})
     html = response.content.decode()
     assert "Choose at least one scope" in html
-    assert "Select a valid choice" in html
+    assert "Expires after: choose 7, 30, 90 or 365 days." in html
     assert not ApiToken.objects.exists()
