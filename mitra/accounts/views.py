@@ -41,8 +41,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             if request.user.is_authenticated and request.user != user:
                 logout(request)  # someone else's session on this browser
             try:
-                do_accept_invitation(invited, form.cleaned_data["new_password1"],
-                                     acting=user)
+                # The user as saved with the new password: the session records its hash.
+                user = do_accept_invitation(invited, form.cleaned_data["new_password1"],
+                                            acting=user)
             except InvitationUnusable as refused:
                 return _unusable(request, refused)
             login(request, user, backend="mitra.accounts.backends.AuthenticationBackend")
