@@ -14,6 +14,7 @@ submission goes back to the ORM. Not part of the test suite.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -79,7 +80,9 @@ def main() -> int:
 
     from mitra.accounts.models import User
     from mitra.audit.models import AuditEvent
+    from mitra.diary.alerts import has_unresolved_missed_diary_alert
     from mitra.diary.models import DiaryEntry, UseEvent
+    from mitra.diary.queries import load_diary
     from mitra.lib import rowsql
     from mitra.patients.models import Patient
     from mitra.safety.models import Alert
@@ -115,8 +118,12 @@ def main() -> int:
     fresh_cursor = rowsql._cursor
     rowsql._cursor = lambda conn: conn.cursor()  # as the ORM: a cursor per statement
 
+    versions = itertools.count(100)
     user_pk = patient.user.pk
     entry = DiaryEntry.objects.filter(patient=patient).first()
+    # Another day's entry (one use event) for the edit's UPDATE: the timed inserts below all
+    # hang off `entry`.
+    edited = DiaryEntry.objects.filter(patient=patient).exclude(pk=entry.pk).first()
     uses = {
         "session read": {
             "rowsql": lambda: rowsql.get(Session, "session_key", session_key),
@@ -142,6 +149,36 @@ def main() -> int:
             "ORM": lambda: UseEvent.objects.create(
                 entry_id=entry.pk, patient_id=patient.pk, date=entry.date,
                 substance="kratom_powder", amount=3, unit="g", is_current=False),
+        },
+        "entry insert": {
+            "rowsql": lambda: rowsql.insert(DiaryEntry(
+                uuid=uuid.uuid4(), patient_id=patient.pk, date=entry.date, version=next(versions),
+                is_current=False, motives=["pain"], note="", payload_hash="x", mood=5)),
+            "ORM": lambda: DiaryEntry.objects.create(
+                uuid=uuid.uuid4(), patient_id=patient.pk, date=entry.date, version=next(versions),
+                is_current=False, motives=["pain"], note="", payload_hash="x", mood=5),
+        },
+        "edit: old version off": {
+            "rowsql": lambda: rowsql.execute(
+                f"UPDATE {rowsql.table(UseEvent)} SET is_current = %s "  # noqa: S608
+                "WHERE entry_id = %s", [True, edited.pk]),
+            "ORM": lambda: UseEvent.objects.filter(entry_id=edited.pk).update(is_current=True),
+        },
+        "42 days of diary": {
+            "rowsql": lambda: load_diary(patient, entry.date - timedelta(days=41), entry.date),
+            "ORM": lambda: [(e.date, [(u.substance, u.amount, u.unit, u.grams)
+                                      for u in e.uses.all()])
+                            for e in DiaryEntry.objects.filter(
+                                patient=patient, is_current=True,
+                                date__range=(entry.date - timedelta(days=41), entry.date))
+                            .prefetch_related("uses")],
+        },
+        "missed-diary check": {
+            "rowsql": lambda: has_unresolved_missed_diary_alert(patient, entry.date),
+            "ORM": lambda: Alert.objects.filter(
+                patient=patient, dedupe_key__gte="diary:missed:",
+                dedupe_key__lte=f"diary:missed:{entry.date}", kind=Alert.Kind.MISSED_DIARY)
+            .exclude(status=Alert.Status.RESOLVED).exists(),
         },
         "alert keys look-up": {
             "rowsql": lambda: rowsql.rows(

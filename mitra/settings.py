@@ -8,6 +8,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from mitra.diary.analytics import DEFAULT_ESCALATION_SHARE
+from mitra.lib.client_address import parse_trusted_proxies
 from mitra.lib.env import env_bool, env_int, env_list, env_str, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,6 +39,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "axes",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "mitra.core",
@@ -56,8 +59,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "mitra.lib.middleware.RequestIDMiddleware",
+    # /healthz and /readyz, before anything that reads the session or checks the Host header.
+    "mitra.core.middleware.HealthCheckMiddleware",
+    # Before SecurityMiddleware: its HTTPS redirect must not believe a forged X-Forwarded-Proto.
+    "mitra.lib.headers.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, whose static files answer first and keep their own caching.
+    "csp.middleware.CSPMiddleware",
+    "mitra.lib.headers.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -93,10 +103,13 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dj_database_url.DBConfig:
     url = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'mitra.sqlite3'}")
     try:
-        db = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+        # Health checks: a kept connection that the database dropped (a restart, a failover)
+        # is replaced before the request's first query instead of failing it.
+        db = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+                                   conn_health_checks=True)
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
     if db["ENGINE"] not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
@@ -118,11 +131,16 @@ def _database() -> dict:
             "init_command": "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;",
             "transaction_mode": "IMMEDIATE",
         }
-    elif env_bool("DB_PREPARED_STATEMENTS", True):
-        # Server-side binding lets psycopg prepare a statement run five times on a connection,
-        # so PostgreSQL stops planning the same queries for every request. Turn it off behind
-        # a pooler that does not keep prepared statements (PgBouncer in transaction mode).
-        db["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+    else:
+        options = db.setdefault("OPTIONS", {})
+        # libpq waits for ever by default on a database host that does not answer.
+        options.setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
+        if env_bool("DB_PREPARED_STATEMENTS", True):
+            # Server-side binding lets psycopg prepare a statement run five times on a
+            # connection, so PostgreSQL stops planning the same queries for every request.
+            # Turn it off behind a pooler that does not keep prepared statements (PgBouncer in
+            # transaction mode).
+            options.update({"server_side_binding": True, "prepare_threshold": 5})
     return db
 
 
@@ -161,30 +179,37 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
-# Per address here; per account django-axes locks after MITRA_LOGIN_FAILURE_LIMIT failures (in the
-# database, so every worker sees it). The per-key limit is a looser second line behind axes.
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,20/15m/key"}
+# Per account only: django-axes locks an account after MITRA_LOGIN_FAILURE_LIMIT failures (in the
+# database), and this per-key limit (allauth's, in the shared cache) is a looser second line. No
+# limit counts by address ("10/m/ip" was allauth's default, and "login": "30/m/ip"): behind the
+# reverse proxy, or a clinic's NAT, every user shares one address, and a limit by address let
+# anyone's wrong passwords refuse everyone's right ones (mitra/accounts/tests/
+# test_address_limits.py). The same key limit covers the TOTP step ("mfa-auth-user-<id>").
+ACCOUNT_RATE_LIMITS = {"login_failed": "20/15m/key", "login": ""}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
+# A locked account cannot finish its TOTP step either (mitra/accounts/forms.py).
+MFA_FORMS = {"authenticate": "mitra.accounts.forms.AuthenticateForm"}
 
 # django-axes: lock an account after repeated failures, whichever view they arrive through.
 AXES_FAILURE_LIMIT = env_int("MITRA_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("MITRA_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username"]
-# Per-address limits come from django-allauth's ACCOUNT_RATE_LIMITS above: locking by address
-# in axes would lock out a whole clinic behind one NAT after five typos.
+# By account only, never by address: locking by address would lock out a whole clinic behind one
+# NAT (or every user behind the reverse proxy) after five typos.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_CALLABLE = "mitra.accounts.throttling.login_name"
 AXES_RESET_ON_SUCCESS = True
 # Keep each failed sign-in (time, address, account) for the care-team admin to review.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The address recorded with each failure: X-Forwarded-For only from a trusted proxy (below).
+AXES_CLIENT_IP_CALLABLE = "mitra.lib.client_address.client_address"
 
 # Staff sessions: end after 15 minutes idle and 12 hours in all (patients keep Django's default).
 MITRA_STAFF_IDLE_SECONDS = env_int("MITRA_STAFF_IDLE_MINUTES", 15) * 60
 MITRA_STAFF_MAX_SECONDS = env_int("MITRA_STAFF_MAX_HOURS", 12) * 3600
-SESSION_ENGINE = "mitra.accounts.sessions"  # Django's database sessions, read faster
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 14 * 24 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -193,6 +218,77 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Shared cache, client address, HTTPS, Content-Security-Policy --------------------------------
+# One cache for every worker process: allauth keeps its sign-in rate limits and the record of used
+# TOTP codes there, and a per-process cache let one code sign in twice on two workers. The
+# database's by default (its table made by `mitra migrate`: mitra/core/migrations), Redis when
+# REDIS_URL is set.
+CACHE_TABLE = "mitra_cache"
+
+
+def _caches() -> dict:
+    url = env_str("REDIS_URL")
+    if not url:
+        # Expired rows are deleted only once the table passes MAX_ENTRIES; if live ones still
+        # pass it, a third of them go too (used-code records first, by key order). So far above
+        # what sign-ins fill.
+        return {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                            "LOCATION": CACHE_TABLE, "OPTIONS": {"MAX_ENTRIES": 1_000_000}}}
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"REDIS_URL: {url.split(':', 1)[0]} is not a Redis URL; allowed: "
+            "redis://HOST:PORT/DB, rediss://HOST:PORT/DB (TLS) or unix:///PATH")
+    seconds = env_int("REDIS_TIMEOUT_SECONDS", 2)
+    return {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+        # A dead Redis fails the sign-in in seconds; it never holds a worker thread.
+        "OPTIONS": {"socket_connect_timeout": seconds, "socket_timeout": seconds},
+    }}
+
+
+CACHES = _caches()
+
+# Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or networks,
+# comma-separated). Unset, the client address is REMOTE_ADDR and forwarded headers are ignored.
+MITRA_TRUSTED_PROXIES = parse_trusted_proxies(env_list("MITRA_TRUSTED_PROXIES", []))
+if MITRA_TRUSTED_PROXIES:
+    # mitra.lib.headers.TrustedProxyMiddleware drops the header from anyone else.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# A monitor asking the app server itself over plain HTTP still gets its answer (no patient data).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading binds the domain and its subdomains to HTTPS in browsers for months, beyond this
+# app's reach: the operator's decision, so Django's reminder (security.W021) is silenced.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS.append("security.W021")
+
+# Every asset is served from this site and no page has an inline <script> or style= (the
+# project rule), so the policy names only 'self', and two inline <style> elements by hash: the
+# ones plotly.js adds (checked in headless Chromium, tests/test_browser_csp.py). Plotly fills an
+# empty one through the CSSOM (its hover, zoom and modebar rules; CSP does not govern the CSSOM,
+# only the element's text), and one holds the map library's fixed CSS. Hashes, not
+# 'unsafe-inline': no other inline style runs. A plotly upgrade changes the second hash;
+# tests/test_headers.py recomputes it from the installed plotly.min.js.
+PLOTLY_STYLE_HASHES = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # the empty <style>
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # maplibre-gl's CSS, plotly 7.1
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", *PLOTLY_STYLE_HASHES],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+    },
+}
+# ------------------------------------------------------------------------------------------------
 
 # CBT: a diary craving rating (0-10) at or above this, within the last few days, shows the patient
 # their relapse-prevention plan. No validated cut-off exists for a single-item craving rating
@@ -205,6 +301,12 @@ MITRA_ALERT_ESCALATION_MINUTES = env_int("MITRA_ALERT_ESCALATION_MINUTES", 30)
 # Diary: this many whole days in a row without an entry raise one MISSED_DIARY alert per gap
 # (patients who use the diary and were enrolled at least this long ago). A workflow setting.
 MITRA_DIARY_MISSED_DAYS = env_int("MITRA_DIARY_MISSED_DAYS", 3)
+# Diary, set in a deployment's settings rather than the environment: the escalation flag's share
+# above the previous 28 days' mean (25%, the platform's choice documented in diary/analytics.py,
+# a plain-Python module, hence importable here), and maxima per use event by unit over
+# diary/units.py's DEFAULT_MAX_AMOUNT, e.g. {"g": 60}.
+MITRA_DIARY_ESCALATION_SHARE = DEFAULT_ESCALATION_SHARE
+MITRA_DIARY_MAX_AMOUNT: dict[str, int | str] = {}
 # Crisis resources for a patient whose jurisdiction has no locale of its own.
 MITRA_CRISIS_LOCALE = env_str("MITRA_CRISIS_LOCALE", "en-US")
 # The public address, for links in e-mails (for example https://mitra.example.org).

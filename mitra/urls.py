@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+# A database outage or a full disk: 503 with Retry-After (in the API's shape under /api/, /fhir/).
+handler500 = "mitra.core.handlers.server_error"
+
 urlpatterns = [
     path("", include("mitra.core.urls")),
     path("accounts/invitation/", include("mitra.accounts.urls")),

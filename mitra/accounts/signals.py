@@ -1,4 +1,5 @@
-"""Sign-in bookkeeping: the session's start time, MFA proven at set-up, audit of sign-ins."""
+"""Sign-in bookkeeping: the session's start time, MFA proven at set-up, audit of sign-ins, wrong
+TOTP codes counted toward the lockout."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import time
 
 from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.models import Authenticator
-from allauth.mfa.signals import authenticator_added
-from django.contrib.auth.signals import user_logged_in, user_logged_out
+from allauth.mfa.signals import authentication_failed, authenticator_added
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from mitra.accounts.middleware import SESSION_SEEN, SESSION_STARTED
@@ -42,6 +43,17 @@ def totp_set_up_counts_as_mfa(sender, request, user, authenticator, **kwargs):
     if request is not None and authenticator.type == Authenticator.Type.TOTP:
         record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
     record_audit(Event.ACCOUNT_MFA_ACTIVATED, acting=request if request is not None else user)
+
+
+@receiver(authentication_failed, dispatch_uid="mitra.accounts.mfa_failed")
+def wrong_code_counts_toward_lockout(sender, request, user, **kwargs):
+    # allauth reports a wrong (or replayed) TOTP or recovery code here; told as a failed login
+    # for that username, django-axes counts it with the wrong passwords and locks the account at
+    # the same limit. Otherwise a stolen password would leave the code to guess at leisure.
+    if request is not None and user is not None:
+        user_login_failed.send(
+            sender=__name__, credentials={"username": user.get_username()}, request=request
+        )
 
 
 @receiver(password_changed, dispatch_uid="mitra.accounts.password_changed")

@@ -8,6 +8,11 @@ Every answer under /api/ and /fhir/ takes its API's shape, not only an endpoint'
 an unknown path (`NoSuchEndpoint`, raised by the API's catch-all URL pattern), a method the
 path does not take (`MethodNotAllowed`, 405 with an `Allow` header) and an unexpected exception
 (500, logged as Django logs one) go through the same ninja exception handlers.
+
+A database outage or a full disk (mitra.lib.outage) is 503 with Retry-After, in the same shape
+(FHIR issue code "transient"): from an endpoint through these handlers, and from a middleware
+(a session cookie sent along makes the session middleware read the database before the API
+view runs) through `unavailable_response`, which the site's 500 handler calls.
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ from django.conf import settings
 from django.core import signals
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from mitra.api import fhir
 from mitra.api.permissions import ScopeMissing
+from mitra.lib.outage import RETRY_AFTER_SECONDS, Outage, outage_of, problem_text
 
 
 class Problem(Schema):
@@ -87,6 +93,13 @@ def _report_unexpected(request: HttpRequest, exc: Exception) -> str:
     return problem
 
 
+def _report_unavailable(request: HttpRequest, exc: Exception) -> None:
+    """Log and signal a 503 as Django does one from its 500 handler."""
+    request_logger.error("Service Unavailable: %s", request.path, exc_info=exc,
+                         extra={"status_code": 503, "request": request})
+    signals.got_request_exception.send(sender=None, request=request)
+
+
 def _bad_request(request: HttpRequest, exc: Exception) -> str:
     """What Django answers 400 for (a malformed or suspicious request); logged as Django logs
     it, the message for the client."""
@@ -132,6 +145,8 @@ def _problems_from_validation(exc: ValidationError) -> list[dict[str, Any]]:
 def _rest(api: NinjaAPI, request: HttpRequest, status: int, problems: list[dict], *,
           allow: Sequence[str] = ()) -> HttpResponse:
     response = api.create_response(request, {"status": status, "errors": problems}, status=status)
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="mitra"'
     if allow:
@@ -197,12 +212,18 @@ def install_rest_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Exception)
     def on_unexpected(request, exc):
+        outage = outage_of(exc)
+        if outage is not None:
+            _report_unavailable(request, exc)
+            return _rest(api, request, 503, one(503, problem_text(outage)))
         return _rest(api, request, 500, one(500, _report_unexpected(request, exc)))
 
 
 def _outcome(api: NinjaAPI, request: HttpRequest, status: int, issues: list[dict], *,
              allow: Sequence[str] = ()) -> HttpResponse:
     response = api.create_response(request, fhir.operation_outcome(issues), status=status)
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="mitra"'
     if allow:
@@ -299,4 +320,28 @@ def install_fhir_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Exception)
     def on_unexpected(request, exc):
+        outage = outage_of(exc)
+        if outage is not None:
+            _report_unavailable(request, exc)
+            return _outcome(api, request, 503, one("transient", problem_text(outage)))
         return _outcome(api, request, 500, one("exception", _report_unexpected(request, exc)))
+
+
+def unavailable_response(request: HttpRequest, outage: Outage) -> HttpResponse | None:
+    """503 in the REST or FHIR shape when the request was for an API endpoint (a token view:
+    the only CSRF-exempt views), else None. For the site's 500 handler."""
+    from mitra.api.endpoints import api, fhir_api  # endpoints imports this module
+
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    if not getattr(match.func, "csrf_exempt", False):
+        return None
+    if match.namespace == fhir_api.urls_namespace:
+        issue = {"code": "transient", "diagnostics": problem_text(outage), "expression": None}
+        return _outcome(fhir_api, request, 503, [issue])
+    if match.namespace == api.urls_namespace:
+        problem = {"field": None, "location": None, "problem": problem_text(outage)}
+        return _rest(api, request, 503, [problem])
+    return None

@@ -45,7 +45,7 @@ class FhirError(Exception):
         super().__init__(diagnostics)
 
 
-def operation_outcome(issues: Iterable[Mapping[str, Any]]) -> dict:
+def operation_outcome(issues: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """OperationOutcome with one issue per problem; `expression` names the field when known."""
     out = []
     for issue in issues:
@@ -60,7 +60,7 @@ def operation_outcome(issues: Iterable[Mapping[str, Any]]) -> dict:
     return {"resourceType": "OperationOutcome", "issue": out}
 
 
-def reference(resource_type: str, id_: str) -> dict:
+def reference(resource_type: str, id_: str) -> dict[str, Any]:
     return {"reference": f"{resource_type}/{id_}"}
 
 
@@ -79,7 +79,7 @@ SEARCH_PARAMS: dict[str, list[tuple[str, str]]] = {
 
 
 def capability_statement(*, base_url: str, software_version: str, date: str,
-                         resources: Mapping[str, Iterable[str]]) -> dict:
+                         resources: Mapping[str, Iterable[str]]) -> dict[str, Any]:
     """The server's CapabilityStatement; `resources` maps a type to its interactions."""
     rest_resources = []
     for rtype, interactions in resources.items():
@@ -120,7 +120,7 @@ def capability_statement(*, base_url: str, software_version: str, date: str,
 # ---------------------------------------------------------------------------------------------
 # Patient
 
-def patient(*, id_: str, name: str, pseudonym: str, birth_date: str | None) -> dict:
+def patient(*, id_: str, name: str, pseudonym: str, birth_date: str | None) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Patient",
         "id": id_,
@@ -143,7 +143,7 @@ class AnswerOption:
     text: str
     loinc: str | None = None  # a LOINC answer code ("LA6568-5") when the source gives one
 
-    def coding(self, instrument_id: str) -> dict:
+    def coding(self, instrument_id: str) -> dict[str, Any]:
         if self.loinc:
             return {"system": LOINC, "code": self.loinc, "display": self.text}
         return {"system": answer_system(instrument_id), "code": answer_code(self),
@@ -199,7 +199,7 @@ def answer_code(option: AnswerOption) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def questionnaire(instrument: Instrument) -> dict:
+def questionnaire(instrument: Instrument) -> dict[str, Any]:
     items = []
     for item in instrument.items:
         entry: dict[str, Any] = {"linkId": item.link_id, "text": item.text, "type": "choice",
@@ -332,14 +332,15 @@ def _match_answer(answer: Mapping[str, Any], item: Item, instrument: Instrument,
 
 
 def questionnaire_response(*, id_: str, instrument: Instrument, patient_id: str, authored: str,
-                           answers: Mapping[str, AnswerOption]) -> dict:
+                           answers: Mapping[str, AnswerOption]) -> dict[str, Any]:
     items = []
     for item in instrument.items:
         option = answers.get(item.link_id)
         if option is None:
             continue
-        value = ({"valueInteger": int(option.value or 0)} if item.numeric is not None
-                 else {"valueCoding": option.coding(instrument.id)})
+        value: dict[str, Any] = ({"valueInteger": int(option.value or 0)}
+                                 if item.numeric is not None
+                                 else {"valueCoding": option.coding(instrument.id)})
         items.append({"linkId": item.link_id, "text": item.text, "answer": [value]})
     return {
         "resourceType": "QuestionnaireResponse",
@@ -356,14 +357,14 @@ def questionnaire_response(*, id_: str, instrument: Instrument, patient_id: str,
 # Observations
 
 
-def _survey_category() -> list[dict]:
+def _survey_category() -> list[dict[str, Any]]:
     return [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey",
                          "display": "Survey"}]}]
 
 
 def score_observation(*, id_: str, instrument: Instrument, patient_id: str, effective: str,
                       total: float, severity: str | None = None,
-                      response_id: str | None = None) -> dict:
+                      response_id: str | None = None) -> dict[str, Any]:
     """The total score of one administration, coded with its LOINC total where there is one."""
     if instrument.total_loinc:
         coding = {"system": LOINC, "code": instrument.total_loinc,
@@ -399,7 +400,7 @@ class DiaryFigure:
 
 
 def diary_observation(*, id_: str, patient_id: str, day: str, figure: DiaryFigure,
-                      value: float) -> dict:
+                      value: float) -> dict[str, Any]:
     return {
         "resourceType": "Observation",
         "id": id_,
@@ -421,7 +422,7 @@ def diary_observation(*, id_: str, patient_id: str, day: str, figure: DiaryFigur
 def medication_statement(*, id_: str, patient_id: str, name: str, status: str,
                          asserted: str | None = None, dosage_text: str | None = None,
                          rxnorm: str | None = None, start: str | None = None,
-                         end: str | None = None) -> dict:
+                         end: str | None = None) -> dict[str, Any]:
     concept: dict[str, Any] = {"text": name}
     if rxnorm:
         concept["coding"] = [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
@@ -443,7 +444,7 @@ def medication_statement(*, id_: str, patient_id: str, name: str, status: str,
 
 
 def bundle(*, kind: str, base_url: str, resources: Iterable[Mapping[str, Any]],
-           total: int | None = None, links: Mapping[str, str] | None = None) -> dict:
+           total: int | None = None, links: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A searchset or collection Bundle; each entry's fullUrl is absolute."""
     entries = []
     for resource in resources:

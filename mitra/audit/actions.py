@@ -24,7 +24,6 @@ from mitra.audit import chain
 from mitra.audit.actor import Actor, actor_client_address, actor_request_id, actor_user
 from mitra.audit.events import Event
 from mitra.audit.models import AuditEvent
-from mitra.lib import rowsql
 
 
 def catalogued(event: Event | str) -> Event:
@@ -58,9 +57,8 @@ def record_audit(
     user = actor_user(acting)
     if obj is not None and object_uuid is None:
         object_uuid = getattr(obj, "uuid", None)
-    # Written out (`lib.rowsql`): an audit event is appended on nearly every request. Keys
-    # rather than objects: assigning a related object (`request.user` is a lazy one) costs
-    # more than the key, and nothing reads the relations of the event returned.
+    # Keys rather than objects: assigning a related object (`request.user` is a lazy one)
+    # costs more than the key, and nothing reads the relations of the event returned.
     row = AuditEvent(
         actor_id=user.pk if user else None,
         actor_role=getattr(user, "role", "") if user else "",
@@ -75,4 +73,6 @@ def record_audit(
     # savepoint=False: inside a caller's transaction this adds no statements; outside one it
     # is the short transaction that holds the chain head from `link` to the commit.
     with transaction.atomic(savepoint=False):
-        return rowsql.insert(chain.link(row))
+        chain.link(row)
+        row.save(force_insert=True)
+    return row

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, TypeAlias, cast
 
 from django.http import HttpRequest
 
+from mitra.lib.client_address import client_address
+
 if TYPE_CHECKING:
     from mitra.accounts.models import User
 
@@ -44,5 +46,5 @@ def actor_client_address(acting: Actor | None) -> str | None:
     """The client's address when `acting` is a request; else None."""
     if not isinstance(acting, HttpRequest):
         return None
-    # REMOTE_ADDR only: a forwarded header can be forged unless a trusted proxy sets it.
-    return acting.META.get("REMOTE_ADDR") or None
+    # REMOTE_ADDR, or X-Forwarded-For when a trusted proxy (MITRA_TRUSTED_PROXIES) sent it.
+    return client_address(acting)

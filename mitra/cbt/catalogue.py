@@ -9,6 +9,7 @@ Plain Python: no Django import.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -79,7 +80,7 @@ class _File(_Strict):
     as_of: date
     references: dict[str, str] = Field(min_length=1)
 
-    def _check_sources(self, entries, what: str) -> None:
+    def _check_sources(self, entries: Sequence[Distortion | Module], what: str) -> None:
         for index, entry in enumerate(entries):
             for source in entry.sources:
                 if source not in self.references:

@@ -9,12 +9,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
+from mitra.lib import conf
+
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# Caches of one process: each worker would keep its own used TOTP codes and sign-in limits.
+PER_PROCESS_CACHES = ("locmem.LocMemCache", "dummy.DummyCache")
 
 
 @register(Tags.security, Tags.database, deploy=False)
 def production_settings(app_configs=None, **kwargs) -> list[Warning]:
-    if not getattr(settings, "MITRA_PRODUCTION", False):
+    if not conf.production():
         return []
     found: list[Warning] = []
     if settings.DEBUG:
@@ -44,5 +48,21 @@ def production_settings(app_configs=None, **kwargs) -> list[Warning]:
             "E-mail is not sent in production (password-reset mails go to the console).",
             hint="Set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST.",
             id="mitra.W005",
+        ))
+    if settings.SECURE_SSL_REDIRECT and not settings.SECURE_PROXY_SSL_HEADER:
+        found.append(Warning(
+            "SECURE_SSL_REDIRECT is on but no trusted proxy is configured: behind the TLS proxy "
+            "every request looks like plain HTTP and is redirected again, for ever.",
+            hint="Set MITRA_TRUSTED_PROXIES to the reverse proxy's address(es); it must set "
+                 "X-Forwarded-For and X-Forwarded-Proto.",
+            id="mitra.W006",
+        ))
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if backend.endswith(PER_PROCESS_CACHES):
+        found.append(Warning(
+            f"The cache ({backend}) is not shared between worker processes: a TOTP code could "
+            "sign in once on each worker, and sign-in limits would count per worker.",
+            hint="Unset CACHES overrides (the database cache is the default) or set REDIS_URL.",
+            id="mitra.W007",
         ))
     return found

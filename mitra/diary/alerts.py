@@ -16,7 +16,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -27,7 +26,7 @@ from mitra.diary import analytics
 from mitra.diary.models import DiaryEntry, UseEvent
 from mitra.diary.queries import load_diary
 from mitra.diary.units import SUBSTANCES
-from mitra.lib import rowsql
+from mitra.lib import conf, rowsql
 from mitra.patients.models import Patient
 from mitra.safety.actions import do_raise_alert, do_raise_new_alerts
 from mitra.safety.models import Alert, ScreeningRun
@@ -40,8 +39,7 @@ HISTORY_DAYS = FLAG_DAYS + analytics.RECENT_DAYS + analytics.BASELINE_DAYS
 
 
 def escalation_share() -> Decimal:
-    return Decimal(str(getattr(settings, "MITRA_DIARY_ESCALATION_SHARE",
-                               analytics.DEFAULT_ESCALATION_SHARE)))
+    return Decimal(str(conf.diary_escalation_share()))
 
 
 # ---- flags → alerts -------------------------------------------------------------------------
@@ -155,7 +153,7 @@ def screen_co_substances(patient: Patient, uses: list[dict[str, Any]], entry: Di
 # ---- missed diary days (the periodic job) ---------------------------------------------------
 
 def missed_diary_days() -> int:
-    return max(1, int(getattr(settings, "MITRA_DIARY_MISSED_DAYS", 3)))
+    return conf.diary_missed_days()
 
 
 MISSED_DIARY_PREFIX = "diary:missed:"

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import accumulate
+from typing import Any
 
 from mitra.diary.units import DEPRESSANTS, KRATOM
 
@@ -74,10 +75,10 @@ class Flag:
     kind: str  # "escalation", "co_use", "concentrated_7oh"
     substance: str = ""
     measure: str = ""  # for escalation: "amount" or "uses"
-    detail: dict = field(default_factory=dict, compare=False)
+    detail: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def as_dict(self) -> dict:
-        out: dict = {"date": self.date.isoformat(), "kind": self.kind}
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"date": self.date.isoformat(), "kind": self.kind}
         if self.substance:
             out["substance"] = self.substance
         if self.measure:
@@ -93,8 +94,8 @@ def daily_totals(uses: Iterable[Use]) -> list[DayTotal]:
         groups[(use.day, use.substance, use.unit)].append(use)
     rows = []
     for (day, substance, unit), items in sorted(groups.items()):
-        grams = [u.grams for u in items]
-        total_g = sum(grams, Decimal(0)) if all(g is not None for g in grams) else None
+        grams = [u.grams for u in items if u.grams is not None]
+        total_g = sum(grams, Decimal(0)) if len(grams) == len(items) else None
         rows.append(DayTotal(day, substance, unit, sum((u.amount for u in items), Decimal(0)),
                              total_g, len(items)))
     return rows
@@ -152,7 +153,8 @@ class _Sums:
     """Prefix sums over a day range, so each window sum costs O(1) (the demo checks a year
     of diary for a thousand patients, and every diary submission checks ten weeks)."""
 
-    def __init__(self, series, days: list[date], observed: set[date] | None):
+    def __init__(self, series: dict[date, Decimal] | dict[date, int], days: list[date],
+                 observed: set[date] | None):
         self.start = days[0] if days else date.min
         counted = [observed is None or d in observed for d in days]
         values = [Decimal(series.get(d, 0)) if c else _ZERO
@@ -207,7 +209,8 @@ def escalation_flags(
     days = days_between(start, end)
     for substance in sorted({u.substance for u in uses}):
         unit, amounts, counts = substance_series(uses, substance)
-        measures: list[tuple[str, dict, str]] = [("uses", counts, "uses/day")]
+        measures: list[tuple[str, dict[date, Decimal] | dict[date, int], str]] = [
+            ("uses", counts, "uses/day")]
         if unit is not None:
             measures.insert(0, ("amount", amounts, unit))
         for measure, series, label in measures:
@@ -265,7 +268,7 @@ def first_7oh_flag(uses: Iterable[Use], *, used_before: bool = False) -> list[Fl
     return [Flag(min(days), "concentrated_7oh", "7oh_product")] if days else []
 
 
-def adherence(entry_days: Iterable[date], start: date, end: date) -> dict:
+def adherence(entry_days: Iterable[date], start: date, end: date) -> dict[str, Any]:
     """Days with a diary entry / days enrolled, counting start..end inclusive."""
     enrolled = (end - start).days + 1
     if enrolled <= 0:
@@ -285,7 +288,9 @@ def all_flags(
     return sorted(flags, key=lambda f: (f.date, f.kind, f.substance, f.measure))
 
 
-def analyze(uses: list[Use], *, share: Decimal | float | str = DEFAULT_ESCALATION_SHARE) -> dict:
+def analyze(
+    uses: list[Use], *, share: Decimal | float | str = DEFAULT_ESCALATION_SHARE,
+) -> dict[str, Any]:
     """The `mitra diary analyze` report: days, flags, and 7-day rolling means per substance."""
     days_out = [
         {"date": r.date.isoformat(), "substance": r.substance,
@@ -324,5 +329,5 @@ def _num(value: Decimal | None) -> float | int | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _jsonable(d: dict) -> dict:
+def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
     return {k: _num(v) if isinstance(v, Decimal) else v for k, v in d.items()}

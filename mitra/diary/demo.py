@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from mitra.diary import analytics
 from mitra.diary.alerts import alert_spec, missed_diary_alert_spec, missed_diary_days
-from mitra.diary.forms import Submission
 from mitra.diary.models import DiaryEntry, TaperPause, TaperPlan, UseEvent
+from mitra.diary.submission import Submission
 from mitra.diary.taper import Plan
 from mitra.diary.units import to_grams
 from mitra.lib.bulk import fast_insert

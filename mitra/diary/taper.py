@@ -10,6 +10,7 @@ diary page, the timeline and the PDF compare planned and recorded amounts in the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -40,7 +41,7 @@ class Plan:
     interval_days: int
     pauses: tuple[Pause, ...] = field(default_factory=tuple)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.step_kind not in (PERCENT, AMOUNT):
             raise ValueError(f"step_kind must be {PERCENT!r} or {AMOUNT!r}")
         if self.interval_days < 1:
@@ -107,22 +108,28 @@ class Terms:
 
 
 def plan_terms(substance: str | None, unit: str | None) -> Terms:
-    """The terms a plan of `unit` of `substance` is compared in; without a plan (None, None),
-    grams of kratom plant material.
+    """The terms a plan of `unit` of `substance` is compared in; without a plan (None for
+    either), grams of kratom plant material.
 
     A plan in g or mg of kratom leaf powder or capsules counts the plant material of every
     powder and filled-capsule use (a capsule plan in g means grams inside the capsules); any
     other plan counts only the plan's own substance in the plan's unit (g and mg convert into
     each other, being masses of the same thing).
     """
-    if substance is None or (substance in PLANT_MATERIAL and unit in _MASS):
+    if substance is None or unit is None or (substance in PLANT_MATERIAL and unit in _MASS):
         unit = unit or "g"
         return Terms(unit, None, f"{UNITS[unit]} of kratom plant material")
     return Terms(unit, substance, f"{UNITS.get(unit, unit)} of "
                                   f"{SUBSTANCES.get(substance, substance).lower()}")
 
 
-def recorded_in_terms(terms: Terms, uses) -> tuple[dict[date, Decimal], set[date]]:
+# A recorded use: (day, substance, amount, unit, grams of kratom plant material or None).
+RecordedUse = tuple[date, str, Decimal, str, Decimal | None]
+
+
+def recorded_in_terms(
+    terms: Terms, uses: Iterable[RecordedUse],
+) -> tuple[dict[date, Decimal], set[date]]:
     """(amount per day, days that cannot be compared) for `uses`, an iterable of
     (day, substance, amount, unit, grams) with grams of kratom plant material or None.
 

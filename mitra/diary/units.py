@@ -19,6 +19,7 @@ them with the `MITRA_DIARY_MAX_AMOUNT` setting (a dict unit -> maximum).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -78,7 +79,7 @@ DEFAULT_MAX_AMOUNT: dict[str, Decimal] = {
 MAX_GRAMS_PER_CAPSULE = Decimal("2")
 
 
-def amount_limits(max_amount: dict | None = None) -> dict[str, Decimal]:
+def amount_limits(max_amount: Mapping[str, object] | None = None) -> dict[str, Decimal]:
     """The maximum per use event for each unit: DEFAULT_MAX_AMOUNT with `max_amount` (the
     deployment's MITRA_DIARY_MAX_AMOUNT) over it."""
     return {**DEFAULT_MAX_AMOUNT, **{k: Decimal(str(v)) for k, v in (max_amount or {}).items()}}

@@ -22,9 +22,9 @@ from mitra.diary.forms import (
     TaperPauseForm,
     TaperPlanForm,
     UseFormSet,
-    parse_json_submission,
     parse_submission,
 )
+from mitra.diary.json_submission import parse_json_submission
 from mitra.diary.models import DiaryEntry, TaperPause, TaperPlan, UseEvent
 from mitra.lib.links import fixed_path
 from mitra.patients.access import can_write_patient, get_own_patient, get_patient_for_user

@@ -21,7 +21,7 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def _converter(field: models.Field) -> Callable[[Any], Any]:
+def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
     sqlite = connection.vendor == "sqlite"
     if isinstance(field, models.UUIDField) and sqlite:
         return lambda v: v.hex if isinstance(v, uuid.UUID) else v

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -15,7 +16,7 @@ class UsageError(CommandError):
 
 
 class MitraCommand(BaseCommand):
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs) -> CommandParser:
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
         prog = f"mitra {subcommand}"
         parser.prog = prog
@@ -29,7 +30,7 @@ class MitraCommand(BaseCommand):
         parser.error = one_line_error  # type: ignore[method-assign]
         return parser
 
-    def execute(self, *args, **options):
+    def execute(self, *args: Any, **options: Any) -> str | None:
         # Django would print "UsageError: ..."; name the command instead, on one line.
         try:
             return super().execute(*args, **options)

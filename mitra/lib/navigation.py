@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
@@ -29,7 +30,7 @@ def register(label: str, url_name: str, *roles: str, position: int | None = None
     NAV.insert(len(NAV) if position is None else position, item)
 
 
-def items_for(role: str, current_path: str) -> list[dict]:
+def items_for(role: str, current_path: str) -> list[dict[str, Any]]:
     items = []
     for item in NAV:
         if role not in item.roles:

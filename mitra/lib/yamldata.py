@@ -14,5 +14,5 @@ import yaml
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_yaml(source: str | bytes | IO) -> Any:
+def load_yaml(source: str | bytes | IO[str] | IO[bytes]) -> Any:
     return yaml.load(source, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader

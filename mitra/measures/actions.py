@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from collections.abc import Mapping
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.db import transaction
@@ -29,6 +30,9 @@ from mitra.measures.scoring import (
 from mitra.patients.models import Patient
 from mitra.safety.actions import do_close_caught_up, do_raise_alert
 from mitra.safety.models import Alert
+
+if TYPE_CHECKING:
+    from mitra.measures.schedules import Due
 
 MAX_EVERY_DAYS = 365
 
@@ -73,11 +77,11 @@ def do_assign_schedule_once(
                          f" or 1-{MAX_EVERY_DAYS}")
     wanted = (patient.pk, instrument, every_days, start)
 
-    def stored():
+    def stored() -> Schedule | None:
         existing = Schedule.objects.filter(uuid=uuid).first()
         return None if existing is None else _same_schedule_or_conflict(existing, wanted)
 
-    def create():
+    def create() -> Schedule:
         schedule = Schedule.objects.create(
             uuid=uuid, patient=patient, instrument=instrument, every_days=every_days,
             start=start, created_by=actor_user(acting),
@@ -89,7 +93,7 @@ def do_assign_schedule_once(
     return stored_or_created(stored, create)
 
 
-def _same_schedule_or_conflict(existing: Schedule, wanted: tuple) -> Schedule:
+def _same_schedule_or_conflict(existing: Schedule, wanted: tuple[Any, ...]) -> Schedule:
     if (existing.patient_id, existing.instrument, existing.every_days, existing.start) != wanted:
         raise ScheduleConflict(
             f"schedule {existing.uuid} was already assigned with a different instrument, "
@@ -130,7 +134,7 @@ def do_submit_response(
     normalized = normalize_answer_map(inst, answers)  # AnswerError names the item
     measured = _checked_readings(inst, normalized, readings or {})
 
-    def stored():
+    def stored() -> Response | None:
         existing = Response.objects.filter(uuid=response_uuid).first()
         return None if existing is None else _same_or_conflict(
             existing, patient, instrument, normalized, measured)
@@ -139,10 +143,11 @@ def do_submit_response(
         patient, inst, normalized, response_uuid, acting, submitted_at, measured))
 
 
-def _checked_readings(inst, answers: Mapping[str, object], readings: Mapping[str, int]) -> dict:
+def _checked_readings(inst: Instrument, answers: Mapping[str, object],
+                      readings: Mapping[str, int]) -> dict[str, int]:
     """Readings only for items that take one, in range, and agreeing with the item's answer."""
     items = {item.link_id: (n, item) for n, item in enumerate(inst.items, start=1)}
-    out = {}
+    out: dict[str, int] = {}
     for link_id, reading in readings.items():
         number, item = items.get(link_id, (None, None))
         if item is None or item.measurement is None:
@@ -163,8 +168,8 @@ def _checked_readings(inst, answers: Mapping[str, object], readings: Mapping[str
     return out
 
 
-def _same_or_conflict(existing: Response, patient, instrument: str, answers,
-                      readings: dict) -> Response:
+def _same_or_conflict(existing: Response, patient: Patient, instrument: str,
+                      answers: dict[str, Any], readings: dict[str, int]) -> Response:
     if (existing.patient_id, existing.instrument, existing.answers, existing.readings) != (
         patient.pk, instrument, answers, readings
     ):
@@ -228,7 +233,8 @@ def _create(patient: Patient, inst: Instrument, answers: dict[str, Answer], resp
 WITHDRAWAL_INSTRUMENTS = ("cows", "sows")
 
 
-def severe_withdrawal_alert_spec(patient, inst, response) -> dict | None:
+def severe_withdrawal_alert_spec(patient: Patient, inst: Instrument,
+                                 response: Response) -> dict[str, Any] | None:
     """The SEVERE_WITHDRAWAL alert when a withdrawal scale's total reaches its top band.
 
     COWS: 37-48, "Severe" (more than 36, Wesson & Ling 2003). SOWS: the top band of the file
@@ -260,7 +266,7 @@ def severe_withdrawal_alert_spec(patient, inst, response) -> dict | None:
 
 # ---- overdue questionnaires (the periodic job) ---------------------------------------------
 
-def overdue_alert_spec(due) -> dict:
+def overdue_alert_spec(due: Due[Schedule]) -> dict[str, Any]:
     """The OVERDUE_MEASURE alert for one schedule occurrence (`schedules.Due`, overdue).
 
     Shared by the periodic job and the demo cohort."""

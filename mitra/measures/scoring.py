@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from mitra.measures.library import Band, Instrument
 
@@ -98,7 +98,7 @@ def normalize_answer_map(instrument: Instrument, mapping: Mapping[str, object]
                                   or not instrument.is_allowed(item, value)):
             raise AnswerError(f"item {number} ({item.link_id}): {value!r} is not allowed;"
                               f" allowed values: {instrument.allowed_text(item)}")
-        result[item.link_id] = value  # type: ignore[assignment]
+        result[item.link_id] = value
     return result
 
 
@@ -159,7 +159,7 @@ class ScoreResult:
     def alert_messages(self) -> list[str]:
         return [alert.message for alert in self.alerts]
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         """The CLI contract's object (plus a few more keys)."""
         return {
             "instrument": self.instrument,
@@ -238,7 +238,8 @@ def _skip_applies(instrument: Instrument, answers: Sequence[Answer]) -> bool:
     rule = instrument.scoring.missing_item_rule
     ids = [item.link_id for item in instrument.scored_items]
     values = dict(zip(ids, answers, strict=True))
-    if values.get(rule.when_item) != rule.when_value:
+    # when_item is an item of the form (checked when the file loads), never None here.
+    if rule.when_item is None or values.get(rule.when_item) != rule.when_value:
         return False
     # Only the named items may be skipped; any other gap still leaves the form unscored.
     return all(values[i] is not None for i in ids if i not in rule.skipped_items)

@@ -23,6 +23,9 @@ from mitra.patients.access import (
 )
 from mitra.patients.models import Patient
 from mitra.reports import dashboard, goals, pdf
+from mitra.reports.dashboard.diary_columns import ADHERENCE_DAYS, SPARK_DAYS, sparkline_points
+from mitra.reports.dashboard.ordering import FILTERS, SORTS, DashboardError
+from mitra.reports.dashboard.rows import SCORED
 from mitra.reports.series import PatientSeries, Period, PeriodError, build_series, parse_period
 
 PERIOD_CHOICES = (30, 90, 180, 365)
@@ -39,26 +42,26 @@ def caseload(request: HttpRequest) -> HttpResponse:
         "show": request.GET.get("show", ""),
         "q": request.GET.get("q", ""),
     }
-    context = {"sorts": dashboard.SORTS, "filters": dashboard.FILTERS, "today": today,
-               "overdue_after": OVERDUE_AFTER_DAYS, "adherence_days": dashboard.ADHERENCE_DAYS,
-               "spark_days": dashboard.SPARK_DAYS, "reliable": _reliable_thresholds(), **params}
+    context = {"sorts": SORTS, "filters": FILTERS, "today": today,
+               "overdue_after": OVERDUE_AFTER_DAYS, "adherence_days": ADHERENCE_DAYS,
+               "spark_days": SPARK_DAYS, "reliable": _reliable_thresholds(), **params}
     try:
         board = dashboard.build(patients, today, page=request.GET.get("page", 1), **params)
-    except dashboard.DashboardError as exc:
+    except DashboardError as exc:
         return render(request, "core/caseload.html", {**context, "error": str(exc)},
                       status=400)
     key = board.sort.lstrip("-")
-    context["sort_label"] = dashboard.SORTS[key] + (" (reversed)" if board.sort[0] == "-" else "")
+    context["sort_label"] = SORTS[key] + (" (reversed)" if board.sort[0] == "-" else "")
     rows = list(board.page.object_list)
     for row in rows:
-        row.spark_points = dashboard.sparkline_points(row.spark)
+        row.spark_points = sparkline_points(row.spark)
     record_patients_shown(request, (row.uuid for row in rows))
     return render(request, "core/caseload.html", {**context, "board": board, "rows": rows})
 
 
 def _reliable_thresholds() -> list[dict]:
     out = []
-    for instrument in dashboard.SCORED:
+    for instrument in SCORED:
         inst = get_instrument(instrument)
         rc = inst.thresholds.reliable_change
         if rc and rc.points:

@@ -73,8 +73,7 @@ def _create_alert(patient: Patient, spec: dict[str, Any], source_uuid: UUID | No
     alert.dedupe_key = _alert_key(alert.dedupe_key)
     try:
         with transaction.atomic():
-            # Written out (`core.rowsql`): the diary raises alerts inside a submission.
-            rowsql.insert(alert)
+            alert.save(force_insert=True)
     except IntegrityError:
         # A concurrent request raised the same alert first.
         return Alert.objects.get(patient=patient, dedupe_key=alert.dedupe_key), False

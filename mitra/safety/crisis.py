@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from mitra.lib.yamldata import load_yaml
 
@@ -16,14 +17,14 @@ class CrisisDataError(ValueError):
 
 
 @cache
-def _load() -> dict:
+def _load() -> dict[str, Any]:
     with DATA.open(encoding="utf-8") as fh:
         data = load_yaml(fh)
     validate(data)
     return data
 
 
-def validate(data: dict) -> None:
+def validate(data: dict[str, Any]) -> None:
     """Raise CrisisDataError naming the field when the file cannot show help to someone."""
     name = "crisis_resources.yaml"
     if not isinstance(data, dict) or data.get("schema_version") != 1:
@@ -61,7 +62,7 @@ def _dialable(number: object) -> bool:
     return isinstance(number, str) and number.lstrip("+").isdigit() and len(number) <= 16
 
 
-def locales() -> dict:
+def locales() -> dict[str, Any]:
     return _load()["locales"]
 
 
@@ -72,7 +73,7 @@ def locale_for_country(country: str, fallback: str = DEFAULT_LOCALE) -> str:
     return fallback if fallback in locales() else DEFAULT_LOCALE
 
 
-def crisis_resources(locale: str = DEFAULT_LOCALE) -> dict:
+def crisis_resources(locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
     data = _load()
     loc = data["locales"].get(locale) or data["locales"][DEFAULT_LOCALE]
     return {**loc, "international": data["international"], "as_of": data.get("as_of")}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -95,8 +95,8 @@ class KnowledgeBase:
     names: dict[str, str]  # normalised name -> generic id
     display_names: dict[str, str]  # normalised name -> name as written
     conditions: dict[str, str]  # id -> label
-    references: dict[str, dict]
-    legal: dict[str, dict]
+    references: dict[str, dict[str, Any]]
+    legal: dict[str, dict[str, Any]]
     us_subdivisions: frozenset[str] = field(default_factory=frozenset)
 
     def rule(self, rule_id: str) -> Rule | None:
@@ -118,7 +118,7 @@ def parse_as_of(value: str) -> date | None:
     return date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
 
 
-def _read(directory: Path, name: str) -> dict:
+def _read(directory: Path, name: str) -> dict[str, Any]:
     path = directory / name
     try:
         with path.open(encoding="utf-8") as fh:
@@ -136,22 +136,24 @@ class _Checker:
     def __init__(self, file: str):
         self.file = file
 
-    def fail(self, where: str, message: str):
+    def fail(self, where: str, message: str) -> NoReturn:
         raise KnowledgeBaseError(self.file, where, message)
 
-    def text(self, entry: dict, key: str, where: str) -> str:
+    def text(self, entry: dict[str, Any], key: str, where: str) -> str:
         value = entry.get(key)
         if not isinstance(value, str) or not value.strip():
             self.fail(f"{where}.{key}", "must be a non-empty string")
         return value.strip()
 
-    def choice(self, entry: dict, key: str, allowed, where: str) -> str:
+    def choice(self, entry: dict[str, Any], key: str, allowed: tuple[str, ...],
+               where: str) -> str:
         value = entry.get(key)
         if value not in allowed:
             self.fail(f"{where}.{key}", f"{value!r} is not one of {', '.join(allowed)}")
         return value
 
-    def strings(self, entry: dict, key: str, where: str, *, required: bool = True) -> tuple:
+    def strings(self, entry: dict[str, Any], key: str, where: str, *,
+                required: bool = True) -> tuple[str, ...]:
         value = entry.get(key, [] if not required else None)
         if not isinstance(value, list) or (required and not value):
             self.fail(f"{where}.{key}", "must be a non-empty list")
@@ -159,7 +161,7 @@ class _Checker:
             self.fail(f"{where}.{key}", "must contain only non-empty strings")
         return tuple(v.strip() for v in value)
 
-    def as_of(self, entry: dict, where: str, *, allow_undated: bool = False) -> str:
+    def as_of(self, entry: dict[str, Any], where: str, *, allow_undated: bool = False) -> str:
         value = str(entry.get("as_of", ""))
         if allow_undated and value == "undated":
             return value
@@ -171,7 +173,8 @@ class _Checker:
             self.fail(f"{where}.as_of", f"{value!r} is not a real date")
         return value
 
-    def citations(self, entry: dict, key: str, where: str, references: dict) -> tuple:
+    def citations(self, entry: dict[str, Any], key: str, where: str,
+                  references: dict[str, Any]) -> tuple[str, ...]:
         keys = self.strings(entry, key, where)
         for k in keys:
             if k not in references:
@@ -179,7 +182,9 @@ class _Checker:
         return keys
 
 
-def _load_medications(directory: Path):
+def _load_medications(
+    directory: Path,
+) -> tuple[dict[str, Medication], dict[str, str], dict[str, str]]:
     check = _Checker("medications.yaml")
     data = _read(directory, "medications.yaml")
     meds: dict[str, Medication] = {}
@@ -214,7 +219,8 @@ def _load_medications(directory: Path):
     return meds, names, display
 
 
-def _load_rules(directory: Path, file: str, kind: str, references, meds, conditions) -> list:
+def _load_rules(directory: Path, file: str, kind: str, references: dict[str, Any],
+                meds: dict[str, Medication], conditions: dict[str, str]) -> list[Rule]:
     check = _Checker(file)
     data = _read(directory, file)
     rules = []
@@ -224,7 +230,7 @@ def _load_rules(directory: Path, file: str, kind: str, references, meds, conditi
             check.fail(where, "must be a mapping")
         rule_id = check.text(entry, "id", where)
         where = f"rules[{rule_id}]"
-        common = dict(
+        common: dict[str, Any] = dict(
             id=rule_id, kind=kind,
             substance=check.choice(entry, "substance", SUBSTANCES, where),
             applies_to=check.text(entry, "applies_to", where),
@@ -259,7 +265,9 @@ def _load_rules(directory: Path, file: str, kind: str, references, meds, conditi
     return rules
 
 
-def _load_legal(directory: Path, references) -> tuple[dict, frozenset]:
+def _load_legal(
+    directory: Path, references: dict[str, Any],
+) -> tuple[dict[str, dict[str, Any]], frozenset[str]]:
     check = _Checker("legal_status.yaml")
     data = _read(directory, "legal_status.yaml")
     legal = {}
@@ -269,7 +277,7 @@ def _load_legal(directory: Path, references) -> tuple[dict, frozenset]:
             check.fail(where, "the key must be an ISO 3166 code such as TH or US-AL")
         if not isinstance(entry, dict):
             check.fail(where, "must be a mapping")
-        item = {
+        item: dict[str, Any] = {
             "name": check.text(entry, "name", where),
             "status": check.choice(entry, "status", LEGAL_STATUSES, where),
             "summary": check.text(entry, "summary", where),

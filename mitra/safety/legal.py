@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from mitra.safety.kb import KnowledgeBase, knowledge_base, parse_as_of
 
@@ -30,7 +31,7 @@ def known_codes(kb: KnowledgeBase | None = None) -> list[str]:
     return sorted(set(kb.legal) | {f"US-{s}" for s in kb.us_subdivisions})
 
 
-def legal_status(code: str, today: date, kb: KnowledgeBase | None = None) -> dict:
+def legal_status(code: str, today: date, kb: KnowledgeBase | None = None) -> dict[str, Any]:
     """The entry for `code` (US-AL, TH, ...) as the CLI contract shapes it.
 
     A US state without an entry answers status "no_state_entry" with the federal entry beside

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from mitra.safety.kb import (
     SEVERITIES,
@@ -66,7 +67,7 @@ class ScreeningResult:
     screened: list[Screened] = field(default_factory=list)
     kb_version: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 

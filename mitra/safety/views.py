@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
+from mitra.lib import conf
 from mitra.patients.access import (
     get_own_patient,
     get_patient_for_user,
@@ -38,9 +39,7 @@ SEVERITY_WORDS = {"major": "Important", "moderate": "Worth discussing", "minor":
 # ---- crisis pathway -------------------------------------------------------------------------
 
 def _patient_locale(request: HttpRequest) -> tuple[str, Patient | None]:
-    from django.conf import settings
-
-    fallback = getattr(settings, "MITRA_CRISIS_LOCALE", "en-US")
+    fallback = conf.crisis_locale()
     patient = None
     if request.user.role == Role.PATIENT:
         patient = Patient.objects.filter(user=request.user).first()

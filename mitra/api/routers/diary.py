@@ -11,7 +11,7 @@ from mitra.api.errors import ApiError, responses
 from mitra.api.permissions import READ, WRITE
 from mitra.api.schemas.diary import DiaryIn, DiaryOut
 from mitra.diary import actions
-from mitra.diary.forms import parse_json_submission
+from mitra.diary.json_submission import parse_json_submission
 from mitra.diary.models import DiaryEntry
 from mitra.patients.access import get_own_patient, get_patient_for_user
 

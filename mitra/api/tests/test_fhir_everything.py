@@ -18,7 +18,8 @@ from mitra.api.tests.helpers import (
     token_for,
 )
 from mitra.diary.actions import do_submit_diary_entry
-from mitra.diary.forms import json_to_formdata, parse_submission
+from mitra.diary.forms import parse_submission
+from mitra.diary.json_submission import json_to_formdata
 from mitra.measures.actions import do_submit_response
 from mitra.safety.actions import do_raise_alert
 from mitra.safety.models import Alert

@@ -26,7 +26,7 @@ MITRA = pathlib.Path(__file__).resolve().parents[2]
 def test_record_audit_refuses_a_name_not_in_the_catalogue_and_writes_nothing():
     before = AuditEvent.objects.count()
     with pytest.raises(ValueError) as refused:
-        record_audit("patient.record.peeked", acting=None)  # type: ignore[arg-type]
+        record_audit("patient.record.peeked", acting=None)
     message = str(refused.value)
     assert "patient.record.peeked" in message
     assert "event:" in message and "patient.record.viewed" in message  # the allowed names
@@ -36,7 +36,7 @@ def test_record_audit_refuses_a_name_not_in_the_catalogue_and_writes_nothing():
 @pytest.mark.django_db
 def test_record_audit_takes_a_catalogued_name_given_as_text():
     cast = make_cast()
-    event = record_audit("account.signed_in", acting=cast.clinician)  # type: ignore[arg-type]
+    event = record_audit("account.signed_in", acting=cast.clinician)
     stored = AuditEvent.objects.get(pk=event.pk)
     assert stored.event == Event.ACCOUNT_SIGNED_IN == "account.signed_in"
     assert stored.actor == cast.clinician and stored.request_id == ""
@@ -133,7 +133,7 @@ def test_the_actor_helpers_read_a_request_or_a_user():
     cast = make_cast()
     request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.4")
     request.user = cast.clinician
-    request.request_id = "4b6f3a52-0000-4000-8000-000000000000"  # type: ignore[attr-defined]
+    request.request_id = "4b6f3a52-0000-4000-8000-000000000000"
     assert actor_user(request) == cast.clinician
     assert actor_request_id(request) == "4b6f3a52-0000-4000-8000-000000000000"
     assert actor_client_address(request) == "198.51.100.4"

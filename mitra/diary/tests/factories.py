@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from mitra.diary.actions import do_create_taper_plan, do_submit_diary_entry
-from mitra.diary.forms import Submission
+from mitra.diary.submission import Submission
 
 
 def submission(day: date | None = None, uses=(), **ratings) -> Submission:

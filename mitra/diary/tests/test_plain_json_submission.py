@@ -1,9 +1,9 @@
 """The plain-Python reading of a JSON diary submission agrees with the forms.
 
-`forms.plain_json_submission` takes the common, plainly shaped submission without the forms;
-anything else goes to the forms. Whenever it accepts a payload, the forms must accept it too and
-make the same Submission (same values, same payload hash), or idempotency and the stored record
-would depend on which path read it.
+`json_submission.plain_json_submission` takes the common, plainly shaped submission without the
+forms; anything else goes to the forms. Whenever it accepts a payload, the forms must accept it
+too and make the same Submission (same values, same payload hash), or idempotency and the stored
+record would depend on which path read it.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mitra.diary import forms
+from mitra.diary import forms, json_submission
 from mitra.diary.models import MOTIVES
 from mitra.diary.units import DEFAULT_MAX_AMOUNT, SUBSTANCES, UNITS, UNITS_FOR
 
 
 def by_forms(payload: dict):
-    _, _, submission = forms.parse_submission(forms.json_to_formdata(payload))
-    return submission, forms.json_shape_errors(payload)
+    _, _, submission = forms.parse_submission(json_submission.json_to_formdata(payload))
+    return submission, json_submission.json_shape_errors(payload)
 
 
 def typical(**changes) -> dict:
@@ -44,7 +44,7 @@ def typical(**changes) -> dict:
 
 def test_a_typical_submission_takes_the_plain_path_and_matches_the_forms():
     payload = typical()
-    plain = forms.plain_json_submission(payload)
+    plain = json_submission.plain_json_submission(payload)
     submission, shape = by_forms(payload)
     assert plain is not None and submission is not None and not shape
     assert plain == submission
@@ -54,9 +54,9 @@ def test_a_typical_submission_takes_the_plain_path_and_matches_the_forms():
 
 
 def test_the_parse_entry_point_uses_the_plain_path_and_still_words_errors():
-    submission, errors = forms.parse_json_submission(typical(uses=[]))
+    submission, errors = json_submission.parse_json_submission(typical(uses=[]))
     assert submission is not None and errors == {}
-    submission, errors = forms.parse_json_submission(
+    submission, errors = json_submission.parse_json_submission(
         typical(uses=[{"substance": "kratom_powder", "amount": "250", "unit": "g"}]))
     assert submission is None
     assert errors == {"uses[0].amount": ["amount must be more than 0 and at most 100 g, "
@@ -71,7 +71,7 @@ def test_values_outside_the_plain_shape_go_to_the_forms():
         {"uses": [{"substance": "kratom_powder", "amount": "2", "unit": "g", "time": "8:00"}]},
         {"uses": [{}]}, {"uses": "none"}, {"motives": "pain"}, {"note": 5},
     ):
-        assert forms.plain_json_submission(typical(**changes)) is None, changes
+        assert json_submission.plain_json_submission(typical(**changes)) is None, changes
 
 
 def _day(offset: int) -> str:
@@ -149,7 +149,7 @@ payloads = st.fixed_dictionaries(
 @given(payload=payloads)
 @settings(max_examples=500, deadline=None)
 def test_whenever_the_plain_path_accepts_the_forms_make_the_same_submission(payload):
-    plain = forms.plain_json_submission(payload)
+    plain = json_submission.plain_json_submission(payload)
     if plain is None:
         return
     submission, shape = by_forms(payload)
@@ -175,7 +175,7 @@ def test_plain_payloads_are_read_as_the_forms_read_them(payload):
     """Plainly shaped payloads (amounts up to just over each unit's maximum): the plain path
     accepts exactly what the forms accept among them, with the same result, so the forms are
     left only the unusual shapes."""
-    plain = forms.plain_json_submission(payload)
+    plain = json_submission.plain_json_submission(payload)
     submission, shape = by_forms(payload)
     accepted_by_forms = submission is not None and not shape
     if plain is not None:

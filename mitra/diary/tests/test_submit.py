@@ -177,3 +177,30 @@ def test_the_home_card_and_form_show_the_diary(patient_client):
     assert "Today&#x27;s diary" in home or "Today's diary" in home
     form = patient_client.get(reverse("diary:entry")).content.decode()
     assert "diary-form.js" in form and "<script>" not in form
+
+
+def test_one_submission_takes_a_fixed_number_of_statements(cast, patient_client):
+    """The diary submission's cost, pinned: a new day with two uses and an edit of it, each
+    through the whole request (session, user, submission, audit, flags). A change here is
+    measured with bench/rowsql_uses.py and bench/diary_submissions.py first."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    post(patient_client, payload(date=(timezone.localdate() - timedelta(days=9)).isoformat()))
+    two_uses = [{"substance": "kratom_powder", "amount": "3", "unit": "g", "time": "08:15"},
+                {"substance": "kava", "amount": "250", "unit": "mL"}]
+    with CaptureQueriesContext(connection) as new_day:
+        assert post(patient_client, payload(uses=two_uses)).status_code == 201
+    with CaptureQueriesContext(connection) as edit:
+        assert post(patient_client, payload(uses=two_uses[:1], mood=2)).status_code == 201
+    statements = [q["sql"].split()[0] for q in new_day.captured_queries]
+    assert len(new_day) == NEW_DAY_STATEMENTS, "\n".join(q["sql"] for q in new_day)
+    assert len(edit) == NEW_DAY_STATEMENTS + 2, "\n".join(q["sql"] for q in edit)
+    # Two uses, one INSERT: the use events go in as one statement.
+    assert sum(1 for q in new_day.captured_queries
+               if q["sql"].startswith('INSERT INTO "diary_useevent"')) == 1, statements
+    assert DiaryEntry.objects.filter(patient=cast.patient, is_current=True).count() == 2
+
+
+NEW_DAY_STATEMENTS = 10  # session, user + patient, savepoint, day look-up, entry, uses, audit,
+#   42 days for the flags, missed-diary check, release

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mitra.audit.models import AuditEvent
-from mitra.diary.forms import parse_json_submission
+from mitra.diary.json_submission import parse_json_submission
 from mitra.diary.models import MOTIVES, DiaryEntry, UseEvent
 from mitra.diary.units import SUBSTANCES, UNITS
 from mitra.testing import login, make_cast

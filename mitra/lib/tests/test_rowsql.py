@@ -1,23 +1,20 @@
-"""rowsql writes and reads rows exactly as the ORM does, on SQLite and PostgreSQL alike."""
+"""rowsql reads rows exactly as the ORM does, on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, time, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.models import Session
 from django.db import IntegrityError, connection, transaction
-from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mitra.accounts.backends import ModelBackend
 from mitra.accounts.models import CareTeam, Role
-from mitra.accounts.sessions import SessionStore
-from mitra.diary.models import DiaryEntry, TaperPause, UseEvent
+from mitra.diary.models import DiaryEntry, UseEvent
 from mitra.lib import rowsql
 from mitra.testing import make_patient, make_user
 
@@ -39,72 +36,6 @@ def entry_values(patient, user, day):
     return dict(patient=patient, date=day, version=2, is_current=True, mood=3, anxiety=None,
                 craving=10, sleep_quality=0, withdrawal=7, motives=["pain", "sleep"],
                 note="Ünïcode ✓ note", payload_hash="f" * 64, created_by=user)
-
-
-def test_insert_writes_the_row_the_orm_writes(patient):
-    day = date(2026, 3, 1)
-    by_orm = DiaryEntry.objects.create(uuid=uuid.uuid4(), **entry_values(patient, patient.user,
-                                                                         day))
-    by_rowsql = rowsql.insert(DiaryEntry(uuid=uuid.uuid4(),
-                                         **entry_values(patient, patient.user,
-                                                        day + timedelta(days=1))))
-    assert by_rowsql.pk is not None and by_rowsql.pk != by_orm.pk
-    assert not by_rowsql._state.adding
-    stored = DiaryEntry.objects.get(pk=by_rowsql.pk)
-    assert stored.uuid == by_rowsql.uuid
-    # auto_now_add is filled in as save() would, aware and recent.
-    assert stored.created_at is not None and timezone.is_aware(stored.created_at)
-    assert abs(timezone.now() - stored.created_at) < timedelta(minutes=1)
-    orm_row = DiaryEntry.objects.filter(pk=by_orm.pk).values(*ENTRY_FIELDS).get()
-    row = DiaryEntry.objects.filter(pk=stored.pk).values(*ENTRY_FIELDS).get()
-    assert row.pop("date") == orm_row.pop("date") + timedelta(days=1)
-    assert row == orm_row
-
-    use = dict(entry=stored, patient=patient, date=day, substance="kratom_capsule",
-               amount=Decimal("4.125"), unit="capsules", grams_per_unit=Decimal("0.5"),
-               grams=Decimal("2.063"), time=time(7, 45), product_label="Brand X")
-    a = UseEvent.objects.create(**use)
-    b = rowsql.insert(UseEvent(**use))
-    rows = {r["id"]: r for r in UseEvent.objects.filter(pk__in=[a.pk, b.pk])
-            .values("id", *USE_FIELDS)}
-    assert rows[a.pk] | {"id": 0} == rows[b.pk] | {"id": 0}
-    assert rows[b.pk]["amount"] == Decimal("4.125") and rows[b.pk]["time"] == time(7, 45)
-
-
-def test_insert_with_null_foreign_key_and_defaults(patient):
-    entry = rowsql.insert(DiaryEntry(uuid=uuid.uuid4(), patient=patient, date=date(2026, 1, 2),
-                                     payload_hash="0" * 64, created_by=None))
-    stored = DiaryEntry.objects.get(pk=entry.pk)
-    assert stored.created_by_id is None and stored.motives == [] and stored.version == 1
-    assert stored.is_current is True and stored.note == ""
-
-
-def test_insert_refuses_a_model_with_save_receivers():
-    def receiver(**kwargs):
-        pass
-
-    rowsql._insert_statement.cache_clear()
-    post_save.connect(receiver, sender=TaperPause)
-    try:
-        with pytest.raises(TypeError, match="save signal receivers"):
-            rowsql.insert(TaperPause(start_date=date(2026, 1, 1), reason="x"))
-    finally:
-        post_save.disconnect(receiver, sender=TaperPause)
-        rowsql._insert_statement.cache_clear()
-
-
-def test_get_loads_the_row_as_the_orm_does(patient):
-    user = patient.user
-    user.last_login = timezone.now()
-    user.save(update_fields=["last_login"])
-    loaded = rowsql.get(get_user_model(), "pk", user.pk)
-    orm = get_user_model().objects.get(pk=user.pk)
-    for field in get_user_model()._meta.concrete_fields:
-        assert getattr(loaded, field.attname) == getattr(orm, field.attname), field.name
-    assert timezone.is_aware(loaded.last_login) and loaded.is_active is True
-    assert not loaded._state.adding
-    assert rowsql.get(get_user_model(), "pk", user.pk + 1000) is None
-    assert rowsql.get(type(patient), "user", user.pk).pk == patient.pk
 
 
 def test_get_with_brings_the_one_to_one_row_and_caches_both_sides(patient):
@@ -142,20 +73,6 @@ def test_rows_read_decimals_and_dates_like_the_orm(patient):
     assert str(rowsql.decimal(amount, 3)) == "2.500"
 
 
-def test_session_store_reads_live_sessions_and_drops_expired_ones():
-    store = SessionStore()
-    store["answer"] = 42
-    store.create()
-    key = store.session_key
-    assert SessionStore(key).load() == {"answer": 42}
-    Session.objects.filter(session_key=key).update(
-        expire_date=timezone.now() - timedelta(seconds=1))
-    expired = SessionStore(key)
-    assert expired.load() == {}
-    assert expired.session_key is None
-    assert SessionStore("no-such-session-key-000000000000").load() == {}
-
-
 def test_backend_loads_active_users_only():
     user = make_user("rowsql-clin", Role.CLINICIAN)
     backend = ModelBackend()
@@ -171,40 +88,30 @@ def test_backend_loads_active_users_only():
     assert len(captured) == 1  # the patient record came with the user
 
 
-def test_a_duplicate_key_is_djangos_integrity_error_and_the_next_statement_works(patient):
-    # The kept cursor is Django's wrapper: the diary's retry catches django.db.IntegrityError.
-    values = entry_values(patient, None, date(2026, 5, 1))
-    first = rowsql.insert(DiaryEntry(uuid=uuid.uuid4(), **values))
-    with pytest.raises(IntegrityError), transaction.atomic():
-        rowsql.insert(DiaryEntry(uuid=first.uuid, **values | {"date": date(2026, 5, 2)}))
-    assert rowsql.rows(f"SELECT COUNT(*) FROM {rowsql.table(DiaryEntry)} "  # noqa: S608
-                       "WHERE patient_id = %s", [patient.pk]) == [(1,)]
-
-
-def test_statements_are_logged_where_queries_are_counted(patient):
+def test_statements_run_on_djangos_cursor_and_are_logged_where_queries_are_counted(patient):
     with CaptureQueriesContext(connection) as captured:
         rowsql.rows("SELECT 1")
-        rowsql.get(DiaryEntry, "uuid", uuid.uuid4())
-    assert len(captured) == 2
+        rowsql.execute(f"UPDATE {rowsql.table(DiaryEntry)} SET note = %s "  # noqa: S608
+                       "WHERE patient_id = %s", ["", patient.pk])
+        rowsql.get_with(get_user_model(), "pk", patient.user_id, type(patient), "user")
+    assert len(captured) == 3
 
 
-def test_a_connection_shared_by_threads_gets_a_cursor_per_statement():
-    # The live test server shares SQLite's in-memory connection between its request threads:
-    # one kept cursor would hand one thread's rows to another.
-    conn = rowsql._connection()
-    assert rowsql._cursor(conn) is rowsql._cursor(conn)
-    conn.inc_thread_sharing()
-    try:
-        assert rowsql._cursor(conn) is not rowsql._cursor(conn)
-    finally:
-        conn.dec_thread_sharing()
+def test_a_duplicate_key_is_djangos_integrity_error_and_the_next_statement_works(patient):
+    entry = DiaryEntry.objects.create(uuid=uuid.uuid4(), patient=patient, date=date(2026, 5, 1),
+                                      payload_hash="a" * 64)
+    other = DiaryEntry.objects.create(uuid=uuid.uuid4(), patient=patient,
+                                      date=date(2026, 5, 2), payload_hash="b" * 64)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rowsql.execute(
+            f"UPDATE {rowsql.table(DiaryEntry)} SET uuid = %s WHERE id = %s",  # noqa: S608
+            [rowsql.prep(DiaryEntry, "uuid", entry.uuid), other.pk])
+    assert rowsql.rows(f"SELECT COUNT(*) FROM {rowsql.table(DiaryEntry)} "  # noqa: S608
+                       "WHERE patient_id = %s", [patient.pk]) == [(2,)]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_new_database_connection_gets_a_new_cursor():
+def test_a_new_database_connection_is_used_at_once():
     assert rowsql.rows("SELECT 1") == [(1,)]
-    before = connection.connection
-    connection.close()  # SQLite's in-memory test database stays open
+    connection.close()
     assert rowsql.rows("SELECT 2") == [(2,)]
-    if connection.vendor == "postgresql":
-        assert connection.connection is not before

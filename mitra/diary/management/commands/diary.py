@@ -13,9 +13,8 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.conf import settings
-
 from mitra.diary import analytics, units
+from mitra.lib import conf
 from mitra.lib.command import MitraCommand, UsageError
 
 REQUIRED = ("timestamp", "substance", "amount", "unit")
@@ -50,7 +49,7 @@ def read_uses(path: str) -> tuple[list[analytics.Use], list[str]]:
         reader.fieldnames = header
         unread = [c for c in header if c not in REQUIRED + OPTIONAL]
         uses = []
-        limits = getattr(settings, "MITRA_DIARY_MAX_AMOUNT", {})
+        limits = conf.diary_max_amount()
         for number, row in enumerate(reader, start=2):
             where = f"{path} row {number}"
             raw_time = (row.get("timestamp") or "").strip()
@@ -93,8 +92,7 @@ class Command(MitraCommand):
         )
 
     def handle(self, *args, action, file, json=False, share=None, **options):
-        share = share if share is not None else Decimal(str(getattr(
-            settings, "MITRA_DIARY_ESCALATION_SHARE", analytics.DEFAULT_ESCALATION_SHARE)))
+        share = share if share is not None else conf.diary_escalation_share()
         if not Decimal(0) < share <= Decimal(10):
             raise UsageError(f"--share must be more than 0 and at most 10, not {share}")
         uses, unread = read_uses(file)

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from mitra.lib import jobs
+from mitra.lib import conf, jobs
 from mitra.lib.command import MitraCommand
-from mitra.safety.actions import escalation_minutes
 
 
 class Command(MitraCommand):
@@ -14,8 +13,8 @@ class Command(MitraCommand):
 
     def handle(self, *args, **options):
         counts = jobs.run_all(timezone.now())
-        count = counts["escalated"]
+        count, minutes = counts["escalated"], conf.alert_escalation_minutes()
         self.stdout.write(f"Escalated {count} urgent alert{'s' if count != 1 else ''} "
-                          f"(unacknowledged for {escalation_minutes()} minutes or more).")
+                          f"(unacknowledged for {minutes} minutes or more).")
         self.stdout.write(f"Raised {counts['overdue_measure']} overdue-questionnaire and "
                           f"{counts['missed_diary']} missed-diary alerts.")

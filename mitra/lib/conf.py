@@ -1,0 +1,50 @@
+"""Mitra's own settings, each read through one accessor here.
+
+Every default is written once, in `mitra/settings.py` (most from the environment: README,
+"Configuration"). Code calls these rather than `getattr(settings, NAME, default)`, whose second
+copy of the default drifts from the first unnoticed; the conversion (a Decimal, at least one
+day) is here too, so every reader gets the same value. Each call reads the settings of the
+moment, so pytest-django's `settings` fixture changes what the next call returns.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+
+
+def production() -> bool:
+    """A declared production deployment: turns on the checks in `core/checks.py`."""
+    return bool(settings.MITRA_PRODUCTION)
+
+
+def base_url() -> str:
+    """The public address for links in e-mails, without a trailing slash ("" when unset)."""
+    return str(settings.MITRA_BASE_URL).rstrip("/")
+
+
+def alert_escalation_minutes() -> int:
+    """An urgent alert unacknowledged this long is e-mailed to the rest of the care team."""
+    return int(settings.MITRA_ALERT_ESCALATION_MINUTES)
+
+
+def crisis_locale() -> str:
+    """The crisis resources shown when a patient's jurisdiction has none of its own."""
+    return str(settings.MITRA_CRISIS_LOCALE)
+
+
+def diary_missed_days() -> int:
+    """Whole days in a row without a diary entry that raise a MISSED_DIARY alert (at least 1)."""
+    return max(1, int(settings.MITRA_DIARY_MISSED_DAYS))
+
+
+def diary_escalation_share() -> Decimal:
+    """The rise over the previous 28 days' mean that flags escalation (0.25: 25%)."""
+    return Decimal(str(settings.MITRA_DIARY_ESCALATION_SHARE))
+
+
+def diary_max_amount() -> dict[str, Any]:
+    """The deployment's maximum per use event by unit, over `units.DEFAULT_MAX_AMOUNT`."""
+    return dict(settings.MITRA_DIARY_MAX_AMOUNT)
