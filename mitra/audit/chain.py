@@ -9,11 +9,11 @@ seal of the event before it (`prev_hash`) and its content (`canonical`). So:
 - events cut from the end leave the chain head (`AuditChainHead`) pointing past the last one.
 
 `link(event)` is the one place that seals: `record_audit` calls it for every event, whichever
-way the row is then written (`lib.rowsql` today, the ORM just as well), inside the inserting
-transaction. It locks the chain head (SELECT ... FOR UPDATE on PostgreSQL; SQLite's writers
-hold the database's write lock from BEGIN IMMEDIATE), so concurrent inserts queue on that row
-and each links to the one committed before it; a transaction that rolls back takes its link
-with it. `verify()` walks the chain and names the first broken or missing link.
+way the row is then written (the ORM today; a hand-written insert just as well), inside the
+inserting transaction. It locks the chain head (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+writers hold the database's write lock from BEGIN IMMEDIATE), so concurrent inserts queue
+on that row and each links to the one committed before it; a transaction that rolls back
+takes its link with it. `verify()` walks the chain and names the first broken or missing link.
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
-
-from mitra.lib import rowsql
 
 # The seal "before" the first event.
 GENESIS = "0" * 64
@@ -81,24 +79,16 @@ def _values(event: Any) -> dict[str, Any]:
     return {name: getattr(event, name) for name in SEALED}
 
 
-def _head_table() -> str:
-    from mitra.audit.models import AuditChainHead
-
-    return rowsql.table(AuditChainHead)
-
-
 def _start_head() -> None:
     """Create the head row when it is missing (an empty database flushed by the tests; the
     migration creates it otherwise): at the last event, if there is one."""
-    from mitra.audit.models import AuditEvent
+    from mitra.audit.models import AuditChainHead, AuditEvent
 
-    last = rowsql.rows(
-        f"SELECT seq, hash FROM {rowsql.table(AuditEvent)} ORDER BY seq DESC LIMIT 1")  # noqa: S608
-    seq, hash_ = last[0] if last else (0, GENESIS)
-    # ON CONFLICT: two first inserts at once both find no head; one row results.
-    rowsql.execute(
-        f"INSERT INTO {_head_table()} (id, seq, hash) VALUES (%s, %s, %s) "  # noqa: S608
-        "ON CONFLICT (id) DO NOTHING", [HEAD_ID, seq, hash_])
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    seq, hash_ = last or (0, GENESIS)
+    # ignore_conflicts: two first inserts at once both find no head; one row results.
+    AuditChainHead.objects.bulk_create([AuditChainHead(pk=HEAD_ID, seq=seq, hash=hash_)],
+                                       ignore_conflicts=True)
 
 
 def link(event: Any) -> Any:
@@ -107,20 +97,22 @@ def link(event: Any) -> Any:
     Call it inside the transaction that inserts the event, right before the insert: the head
     stays locked until that transaction ends.
     """
+    from mitra.audit.models import AuditChainHead
+
     conn = connections[DEFAULT_DB_ALIAS]
     if not conn.in_atomic_block:
         raise RuntimeError("audit.chain.link must run inside the inserting transaction")
-    select = f"SELECT seq, hash FROM {_head_table()} WHERE id = %s{rowsql.for_update()}"  # noqa: S608
-    found = rowsql.rows(select, [HEAD_ID])
-    if not found:
+    # FOR UPDATE on PostgreSQL; SQLite's writer already holds the database (BEGIN IMMEDIATE).
+    head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_ID).values_list("seq", "hash")
+    found = head.first()
+    if found is None:
         _start_head()
-        found = rowsql.rows(select, [HEAD_ID])
-    seq, prev_hash = found[0]
+        found = head.first()
+    seq, prev_hash = found
     event.seq = seq + 1
     event.prev_hash = prev_hash
     event.hash = seal(prev_hash, _values(event))
-    rowsql.execute(f"UPDATE {_head_table()} SET seq = %s, hash = %s WHERE id = %s",  # noqa: S608
-                   [event.seq, event.hash, HEAD_ID])
+    AuditChainHead.objects.filter(pk=HEAD_ID).update(seq=event.seq, hash=event.hash)
     return event
 
 

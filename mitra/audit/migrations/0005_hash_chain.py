@@ -1,6 +1,6 @@
 """The hash chain's columns and its head row; `subjects` for lists of patients shown.
 
-The chain columns start empty here: 0005 seals the events already stored, 0006 makes the
+The chain columns start empty here: 0006 seals the events already stored, 0007 makes the
 columns required and puts the append-only triggers back (on SQLite too).
 """
 
@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("audit", "0003_drop_redundant_indexes"),
+        ("audit", "0004_refuse_reverse"),
     ]
 
     operations = [

@@ -1,7 +1,7 @@
 """Seal the events stored before the chain existed, in the order they were written (by id).
 
 PostgreSQL's append-only trigger (0002) is dropped first so that the seals can be written;
-0006 creates the triggers anew. Runs in its own transaction: PostgreSQL will not alter a table
+0007 creates the triggers anew. Runs in its own transaction: PostgreSQL will not alter a table
 in the transaction that updated its rows.
 """
 
@@ -57,6 +57,6 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    dependencies = [("audit", "0004_hash_chain")]
+    dependencies = [("audit", "0005_hash_chain")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]

@@ -8,7 +8,12 @@ the README the role cannot drop them either, and the hash chain shows whatever a
 Created last: on SQLite, altering a table's columns rebuilds it and drops its triggers.
 """
 
+from importlib import import_module
+
 from django.db import migrations, models
+
+# Unapplying is refused (0004): this operation goes last, so that it is the first undone.
+RefuseReverse = import_module("mitra.audit.migrations.0004_refuse_reverse").RefuseReverse
 
 EVENTS = "audit_auditevent"
 HEAD = "audit_auditchainhead"
@@ -84,7 +89,7 @@ def forwards(apps, schema_editor):
 def backwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        # Back to 0005's state, no trigger: stepping back over 0005 recreates 0002's.
+        # Back to 0006's state, no trigger: stepping back over 0006 recreates 0002's.
         schema_editor.execute(POSTGRESQL_DROP, params=None)
     elif vendor == "sqlite":
         for name in SQLITE_NAMES:
@@ -93,7 +98,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    dependencies = [("audit", "0005_seal_stored_events")]
+    dependencies = [("audit", "0006_seal_stored_events")]
 
     operations = [
         migrations.AlterField(
@@ -102,4 +107,5 @@ class Migration(migrations.Migration):
             field=models.BigIntegerField(editable=False, unique=True),
         ),
         migrations.RunPython(forwards, backwards, elidable=False),
+        RefuseReverse(),
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import pathlib
 import re
 import threading
 import uuid
@@ -279,3 +280,44 @@ def test_concurrent_inserts_form_one_unbroken_chain():
     # The writers really interleaved: the chain mixes them.
     order = list(AuditEvent.objects.order_by("seq").values_list("detail", flat=True))
     assert order != sorted(order, key=lambda d: d.split()[0])
+
+
+def _readme_grants(app_role: str, database: str) -> list[str]:
+    """The README's statements run after every migrate, for `app_role` on `database`."""
+    readme = (pathlib.Path(__file__).resolve().parents[3] / "README.md").read_text()
+    block = readme.split("-- after every `mitra migrate`", 1)[1].split("\n", 1)[1]
+    block = block.split("```", 1)[0]
+    sql_text = "\n".join(line for line in block.splitlines()
+                         if not line.strip().startswith("--"))
+    statements = [s.strip() for s in sql_text.split(";") if s.strip()]
+    assert any("REVOKE UPDATE, DELETE, TRUNCATE ON audit_auditevent" in s for s in statements)
+    return [s.replace("mitra_app", app_role).replace("DATABASE mitra ", f'DATABASE "{database}" ')
+            for s in statements]
+
+
+@POSTGRES_ONLY
+def test_under_the_readme_grants_the_apps_role_appends_but_cannot_alter_the_trail():
+    """The production notes' grants, applied to a role of this test's own (undone with the
+    test's transaction): the role records events, and every way of rewriting them is refused."""
+    trail(2)
+    role = f"mitra_app_test_{uuid.uuid4().hex[:8]}"
+    sql(f"CREATE ROLE {role}")
+    for statement in _readme_grants(role, connection.settings_dict["NAME"]):
+        sql(statement)
+    sql("SET CONSTRAINTS ALL IMMEDIATE")
+    sql(f"SET LOCAL ROLE {role}")
+    record_audit(Event.ACCOUNT_SIGNED_IN, acting=None)  # appending works
+    refused = {
+        "UPDATE audit_auditevent SET detail = 'x'": "permission denied",
+        "DELETE FROM audit_auditevent": "permission denied",
+        "TRUNCATE audit_auditevent CASCADE": "permission denied",
+        "ALTER TABLE audit_auditevent DISABLE TRIGGER USER": "must be (the )?owner",
+        "DROP TRIGGER mitra_audit_append_only ON audit_auditevent": "must be (the )?owner",
+        "DELETE FROM audit_auditchainhead": "permission denied",
+        "UPDATE audit_auditchainhead SET seq = 1": "only moves forward",
+    }
+    for statement, error in refused.items():
+        with pytest.raises(DatabaseError, match=error), transaction.atomic():
+            sql(statement)
+    sql("RESET ROLE")
+    assert verify()[0] == 0
