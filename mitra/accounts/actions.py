@@ -100,7 +100,8 @@ def find_invitation(secret: str) -> Invitation:
                   .filter(token_hash=digest(secret)).first()) if secret else None
     if invitation is None or not invitation.user.is_active:
         raise InvitationUnusable("invalid")
-    if invitation.used_at is not None:
+    # Used, or the person set a password another way (a reset link to their address).
+    if invitation.used_at is not None or invitation.user.has_usable_password():
         raise InvitationUnusable("used", invitation)
     if invitation.replaced_at is not None:
         raise InvitationUnusable("replaced", invitation)

@@ -164,3 +164,13 @@ def test_an_account_with_a_password_is_not_invited():
     cast = make_cast()
     with pytest.raises(ValueError, match="send a password reset link instead"):
         do_invite_user(cast.clinician, acting=None, send=False)
+
+
+def test_a_link_stops_working_once_the_password_was_set_another_way():
+    user, path = invited()
+    user.set_password(NEW_PASSWORD)  # e.g. through a reset link sent to their address
+    user.save()
+    page = Client().get(path)
+    assert page.status_code == 410
+    assert "A password has been set for this account already" in page.content.decode()
+    assert set_password(Client(), path, "someone else's phrase 99").status_code == 410
