@@ -11,6 +11,9 @@ MYPY_OUT := var/mypy-output.txt
 # judges against mypy-baseline.txt; 2 means it could not run at all: stop and show why.
 RUN_MYPY = mkdir -p var && echo "mypy (against mypy-baseline.txt)" && \
 	{ $(BIN)/mypy --no-error-summary > $(MYPY_OUT); test $$? -le 1 || { cat $(MYPY_OUT); exit 2; }; }
+# pytest-xdist: one worker a CPU (both cores of a 2-core CI machine), at most 4: past that each
+# worker's own test database and browser cost more than they save. PYTEST_WORKERS=-n0: one process.
+PYTEST_WORKERS ?= -n logical --maxprocesses 4
 
 .PHONY: run test lint mypy-baseline fmt install demo bench clean
 
@@ -53,10 +56,10 @@ fmt: $(ENV)
 # set (CI sets it).
 test: lint
 	$(BIN)/mitra check --fail-level WARNING
-	DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest -q
+	DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest -q $(PYTEST_WORKERS)
 	@if [ -n "$$MITRA_TEST_DATABASE_URL" ]; then \
 		echo "== the same suite on $$MITRA_TEST_DATABASE_URL =="; \
-		DATABASE_URL="$$MITRA_TEST_DATABASE_URL" $(BIN)/python -m pytest -q || exit 1; \
+		DATABASE_URL="$$MITRA_TEST_DATABASE_URL" $(BIN)/python -m pytest -q $(PYTEST_WORKERS) || exit 1; \
 	fi
 
 bench: $(ENV)

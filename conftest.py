@@ -36,13 +36,22 @@ DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences",
                      "django_db_serialized_rollback", "live_server"}
 
 
+@pytest.hookimpl(tryfirst=True)  # the marks below must be there before `-m` selects
 def pytest_collection_modifyitems(config, items):
-    """The PostgreSQL pass of `make test` repeats only the tests that reach the database.
+    """Browser tests are slow; the PostgreSQL pass repeats only the tests that reach the database.
+
+    A browser test (a live server, a real Chromium, a database flushed after it) takes seconds,
+    so `pytest -m "not slow"` leaves it out without each needing two marks.
+
+    The PostgreSQL pass of `make test` repeats only the tests that reach the database.
 
     A test without database access (pytest-django refuses it: no django_db mark, no database
     fixture) cannot tell SQLite from PostgreSQL; it ran in the SQLite pass already. Most of
     them start `mitra` as a subprocess against a database of their own, which takes minutes.
     """
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.slow)
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         return
     keep, drop = [], []

@@ -59,8 +59,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "mitra.lib.middleware.RequestIDMiddleware",
-    # /healthz and /readyz, before anything that reads the session or checks the Host header.
-    "mitra.core.middleware.HealthCheckMiddleware",
     # Before SecurityMiddleware: its HTTPS redirect must not believe a forged X-Forwarded-Proto.
     "mitra.lib.headers.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -68,6 +66,9 @@ MIDDLEWARE = [
     # After WhiteNoise, whose static files answer first and keep their own caching.
     "csp.middleware.CSPMiddleware",
     "mitra.lib.headers.NoStoreMiddleware",
+    # /healthz and /readyz, before anything that reads the session or checks the Host header
+    # (and after the headers every answer carries).
+    "mitra.core.middleware.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -257,7 +258,7 @@ if MITRA_TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 # A monitor asking the app server itself over plain HTTP still gets its answer (no patient data).
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 # Preloading binds the domain and its subdomains to HTTPS in browsers for months, beyond this

@@ -30,6 +30,9 @@ import pytest
 from tests.clitools import MITRA, mitra_env, run_mitra
 from tests.faults import CuttableProxy
 
+# Real servers in their own processes: seconds each.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parent.parent
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 

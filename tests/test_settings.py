@@ -14,8 +14,10 @@ import pytest
 from mitra.core.checks import production_settings
 from tests.clitools import mitra_env, run_mitra
 
+# Reading a setting imports mitra.settings; loading the apps (django.setup) would add a second
+# to each start and change none of these values.
 PRINT_SETTINGS = (
-    "import django, json; from django.conf import settings; django.setup();"
+    "import json; from django.conf import settings;"
     "print(json.dumps({'db': settings.DATABASES['default']['NAME'],"
     " 'engine': settings.DATABASES['default']['ENGINE'], 'debug': settings.DEBUG,"
     " 'key': settings.SECRET_KEY, 'hosts': settings.ALLOWED_HOSTS}))"
@@ -41,6 +43,7 @@ def settings_with(tmp_path, **overrides) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_defaults_are_sqlite_under_var_and_debug_off(tmp_path):
     values = settings_with(tmp_path)
     assert values["engine"] == "django.db.backends.sqlite3"
@@ -49,6 +52,7 @@ def test_defaults_are_sqlite_under_var_and_debug_off(tmp_path):
     assert values["hosts"] == ["127.0.0.1", "localhost"]
 
 
+@pytest.mark.slow
 def test_secret_key_is_generated_once_into_var_and_kept_private(tmp_path):
     first = settings_with(tmp_path)["key"]
     key_file = tmp_path / "var" / "secret_key"
@@ -61,12 +65,14 @@ def test_secret_key_is_generated_once_into_var_and_kept_private(tmp_path):
     assert settings_with(other)["key"] != first  # each installation its own
 
 
+@pytest.mark.slow
 def test_secret_key_from_the_environment_wins(tmp_path):
     values = settings_with(tmp_path, SECRET_KEY="from-the-environment-" + "x" * 40)
     assert values["key"].startswith("from-the-environment-")
     assert not (tmp_path / "var" / "secret_key").exists()
 
 
+@pytest.mark.slow
 def test_explicit_settings_are_read(tmp_path):
     url = f"sqlite:///{tmp_path / 'other.sqlite3'}"
     values = settings_with(tmp_path, DATABASE_URL=url, DEBUG="true",
@@ -76,6 +82,7 @@ def test_explicit_settings_are_read(tmp_path):
     assert values["hosts"] == ["mitra.example.org", "www.mitra.example.org"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, value, message", [
     ("DEBUG", "yes", "DEBUG must be 'true' or 'false', not 'yes'"),
     ("DEBUG", "1", "DEBUG must be 'true' or 'false', not '1'"),
@@ -144,6 +151,7 @@ def test_a_sound_production_configuration_passes(settings, engine):
     assert production_settings() == []
 
 
+@pytest.mark.slow
 def test_mitra_check_reports_production_problems(tmp_path):
     env = mitra_env(tmp_path, MITRA_PRODUCTION="true")
     result = run_mitra("check", env=env)

@@ -279,6 +279,7 @@ def test_staff_session_ends_after_fifteen_minutes_idle():
         assert "15 minutes without activity" in page
 
 
+@pytest.mark.slow
 def test_staff_session_ends_after_twelve_hours_even_when_active():
     cast = make_cast()
     with time_machine.travel(T0, tick=False) as traveller:

@@ -3,11 +3,13 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from django.test import Client
 
 from mitra.api.snapshot import SNAPSHOT, current_schema, render
 
 
+@pytest.mark.slow
 def test_the_live_schema_equals_the_committed_snapshot():
     # After an intended API change: `mitra openapi --write`, then review the diff.
     served = Client().get("/api/openapi.json")

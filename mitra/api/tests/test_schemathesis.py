@@ -34,6 +34,7 @@ def keep_test_connection():
     request_finished.connect(close_old_connections)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_the_api_keeps_to_its_schema(keep_test_connection):
     # Each operation's cases are drawn by hypothesis from the schema; schemathesis's own pytest
@@ -55,6 +56,7 @@ def test_the_api_keeps_to_its_schema(keep_test_connection):
         fuzz()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_the_cbt_writes_keep_to_their_schema_for_the_patient(keep_test_connection):
     # The run above mostly meets 404s (random patient UUIDs). Here the patient's own token and

@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -172,6 +173,7 @@ def test_analyze_report_shape():
 _amounts = st.lists(st.sampled_from([None, 0, 2, 3, 4, 5, 8, 12]), min_size=40, max_size=90)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(amounts=_amounts, per_day=st.lists(st.integers(1, 3), min_size=90, max_size=90),
        back=st.integers(0, 20))

@@ -1,10 +1,10 @@
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+
+from tests.clitools import call_mitra
 
 HEADER = "timestamp,substance,amount,unit,grams_per_unit\n"
 
@@ -72,12 +72,10 @@ def test_columns_not_read_are_named_on_stderr_and_the_report_is_unchanged(tmp_pa
     assert err.getvalue() == ""
 
 
-def test_the_real_command_exits_2_with_one_line(tmp_path):
+def test_the_mitra_command_exits_2_with_one_line(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text(HEADER + "2026-01-01,kratom_powder,1000,g,\n")
-    mitra = Path(sys.executable).with_name("mitra")
-    done = subprocess.run([str(mitra), "diary", "analyze", str(path)],  # noqa: S603
-                          capture_output=True, text=True, timeout=60)
+    done = call_mitra("diary", "analyze", str(path))
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0
     assert "row 2, column amount" in done.stderr

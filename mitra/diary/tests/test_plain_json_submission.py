@@ -12,6 +12,7 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -146,6 +147,7 @@ payloads = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @given(payload=payloads)
 @settings(max_examples=500, deadline=None)
 def test_whenever_the_plain_path_accepts_the_forms_make_the_same_submission(payload):
@@ -169,6 +171,7 @@ plain_payloads = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @given(payload=plain_payloads)
 @settings(max_examples=300, deadline=None)
 def test_plain_payloads_are_read_as_the_forms_read_them(payload):

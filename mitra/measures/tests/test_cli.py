@@ -1,25 +1,12 @@
-"""The CLI contract, called the way a user (and ../shared/tools/check-contracts) calls it."""
+"""The CLI contract, called the way a user (and ../shared/tools/check-contracts) calls it:
+`mitra ARGS` through the console script's `mitra.cli:main`, here in this process (the installed
+script's own exit statuses are checked in tests/test_cli.py)."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-MITRA = Path(sys.executable).with_name("mitra")
-
-
-def mitra(*args):
-    # The installed console script with fixed test arguments: no untrusted input.
-    return subprocess.run([str(MITRA), *args], capture_output=True, text=True,  # noqa: S603
-                          timeout=60, check=False)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _installed():
-    if not MITRA.exists():
-        pytest.skip("the mitra console script is not installed beside this Python")
+from tests.clitools import call_mitra as mitra
 
 
 def test_instruments_json_lists_the_eight_ids_with_item_counts():

@@ -268,6 +268,7 @@ def complete_answers(draw):
     return inst, values
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(complete_answers())
 def test_every_complete_answer_set_scores_within_range(case):

@@ -162,6 +162,7 @@ def _storied_patients(cast, n: int, offset: int) -> None:
         homework(p, cast.clinician, due=today + timedelta(days=5))  # open
 
 
+@pytest.mark.slow
 def test_the_number_of_queries_does_not_grow_with_the_caseload(
         client, cast, django_assert_max_num_queries):
     _storied_patients(cast, 5, 0)
@@ -179,6 +180,7 @@ def test_the_number_of_queries_does_not_grow_with_the_caseload(
                for r in response.context["rows"] if r.display_name.startswith("Query"))
 
 
+@pytest.mark.slow
 def test_the_homework_sort_and_filter_keep_the_query_count_fixed(
         client, cast, django_assert_max_num_queries):
     params = {"sort": "homework", "show": "homework"}

@@ -31,6 +31,7 @@ def _near(pixel, colour, tolerance: int = 6) -> bool:
     return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour, strict=True))
 
 
+@pytest.mark.slow
 def test_the_clinician_report_renders_with_its_charts():
     cast = make_cast()
     add_scores(cast.patient, "phq9", [19, 16, 12, 9])

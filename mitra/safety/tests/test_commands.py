@@ -32,11 +32,10 @@ def test_check_matches_condition_ids_in_any_case():
     assert data["unrecognized"] == []
 
 
-def test_the_mitra_script_matches_condition_ids_in_any_case(tmp_path):
-    from tests.clitools import mitra_env, run_mitra
+def test_the_mitra_command_matches_condition_ids_in_any_case():
+    from tests.clitools import call_mitra
 
-    result = run_mitra("check", "--substance", "kratom", "--conditions", "Pregnancy", "--json",
-                       env=mitra_env(tmp_path))
+    result = call_mitra("check", "--substance", "kratom", "--conditions", "Pregnancy", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["unrecognized"] == []

@@ -22,6 +22,7 @@ def cohort():
     return ctx
 
 
+@pytest.mark.slow
 def test_old_alerts_were_followed_up_by_the_patients_own_team(cohort):
     now = timezone.now()
     alerts = list(Alert.objects.select_related("acknowledged_by", "resolved_by", "patient"))
