@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from allauth.account.internal.flows.password_reset import request_password_reset
 from allauth.core import context as allauth_context
@@ -44,7 +44,7 @@ def absolute_url(path: str, acting: Actor | None) -> str:
     return settings.MITRA_BASE_URL.rstrip("/") + path
 
 
-def _send_invitation(user: User, url: str, expires_at) -> None:
+def _send_invitation(user: User, url: str, expires_at: datetime) -> None:
     context = {"user": user, "url": url, "expires_at": expires_at,
                "site_name": settings.SITE_NAME, "needs_mfa": user.needs_mfa,
                "days": invitation_days()}

@@ -81,7 +81,7 @@ def record_admin_change(request, obj: Model, verb: str, fields: list[str] | None
     target = audit_target(obj)
     detail = " ".join(part for part in (",".join(fields or []), target.pop("detail", ""))
                       if part)
-    record_audit(admin_event(obj._meta.model_name, verb), acting=request, patient=patient,
+    record_audit(admin_event(str(obj._meta.model_name), verb), acting=request, patient=patient,
                  detail=detail[:300], **target)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from allauth.account.internal.flows.login import record_authentication
 from django.conf import settings
 from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import SetPasswordForm
-from django.contrib.auth.views import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache

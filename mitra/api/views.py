@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import cast
 from uuid import UUID
 
 from allauth.account import app_settings as allauth_account_settings
@@ -15,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mitra.accounts.models import STAFF_ROLES
+from mitra.accounts.models import STAFF_ROLES, User
 from mitra.api.actions import STAFF_MAX_DAYS, do_create_api_token, do_revoke_api_token
 from mitra.api.forms import TokenForm
 from mitra.api.models import ApiToken
@@ -50,7 +51,7 @@ def _reauthenticate(request: HttpRequest, *, with_mfa: bool) -> HttpResponse:
 def tokens(request: HttpRequest) -> HttpResponse:
     secret = None
     created = None
-    user = request.user
+    user = cast(User, request.user)  # signed in: LoginRequiredMiddleware
     staff = user.role in STAFF_ROLES
     if request.method == "POST":
         # Staff tokens reach other people's records: only right after proving the second

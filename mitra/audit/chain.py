@@ -108,6 +108,8 @@ def link(event: Any) -> Any:
     if found is None:
         _start_head()
         found = head.first()
+    if found is None:  # created just above, so never: a database that lost it mid-way
+        raise RuntimeError("the audit chain head row cannot be created")
     seq, prev_hash = found
     event.seq = seq + 1
     event.prev_hash = prev_hash
