@@ -10,12 +10,15 @@ from django.core.exceptions import ImproperlyConfigured
 
 from mitra.diary.analytics import DEFAULT_ESCALATION_SHARE
 from mitra.lib.client_address import parse_trusted_proxies
-from mitra.lib.env import env_bool, env_int, env_list, env_str, secret_key
+from mitra.lib.env import audit_key, env_bool, env_int, env_list, env_str, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MITRA_VAR_DIR", str(BASE_DIR / "var")))
 
 SECRET_KEY = secret_key(VAR_DIR)
+# Seals the audit trail's hash chain (mitra/audit/chain.py). Kept outside the database, like
+# SECRET_KEY: whoever can change the database alone cannot forge a seal.
+MITRA_AUDIT_KEY = audit_key(VAR_DIR)
 DEBUG = env_bool("DEBUG", False)
 # Declares a production deployment: turns on the checks in mitra/core/checks.py.
 MITRA_PRODUCTION = env_bool("MITRA_PRODUCTION", False)
@@ -309,6 +312,8 @@ MITRA_DIARY_MAX_AMOUNT: dict[str, int | str] = {}
 MITRA_CRISIS_LOCALE = env_str("MITRA_CRISIS_LOCALE", "en-US")
 # The public address, for links in e-mails (for example https://mitra.example.org).
 MITRA_BASE_URL = env_str("MITRA_BASE_URL", "")
+# An invitation link (a new account's owner sets their password with it) works this long, once.
+MITRA_INVITATION_DAYS = env_int("MITRA_INVITATION_DAYS", 7)
 
 TASKS = {"default": {"BACKEND": env_str("MITRA_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 

@@ -68,6 +68,17 @@ def _patient(cast, patient):
     return {"patient_uuid": patient.uuid}
 
 
+def _invitation(cast, patient):
+    from mitra.accounts.actions import do_invite_user
+    from mitra.accounts.models import User
+
+    user = User(username="invitee", email="invitee@example.org", role="clinician")
+    user.set_unusable_password()
+    user.save()
+    _invite, url = do_invite_user(user, acting=None, send=False)
+    return {"token": url.rstrip("/").rsplit("/", 1)[1]}
+
+
 def _api_token(cast, patient):
     from mitra.api.actions import do_create_api_token
 
@@ -138,6 +149,8 @@ def _cbt(kind):
 
 
 ROUTES: dict[str, Route] = {
+    # accounts: an invitation link works for whoever holds it (it shows no patient data)
+    "accounts:invitation": Route("public", _invitation),
     # core
     "core:home": Route("signed_in", ok=frozenset({302})),
     "core:healthz": Route("public"),
@@ -303,3 +316,71 @@ ROUTES: dict[str, Route] = {
     "cbt:homework_assign": Route("patient_record_write", _patient, method="POST",
                                  ok=frozenset({400})),
 }
+
+
+# --- Django's admin -----------------------------------------------------------------------------
+# Only the models a care-team admin manages; tests/test_authorization_matrix.py fails for an
+# admin URL of theirs missing here. Anyone else is sent to the admin's login (which refuses
+# them; the anonymous to the sign-in page); nobody, the care-team admin included, sets another
+# person's password.
+ADMIN_LOGIN = "admin-login"
+ADMIN_PROFILES: dict[str, dict[str, Any]] = {
+    "care_admin": _profile(ADMIN_LOGIN, anon=LOGIN, admin=ALLOW),
+    "care_admin_refused": _profile(ADMIN_LOGIN, anon=LOGIN, admin=FORBID),
+}
+
+
+@dataclass(frozen=True)
+class AdminRoute:
+    access: str
+    obj: Callable[[Any], Any] | None = None  # the object whose id the URL takes
+    method: str = "GET"
+    data: dict | None = None
+
+
+def _attempt(cast):
+    from axes.models import AccessAttempt
+
+    # Not a cast member: signing one in (the matrix does) clears their attempts.
+    return AccessAttempt.objects.create(username="locked-out", ip_address="192.0.2.1",
+                                        failures_since_start=5, user_agent="t", path_info="/",
+                                        get_data="", post_data="", http_accept="")
+
+
+def _event(cast):
+    from mitra.audit.actions import record_audit
+    from mitra.audit.events import Event
+
+    return record_audit(Event.PATIENT_RECORD_VIEWED, acting=cast.clinician, patient=cast.patient)
+
+
+def _model_routes(prefix, obj, *, add="care_admin", delete="care_admin", change="care_admin"):
+    return {
+        f"{prefix}_changelist": AdminRoute("care_admin"),
+        f"{prefix}_add": AdminRoute(add),
+        f"{prefix}_change": AdminRoute(change, obj),
+        f"{prefix}_history": AdminRoute("care_admin", obj),
+        f"{prefix}_delete": AdminRoute(delete, obj),
+    }
+
+
+ADMIN_ROUTES: dict[str, AdminRoute] = {
+    **_model_routes("accounts_user", lambda cast: cast.patient_user),
+    # Django's set-password page: refused for every account, the admin's own included.
+    "auth_user_password_change": AdminRoute("care_admin_refused", lambda cast: cast.patient_user),
+    "auth_user_password_change#post": AdminRoute(
+        "care_admin_refused", lambda cast: cast.patient_user, method="POST",
+        data={"password1": "an admin's choice 12345", "password2": "an admin's choice 12345"}),
+    **_model_routes("accounts_careteam", lambda cast: cast.team_a),
+    **_model_routes("patients_patient", lambda cast: cast.patient),
+    **_model_routes("axes_accessattempt", _attempt, add="care_admin_refused"),
+    **_model_routes("audit_auditevent", _event, add="care_admin_refused",
+                    delete="care_admin_refused"),
+}
+
+# Creating an API token with a session signed in six minutes ago: staff must prove the second
+# factor again (a researcher without one, the password), patients need not.
+REAUTH_MFA = "/accounts/2fa/reauthenticate/"
+REAUTH_PASSWORD = "/accounts/reauthenticate/"
+TOKEN_CREATION_STALE_SESSION = _profile(
+    REAUTH_MFA, anon=LOGIN, patient=ALLOW, other_patient=ALLOW, researcher=REAUTH_PASSWORD)

@@ -8,16 +8,30 @@ notices when a view's access check is removed.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
+import time_machine
+from django.contrib import admin
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from mitra.testing import MARKER, Cast, login, make_cast
-from tests.routes import ACTORS, ALLOW, EXPECTED, LOGIN, ROUTES
+from tests.routes import (
+    ACTORS,
+    ADMIN_LOGIN,
+    ADMIN_PROFILES,
+    ADMIN_ROUTES,
+    ALLOW,
+    EXPECTED,
+    LOGIN,
+    ROUTES,
+    TOKEN_CREATION_STALE_SESSION,
+)
 
 # Mounted third-party packages: allauth's and Django admin's views have their own checks.
 FOREIGN_NAMESPACES = {"admin"}
@@ -141,3 +155,81 @@ def test_the_matrix_notices_a_leaked_marker():
     with mock.patch("mitra.reports.views.patients_for_user", lambda user: Patient.objects.all()):
         problems = route_problems("core:caseload", cast)
     assert any("as clinician" in p and "leaked Team B's patient" in p for p in problems), problems
+
+
+# --- Django's admin, for the models a care-team admin manages ----------------------------------
+
+
+def care_admin_url_names(care_admin) -> set[str]:
+    """The admin URL names of every model a care-team admin can open."""
+    request = RequestFactory().get("/admin/")
+    request.user = care_admin
+    return {p.name for model_admin in admin.site._registry.values()
+            if model_admin.has_module_permission(request)
+            for p in model_admin.get_urls() if p.name}
+
+
+@pytest.mark.django_db
+def test_every_care_admin_route_is_in_the_admin_table():
+    reachable = care_admin_url_names(make_cast().admin)
+    listed = {name.split("#")[0] for name in ADMIN_ROUTES}
+    assert not reachable - listed, "add these admin routes to tests/routes.py"
+    assert not listed - reachable, "tests/routes.py lists admin routes that are gone"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route_name", sorted(ADMIN_ROUTES))
+def test_admin_route_access(route_name):
+    cast = make_cast()
+    route = ADMIN_ROUTES[route_name]
+    obj = route.obj(cast) if route.obj else None
+    url = reverse(f"admin:{route_name.split('#')[0]}", args=[obj.pk] if obj else [])
+    problems = []
+    visitor = Client()
+    for actor in ACTORS:
+        client = actor_client(cast, actor, visitor)
+        response = (client.get(url) if route.method == "GET"
+                    else client.post(url, route.data or {}))
+        expected = ADMIN_PROFILES[route.access][actor]
+        status = response.status_code
+        where = f"{route.method} admin:{route_name} as {actor}: got {status}"
+        if expected in (ADMIN_LOGIN, LOGIN):
+            login_url = "/admin/login/" if expected == ADMIN_LOGIN else "/accounts/login/"
+            if status != 302 or not response["Location"].startswith(login_url):
+                problems.append(f"{where}, expected a redirect to {login_url}")
+        elif expected == ALLOW:
+            if status != 200:
+                problems.append(f"{where}, expected 200")
+        elif status != expected:
+            problems.append(f"{where}, expected {expected}")
+    assert not problems, "\n".join(problems)
+    cast.patient_user.refresh_from_db()
+    assert cast.patient_user.check_password("correct horse battery staple")
+
+
+@pytest.mark.django_db
+def test_creating_a_token_with_a_stale_session_asks_staff_to_prove_the_second_factor():
+    from mitra.api.models import ApiToken
+
+    form = {"name": "matrix", "scopes": ["read"], "lifetime_days": "30"}
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        cast = make_cast()
+        # A client each: every session must be signed in before the clock moves on.
+        clients = {actor: actor_client(cast, actor, Client()) for actor in ACTORS}
+        traveller.shift(timedelta(minutes=6))
+        problems = []
+        for actor in ACTORS:
+            response = clients[actor].post(reverse("api:tokens"), form)
+            expected = TOKEN_CREATION_STALE_SESSION[actor]
+            status, where = response.status_code, response.get("Location", "")
+            if expected == ALLOW:
+                ok = status == 200 and b'<code class="secret">' in response.content
+            elif expected == LOGIN:
+                ok = status == 302 and where.startswith("/accounts/login/")
+            else:
+                ok = status == 302 and where.startswith(expected)
+            if not ok:
+                problems.append(f"POST api:tokens as {actor}: got {status} {where}, "
+                                f"expected {expected}")
+    assert not problems, "\n".join(problems)
+    assert set(ApiToken.objects.values_list("user__role", flat=True)) == {"patient"}

@@ -11,6 +11,7 @@ import re
 import socket
 
 import pytest
+from django.core import mail
 
 from mitra.accounts.models import CareTeam, Membership, User
 from tests.clitools import call_mitra, mitra_env, run_mitra
@@ -138,20 +139,48 @@ def test_an_unsupported_database_names_the_allowed_ones(tmp_path):
     assert "postgres://" in line and "sqlite:///" in line
 
 
-def test_createuser_makes_a_clinician_on_a_team(transactional_db, monkeypatch):
-    monkeypatch.setenv("MITRA_PASSWORD", STRONG)
+def test_createuser_makes_a_clinician_on_a_team_who_sets_their_own_password(transactional_db):
     result = call_mitra("createuser", "drnew", "--role", "clinician", "--team", "Team North",
-                        "--email", "drnew@example.org")
+                        "--email", "drnew@example.org", "--print-link")
     assert result.returncode == 0, result.stderr
     assert "created clinician drnew in care team Team North" in result.stdout
+    link = re.search(r"Invitation link \(valid once, for 7 days; give it to drnew only\): "
+                     r"(\S*/accounts/invitation/[\w-]+/)", result.stdout)
+    assert link, result.stdout
+    assert "then set up their authenticator app (TOTP)" in result.stdout
     m = Membership.objects.get(user__username="drnew")
-    assert (m.team.name, m.access, m.user.role, m.user.check_password(STRONG)) == (
-        "Team North", "write", "clinician", True)
-    # Patients join the same team.
-    monkeypatch.delenv("MITRA_PASSWORD")
+    # Nobody but the clinician will know the password: there is none until they set it.
+    assert (m.team.name, m.access, m.user.role, m.user.has_usable_password(),
+            m.user.invitations.count()) == ("Team North", "write", "clinician", False, 1)
+    assert mail.outbox == []  # printed, not mailed
+    # Patients join the same team; a scripted set-up may still give a patient a password.
     result = call_mitra("createuser", "newpat", "--role", "patient", "--team", "Team North",
                         "--display-name", "New Patient", "--password", STRONG)
     assert result.returncode == 0, result.stderr
+    assert "Invitation" not in result.stdout
+    assert User.objects.get(username="newpat").check_password(STRONG)
+
+
+def test_createuser_mails_the_invitation_to_the_address_given(transactional_db):
+    result = call_mitra("createuser", "drmail", "--role", "admin", "--email",
+                        "drmail@example.org")
+    assert result.returncode == 0, result.stderr
+    assert "Invitation sent to drmail@example.org" in result.stdout
+    assert "/accounts/invitation/" not in result.stdout  # the operator does not see the link
+    assert [m.to for m in mail.outbox] == [["drmail@example.org"]]
+    assert re.search(r"/accounts/invitation/[\w-]+/", mail.outbox[0].body)
+
+
+@pytest.mark.parametrize("role", ["clinician", "admin", "researcher"])
+def test_createuser_refuses_a_password_for_staff(transactional_db, monkeypatch, role):
+    result = call_mitra("createuser", f"staff-{role}", "--role", role, "--password", STRONG)
+    assert result.returncode == 2
+    line = one_line(result.stderr)
+    assert "--password" in line and "patient only" in line and "invitation" in line
+    monkeypatch.setenv("MITRA_PASSWORD", STRONG)
+    from_env = call_mitra("createuser", f"staff-{role}", "--role", role)
+    assert from_env.returncode == 2 and "MITRA_PASSWORD" in one_line(from_env.stderr)
+    assert not User.objects.filter(username=f"staff-{role}").exists()
 
 
 @pytest.mark.parametrize("password, reason", [
@@ -160,7 +189,7 @@ def test_createuser_makes_a_clinician_on_a_team(transactional_db, monkeypatch):
     ("739182736451928", "entirely numeric"),
 ])
 def test_createuser_rejects_weak_passwords(transactional_db, password, reason):
-    result = call_mitra("createuser", "weakling", "--role", "clinician", "--team", "T",
+    result = call_mitra("createuser", "weakling", "--role", "patient", "--team", "T",
                         "--password", password)
     assert result.returncode == 2
     line = one_line(result.stderr)
@@ -170,9 +199,7 @@ def test_createuser_rejects_weak_passwords(transactional_db, password, reason):
     assert not CareTeam.objects.filter(name="T").exists()
 
 
-def test_createuser_refuses_a_taken_name_and_a_team_for_a_researcher(transactional_db,
-                                                                      monkeypatch):
-    monkeypatch.setenv("MITRA_PASSWORD", STRONG)
+def test_createuser_refuses_a_taken_name_and_a_team_for_a_researcher(transactional_db):
     assert call_mitra("createuser", "res1", "--role", "researcher").returncode == 0
     taken = call_mitra("createuser", "RES1", "--role", "researcher")
     assert taken.returncode == 2 and "already taken" in one_line(taken.stderr)
@@ -181,11 +208,18 @@ def test_createuser_refuses_a_taken_name_and_a_team_for_a_researcher(transaction
 
 
 def test_totp_refuses_a_real_account(transactional_db):
-    made = call_mitra("createuser", "realdoc", "--role", "clinician", "--password", STRONG)
+    made = call_mitra("createuser", "realdoc", "--role", "clinician")
     assert made.returncode == 0, made.stderr
     result = call_mitra("totp", "realdoc")
     assert result.returncode == 2
     assert "not a demo account" in one_line(result.stderr)
+
+
+def test_audit_verify_checks_the_trail(transactional_db):
+    call_mitra("createuser", "audited", "--role", "researcher")
+    result = call_mitra("audit", "verify")
+    assert result.returncode == 0, result.stderr
+    assert re.match(r"audit trail intact: \d+ events", result.stdout)
 
 
 @pytest.mark.slow

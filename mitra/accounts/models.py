@@ -6,6 +6,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.dispatch import Signal
 
 
 class Role(models.TextChoices):
@@ -18,6 +19,11 @@ class Role(models.TextChoices):
 # Roles that reach patient data or manage accounts: they need MFA and short sessions.
 STAFF_ROLES = frozenset({Role.CLINICIAN, Role.ADMIN, Role.RESEARCHER})
 MFA_ROLES = frozenset({Role.CLINICIAN, Role.ADMIN})
+
+# Sent (with `user`) once a new password of an existing user is saved, whichever way it was set:
+# a change, a reset, an invitation accepted, the shell. A rehash on sign-in is not a change.
+# The API app revokes the user's tokens on it: they must not outlive the credentials.
+password_changed = Signal()
 
 
 class User(AbstractUser):
@@ -53,7 +59,12 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         # Only care-team admins reach Django's admin site.
         self.is_staff = self.role == Role.ADMIN or self.is_superuser
+        # set_password() keeps the new password in _password until the save (Django clears
+        # it when it only upgrades the hash of a correct password at sign-in).
+        changed = self._password is not None and not self._state.adding
         super().save(*args, **kwargs)
+        if changed:
+            password_changed.send(sender=User, user=self)
 
 
 class CareTeam(models.Model):
@@ -86,3 +97,29 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} ({self.access})"
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link with which a new account's owner sets their own password.
+
+    Accounts start without a usable password: nobody but the person ever knows it, and the
+    first authenticator (TOTP) is enrolled by whoever holds the link, the person it was sent to.
+    Only a SHA-256 digest of the link's secret is stored; a newer invitation to the same user
+    replaces the older ones.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation for {self.user} ({self.created_at:%Y-%m-%d})"

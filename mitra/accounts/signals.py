@@ -12,6 +12,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from mitra.accounts.middleware import SESSION_SEEN, SESSION_STARTED
+from mitra.accounts.models import password_changed
 from mitra.audit.actions import record_audit
 from mitra.audit.events import Event
 
@@ -53,3 +54,9 @@ def wrong_code_counts_toward_lockout(sender, request, user, **kwargs):
         user_login_failed.send(
             sender=__name__, credentials={"username": user.get_username()}, request=request
         )
+
+
+@receiver(password_changed, dispatch_uid="mitra.accounts.password_changed")
+def audit_password_change(sender, user, **kwargs):
+    # The model has no request to hand: the user whose password it is stands as the actor.
+    record_audit(Event.ACCOUNT_PASSWORD_CHANGED, acting=user, obj=user)

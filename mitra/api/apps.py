@@ -20,3 +20,14 @@ class ApiConfig(AppConfig):
 
         # Every signed-in role may hold a token; what it reaches is the same as on the web.
         register("API tokens", "api:tokens", "patient", "clinician", "researcher", "admin")
+
+        from mitra.accounts.models import password_changed
+
+        password_changed.connect(_revoke_tokens, dispatch_uid="mitra.api.revoke_on_password")
+
+
+def _revoke_tokens(sender, user, **kwargs) -> None:
+    from mitra.api.actions import do_revoke_tokens_after_password_change
+
+    # Tokens must not outlive the password they were made under.
+    do_revoke_tokens_after_password_change(user, acting=user)

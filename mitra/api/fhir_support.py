@@ -10,6 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 
 from mitra.api import fhir
+from mitra.patients.access import record_patients_shown
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 200
@@ -49,14 +50,21 @@ def check_params(request: HttpRequest, allowed: Iterable[str]) -> None:
 
 
 def searchset(request: HttpRequest, rows: Any, to_resource: Callable[[Any], dict],
-              *, total: int | None = None) -> FhirResponse:
-    """A paged searchset Bundle: `_count` per page, `_offset` to move on."""
+              *, total: int | None = None,
+              patient_of: Callable[[Any], Any] | None = None) -> FhirResponse:
+    """A paged searchset Bundle: `_count` per page, `_offset` to move on.
+
+    `patient_of(row)`: the patient a row is about, for a search across patients; the page's
+    patients are then recorded as shown (`record_patients_shown`).
+    """
     count = int_param(request, "_count", DEFAULT_COUNT, low=0, high=MAX_COUNT)
     offset = int_param(request, "_offset", 0, low=0, high=10**9)
     if total is None:
         total = rows.count() if hasattr(rows, "count") and not isinstance(rows, list) \
             else len(rows)
     page = list(rows[offset:offset + count])
+    if patient_of is not None:
+        record_patients_shown(request, (patient_of(row) for row in page))
     params = {k: v for k, v in request.GET.items() if k not in ("_offset",)}
     here = request.build_absolute_uri(request.path)
     links = {"self": f"{here}?{urlencode({**params, '_offset': offset})}"}

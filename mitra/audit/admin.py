@@ -32,7 +32,16 @@ class PatientFilter(InputFilter):
 
     def queryset(self, request, queryset):
         value = (self.value() or "").strip()
-        return queryset.filter(patient__pseudonym__iexact=value) if value else queryset
+        if not value:
+            return queryset
+        # Events about the patient, and the lists that showed them (by UUID in `subjects`);
+        # the patient model through the relation: the audit layer imports nothing above it.
+        patients = AuditEvent._meta.get_field("patient").related_model
+        shown = Q()
+        for uuid in patients.objects.filter(pseudonym__iexact=value).values_list("uuid",
+                                                                                flat=True):
+            shown |= Q(subjects__icontains=str(uuid))
+        return queryset.filter(Q(patient__pseudonym__iexact=value) | shown)
 
 
 class ActorFilter(InputFilter):
@@ -69,8 +78,8 @@ class CatalogueEventFilter(admin.SimpleListFilter):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "actor_role", "event", "patient_code", "client_address",
-                    "request_id", "detail"]
+    list_display = ["at", "actor", "actor_role", "event", "patient_code", "shown",
+                    "client_address", "request_id", "detail"]
     list_filter = [PatientFilter, ActorFilter, EventFilter, CatalogueEventFilter, "actor_role",
                    "at"]
     search_fields = ["event", "actor__username", "patient__pseudonym", "object_uuid", "request_id"]
@@ -83,6 +92,10 @@ class AuditEventAdmin(admin.ModelAdmin):
     def patient_code(self, obj: AuditEvent) -> str:
         # The study code, not the name: the admin manages accounts, not clinical records.
         return obj.patient.pseudonym if obj.patient_id else ""
+
+    @admin.display(description="patients shown")
+    def shown(self, obj: AuditEvent) -> str:
+        return str(len(obj.subjects)) if obj.subjects else ""
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)

@@ -23,15 +23,40 @@ class Event(models.TextChoices):
     ACCOUNT_MFA_ACTIVATED = "account.mfa.activated", "A user set up a second sign-in factor."
     ACCOUNT_USER_CREATED = ("account.user.created",
                             "A user account was created on the command line.")
+    ACCOUNT_PASSWORD_CHANGED = ("account.password.changed",
+                                "A user's password was changed (by a change, a reset link or an "
+                                "invitation), never shown to anyone else.")
+    ACCOUNT_INVITATION_SENT = ("account.invitation.sent",
+                               "A single-use invitation link to set a password was mailed or "
+                               "printed for an account.")
+    ACCOUNT_INVITATION_ACCEPTED = ("account.invitation.accepted",
+                                   "An account's owner opened their invitation link and set "
+                                   "their own password.")
 
     # Django's admin (`accounts.admin.AuditedAdmin`: admin.<model>.<verb> for its models).
     ADMIN_USER_CREATED = "admin.user.created", "An admin created a user account."
     ADMIN_USER_CHANGED = "admin.user.changed", "An admin changed a user account."
     ADMIN_USER_DELETED = "admin.user.deleted", "An admin deleted a user account."
+    ADMIN_USER_DEACTIVATED = ("admin.user.deactivated",
+                              "An admin deactivated a user account (a bulk action).")
+    ADMIN_USER_PASSWORD_RESET_SENT = (
+        "admin.user.password_reset_sent",
+        "An admin had a password-reset link mailed to the user's own address.")
     ADMIN_CARETEAM_CREATED = "admin.careteam.created", "An admin created a care team."
     ADMIN_CARETEAM_CHANGED = ("admin.careteam.changed",
                               "An admin changed a care team (its name, members or patients).")
     ADMIN_CARETEAM_DELETED = "admin.careteam.deleted", "An admin deleted a care team."
+    ADMIN_CARETEAM_PATIENT_ADDED = ("admin.careteam.patient_added",
+                                    "An admin put a patient on a care team, opening the record "
+                                    "to its clinicians.")
+    ADMIN_CARETEAM_PATIENT_REMOVED = ("admin.careteam.patient_removed",
+                                      "An admin took a patient off a care team.")
+    ADMIN_MEMBERSHIP_CREATED = ("admin.membership.created",
+                                "An admin added a clinician to a care team.")
+    ADMIN_MEMBERSHIP_CHANGED = ("admin.membership.changed",
+                                "An admin changed a clinician's access to a care team's records.")
+    ADMIN_MEMBERSHIP_DELETED = ("admin.membership.deleted",
+                                "An admin removed a clinician from a care team.")
     ADMIN_PATIENT_CREATED = "admin.patient.created", "An admin created a patient record."
     ADMIN_PATIENT_CHANGED = ("admin.patient.changed",
                              "An admin changed a patient record's administrative fields.")
@@ -42,11 +67,17 @@ class Event(models.TextChoices):
     # The API's personal access tokens.
     API_TOKEN_CREATED = "api.token.created", "A personal API access token was created."
     API_TOKEN_REVOKED = "api.token.revoked", "A personal API access token was revoked."
+    API_TOKEN_REVOKED_PASSWORD_CHANGED = (
+        "api.token.revoked_password_changed",
+        "A personal API access token was revoked because its owner's password changed.")
 
     # The patient record.
     PATIENT_CREATED = "patient.created", "A patient record was created."
     PATIENT_RECORD_VIEWED = ("patient.record.viewed",
                              "Someone opened a page or API resource about a patient.")
+    PATIENT_LIST_VIEWED = ("patient.list.viewed",
+                           "Someone was shown a list naming patients (a caseload, an alert inbox, "
+                           "an API or FHIR search), the patients listed by UUID in subjects.")
     PATIENT_INTAKE_SAVED = ("patient.intake.saved",
                             "The safety intake (jurisdiction, substances, conditions) was saved.")
     PATIENT_MEDICATION_ADDED = ("patient.medication.added",

@@ -1,4 +1,10 @@
-"""The audit trail: who saw or changed what, when, from where. Append-only."""
+"""The audit trail: who saw or changed what, when, from where. Append-only and tamper-evident.
+
+Each event is sealed with a keyed hash (HMAC-SHA256, `mitra.audit.chain`) over its content and
+the seal of the event before it, so an event altered, removed or forged in the database breaks
+the chain where it happened (`mitra audit verify` names the link). `AuditChainHead` is the one
+row that says where the chain ends: inserting an event locks it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AppendOnlyError(Exception):
@@ -29,7 +36,9 @@ class AuditQuerySet(models.QuerySet):
 
 class AuditEvent(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # A default rather than auto_now_add: the seal covers the time, so it is fixed before the
+    # insert (auto_now_add would set it again while inserting).
+    at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
     )
@@ -45,6 +54,14 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=36, blank=True)
     # A path or a field list; never free-text clinical content.
     detail = models.CharField(max_length=300, blank=True)
+    # The patients a list showed (a caseload page, an inbox, a search), as UUID strings: who
+    # saw which patients, without their names.
+    subjects = models.JSONField(default=list, blank=True)
+    # The chain (`mitra.audit.chain`): the event's place in it, the seal of the event before
+    # it and its own seal, HMAC-SHA256 in hex under MITRA_AUDIT_KEY.
+    seq = models.BigIntegerField(unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -65,3 +82,18 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events cannot be deleted")
+
+
+class AuditChainHead(models.Model):
+    """The end of the chain: the last link's number and seal. One row (id 1).
+
+    Inserting an event reads it FOR UPDATE and moves it on in the same transaction, so
+    concurrent inserts queue here and each links to the one committed before it. Database
+    triggers let it only move forward and never be deleted.
+    """
+
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"link {self.seq}"

@@ -29,7 +29,8 @@ def production_settings(app_configs=None, **kwargs) -> list[Warning]:
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         found.append(Warning(
             "DATABASE_URL points at SQLite in production: one machine, one writer at a time, "
-            "and no append-only trigger on the audit trail.",
+            "and no database roles: whoever can write the file can drop the audit trail's "
+            "triggers (its hash chain still shows what they change).",
             hint="Set DATABASE_URL=postgres://user@host:5432/mitra.", id="mitra.W002",
         ))
     if not settings.SESSION_COOKIE_SECURE or not settings.CSRF_COOKIE_SECURE:

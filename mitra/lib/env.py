@@ -44,16 +44,36 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
-def secret_key(var_dir: Path) -> str:
-    """SECRET_KEY from SECRET_KEY_FILE, SECRET_KEY, or a key generated once into var/."""
-    path = os.environ.get("SECRET_KEY_FILE")
+def _key(var_dir: Path, name: str, file_env: str, file_name: str) -> str:
+    """A key from the file `file_env` names, the variable `name`, or one generated once into
+    `var_dir/file_name` (mode 0600)."""
+    path = os.environ.get(file_env)
     if path:
-        return Path(path).read_text().strip()
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    key_file = var_dir / "secret_key"
+        try:
+            key = Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{file_env} {path!r} cannot be read: {exc.strerror}") \
+                from None
+        if not key:
+            raise ImproperlyConfigured(f"{file_env} {path!r} is empty")
+        return key
+    if os.environ.get(name):
+        return os.environ[name]
+    key_file = var_dir / file_name
     if not key_file.exists():
         var_dir.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+# Each key's helper spells out the variables it reads: the backup's manifest finds them there.
+def secret_key(var_dir: Path) -> str:
+    """SECRET_KEY from SECRET_KEY_FILE, SECRET_KEY, or a key generated once into var/."""
+    return _key(var_dir, "SECRET_KEY", "SECRET_KEY_FILE", "secret_key")
+
+
+def audit_key(var_dir: Path) -> str:
+    """The audit trail's sealing key from MITRA_AUDIT_KEY_FILE, MITRA_AUDIT_KEY, or a key
+    generated once into var/audit_key."""
+    return _key(var_dir, "MITRA_AUDIT_KEY", "MITRA_AUDIT_KEY_FILE", "audit_key")

@@ -30,6 +30,7 @@ from mitra.patients.access import (
     get_own_patient,
     get_patient_for_user,
     patients_for_user,
+    record_patients_shown,
 )
 from mitra.safety.models import Alert
 
@@ -208,6 +209,7 @@ def rate(request: HttpRequest, patient_uuid, instrument_id: str) -> HttpResponse
 @role_required(Role.CLINICIAN)
 def overdue_list(request: HttpRequest) -> HttpResponse:
     rows = overdue(timezone.localdate(), patients_for_user(request.user))
+    record_patients_shown(request, (due.schedule.patient for due in rows))
     return render(request, "measures/overdue.html", {"rows": rows})
 
 

@@ -7,6 +7,7 @@ is a 404, never a 403, so a URL does not reveal that a record exists.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
@@ -61,6 +62,19 @@ def get_patient_for_user(
         record_audit(Event.PATIENT_RECORD_VIEWED, acting=request, patient=patient,
                      detail=request.path)
     return patient
+
+
+def record_patients_shown(request: HttpRequest, patients: Iterable[Patient | UUID | str]) -> None:
+    """One audit event for a response that lists patients: who saw which ones.
+
+    `patients` are those the response shows (the page, not the whole caseload): patients or
+    their UUIDs, in order, repeats dropped. The event names them by UUID only, never by name;
+    a list that shows nobody records nothing.
+    """
+    shown = list(dict.fromkeys(str(getattr(p, "uuid", p)) for p in patients))
+    if shown:
+        record_audit(Event.PATIENT_LIST_VIEWED, acting=request, subjects=shown,
+                     detail=request.path)
 
 
 def get_own_patient(request: HttpRequest, *, audit: bool = True) -> Patient:

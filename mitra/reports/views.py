@@ -15,7 +15,12 @@ from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
 from mitra.measures.library import get_instrument
 from mitra.measures.schedules import OVERDUE_AFTER_DAYS
-from mitra.patients.access import get_own_patient, get_patient_for_user, patients_for_user
+from mitra.patients.access import (
+    get_own_patient,
+    get_patient_for_user,
+    patients_for_user,
+    record_patients_shown,
+)
 from mitra.patients.models import Patient
 from mitra.reports import dashboard, goals, pdf
 from mitra.reports.dashboard.diary_columns import ADHERENCE_DAYS, SPARK_DAYS, sparkline_points
@@ -50,6 +55,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     rows = list(board.page.object_list)
     for row in rows:
         row.spark_points = sparkline_points(row.spark)
+    record_patients_shown(request, (row.uuid for row in rows))
     return render(request, "core/caseload.html", {**context, "board": board, "rows": rows})
 
 

@@ -13,7 +13,12 @@ from django.views.decorators.http import require_GET, require_POST
 from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
 from mitra.lib import conf
-from mitra.patients.access import get_own_patient, get_patient_for_user, patients_for_user
+from mitra.patients.access import (
+    get_own_patient,
+    get_patient_for_user,
+    patients_for_user,
+    record_patients_shown,
+)
 from mitra.patients.models import Intake, Medication, Patient
 from mitra.safety import actions, screening
 from mitra.safety.crisis import crisis_resources, locale_for_country, locales
@@ -110,6 +115,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         .select_related("patient", "acknowledged_by")
         .order_by("priority", "-created_at")[:300]
     )
+    record_patients_shown(request, (alert.patient for alert in alerts))
     return render(request, "safety/inbox.html", {"alerts": alerts,
                                                  "resolve_form": ResolveAlertForm()})
 

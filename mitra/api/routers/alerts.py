@@ -9,6 +9,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from mitra.accounts.models import Role
 from mitra.api.errors import responses
+from mitra.api.pagination import ShownPatientsPagination
 from mitra.api.permissions import READ, WRITE
 from mitra.api.schemas.alerts import AlertOut
 from mitra.patients.access import get_patient_for_user, patients_for_user
@@ -29,7 +30,7 @@ def _clinician_only(request) -> None:
 
 
 @router.get("/alerts", auth=READ, response=responses({200: list[AlertOut]}), url_name="alerts")
-@paginate(LimitOffsetPagination)
+@paginate(ShownPatientsPagination, patient_of=lambda alert: alert.patient)
 def list_alerts(request, filters: Query[AlertFilter]):
     """Alerts about patients on the caller's care teams, most urgent first."""
     _clinician_only(request)

@@ -18,6 +18,8 @@ from mitra.api import fhir, instruments
 from mitra.api.errors import ApiError
 from mitra.api.fhir_support import FhirResponse, check_params, searchset
 from mitra.api.permissions import FHIR_READ, FHIR_WRITE
+from mitra.audit.actions import record_audit
+from mitra.audit.events import Event
 from mitra.diary.models import DiaryEntry
 from mitra.diary.units import KRATOM
 from mitra.lib.bounds import OutOfBounds
@@ -167,7 +169,12 @@ def _patient_filter(request):
         return [get_patient_for_user(request, fhir.parse_patient_reference(raw))]
     own = patients_for_user(request.user)
     if request.user.role == "patient":
-        return list(own)
+        mine = list(own)
+        # The search reads their record as surely as naming it would (which records it).
+        for patient in mine:
+            record_audit(Event.PATIENT_RECORD_VIEWED, acting=request, patient=patient,
+                         detail=request.path)
+        return mine
     if not own.exists():
         return []
     raise fhir.FhirError(400, "patient: required for this search (patient=Patient/<id>)",

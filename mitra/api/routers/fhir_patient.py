@@ -32,7 +32,7 @@ def search_patients(request):
             rows = rows.none()
     if request.GET.get("name"):
         rows = rows.filter(display_name__icontains=request.GET["name"])
-    return searchset(request, rows, patient_resource)
+    return searchset(request, rows, patient_resource, patient_of=lambda patient: patient)
 
 
 @router.get("/Patient/{patient_id}", auth=FHIR_READ, url_name="patient_read")

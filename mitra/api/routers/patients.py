@@ -4,9 +4,10 @@
 from uuid import UUID
 
 from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from mitra.api.errors import responses
+from mitra.api.pagination import ShownPatientsPagination
 from mitra.api.permissions import READ
 from mitra.api.schemas.common import PatientOut
 from mitra.patients.access import get_patient_for_user, patients_for_user
@@ -16,7 +17,7 @@ router = Router(tags=["patients"])
 
 @router.get("/patients", auth=READ, response=responses({200: list[PatientOut]}),
             url_name="patients")
-@paginate(LimitOffsetPagination)
+@paginate(ShownPatientsPagination)
 def list_patients(request):
     """Patients on the caller's care teams (a patient: their own record; others: none)."""
     return patients_for_user(request.user).order_by("display_name", "pk")

@@ -62,10 +62,11 @@ def test_an_unknown_name_is_a_value_error_naming_it():
 
 
 def test_every_model_the_admin_audits_has_its_three_events_and_no_other_admin_events():
-    audited = sorted(str(model._meta.model_name)
-                     for model, model_admin in admin.site._registry.items()
-                     if isinstance(model_admin, AuditedAdmin))
-    assert audited  # users, care teams, patients
+    admins = [a for a in admin.site._registry.values() if isinstance(a, AuditedAdmin)]
+    # The audited models and their inlines (a care team's memberships).
+    audited = sorted({str(a.model._meta.model_name) for a in admins}
+                     | {str(i.model._meta.model_name) for a in admins for i in a.inlines})
+    assert {"user", "careteam", "patient", "membership"} <= set(audited)
     for name in audited:
         for verb in ("created", "changed", "deleted"):
             assert admin_event(name, verb).value == f"admin.{name}.{verb}"
