@@ -63,7 +63,7 @@ def call_mitra(*args: str) -> Ran:
             try:
                 code = main(list(args))
             except SystemExit as exc:
-                code = exc.code
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
         # main() runs django.setup() again, whose logging configuration replaces the handlers
         # (pytest's capture among them) and would leave one writing to this call's buffer.

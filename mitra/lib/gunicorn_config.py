@@ -14,8 +14,10 @@ requests already being answered still finish.
 
 from __future__ import annotations
 
+from typing import Any
 
-def post_worker_init(worker) -> None:
+
+def post_worker_init(worker: Any) -> None:
     """Wrap the worker's parent check so that a worker whose master died stops listening first."""
     parent_alive = getattr(worker, "is_parent_alive", None)
     if parent_alive is None:  # not a gthread worker: nothing to wrap

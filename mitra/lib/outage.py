@@ -17,6 +17,7 @@ raised while Django handled a database error (the session store does this) is th
 from __future__ import annotations
 
 import errno
+from collections.abc import Iterator
 from enum import Enum
 
 from django.db import InterfaceError, OperationalError
@@ -34,8 +35,9 @@ DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 PG_DISK_FULL = "53100"
 
 
-def _chain(exc: BaseException):
+def _chain(first: BaseException) -> Iterator[BaseException]:
     seen: set[int] = set()
+    exc: BaseException | None = first
     while exc is not None and id(exc) not in seen and len(seen) < 10:
         seen.add(id(exc))
         yield exc

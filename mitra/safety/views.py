@@ -250,7 +250,7 @@ def medication_stop(request: HttpRequest, patient_uuid, medication_uuid) -> Http
         raise Http404("No such medication")
     form = StopMedicationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("stopped_on", [])) or
+        messages.error(request, " ".join(str(e) for e in form.errors.get("stopped_on", [])) or
                        "stopped_on: enter the date the medication stopped")
         return redirect("safety:intake", patient_uuid=patient.uuid)
     screening.do_stop_medication(med, acting=request, **form.cleaned_data)
