@@ -154,6 +154,7 @@ ROUTES: dict[str, Route] = {
     # core
     "core:home": Route("signed_in", ok=frozenset({302})),
     "core:healthz": Route("public"),
+    "core:favicon": Route("public", ok=frozenset({301})),
     "core:readyz": Route("public"),
     "core:caseload": Route("clinician"),
     "core:patient": Route("patient_record", _patient),

@@ -22,10 +22,10 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from gunicorn.app.wsgiapp import WSGIApplication
+from gunicorn.app.wsgiapp import WSGIApplication  # type: ignore[import-untyped]
 
 
-class _LoadedApplication(WSGIApplication):  # type: ignore[misc]  # gunicorn has no types
+class _LoadedApplication(WSGIApplication):
     """gunicorn's WSGI application with its command line given, and the WSGI callable already
     imported."""
 
