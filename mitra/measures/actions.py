@@ -240,28 +240,38 @@ WITHDRAWAL_INSTRUMENTS = ("cows", "sows")
 
 def severe_withdrawal_alert_spec(patient: Patient, inst: Instrument,
                                  response: Response) -> dict[str, Any] | None:
-    """The SEVERE_WITHDRAWAL alert when a withdrawal scale's total reaches its top band.
+    """The SEVERE_WITHDRAWAL alert when a withdrawal scale's total reaches its top band, or
+    the file's `alert_threshold` for a scale published without bands.
 
-    COWS: 37-48, "Severe" (more than 36, Wesson & Ling 2003). SOWS: the top band of the file
-    (21-30, "Severe withdrawal"; totals above 30 have no band and count as well), which the
-    file marks unverified: the reason says so. Shared by the live action and the demo cohort.
+    COWS: 37-48, "Severe" (more than 36, Wesson & Ling 2003). SOWS: no published bands; the
+    alert comes at 21 or more, the "severe" cut-off of a later convention, which the file marks
+    unverified: the reason says so. Shared by the live action and the demo cohort.
     """
     if inst.id not in WITHDRAWAL_INSTRUMENTS or response.total is None:
         return None
-    if not inst.severity_bands:
-        return None
-    top = inst.severity_bands[-1]
-    if response.total < top.min:
-        return None
     total = f"{response.total:g}"
-    reason = f"{inst.short_name} total {total}: top band \"{top.label}\" ({top.min}-{top.max}"
-    if top.note:
-        reason += f"; {top.note}"
-    reason += ")"
-    if response.total > top.max:
-        reason += f", above the band's upper limit of {top.max}"
-    if top.unverified or inst.severity_bands_unverified:
-        reason += ". The band is unverified: not confirmed against the original publication"
+    threshold = inst.alert_threshold
+    if threshold is not None:
+        if response.total < threshold.at_least:
+            return None
+        reason = (f"{inst.short_name} total {total} of {inst.scoring.max}: "
+                  f"{threshold.label}")
+        if threshold.note:
+            reason += f" ({threshold.note})"
+        unverified = threshold.unverified
+    elif inst.severity_bands:
+        top = inst.severity_bands[-1]
+        if response.total < top.min:
+            return None
+        reason = f"{inst.short_name} total {total}: top band \"{top.label}\" ({top.min}-{top.max}"
+        if top.note:
+            reason += f"; {top.note}"
+        reason += ")"
+        unverified = top.unverified or inst.severity_bands_unverified
+    else:
+        return None
+    if unverified:
+        reason += ". The cut-off is unverified: not confirmed against the original publication"
     return dict(
         kind=Alert.Kind.SEVERE_WITHDRAWAL, priority=Alert.Priority.HIGH, reason=reason,
         dedupe_key=f"measures:severe_withdrawal:{response.uuid}",

@@ -132,15 +132,18 @@ def test_a_severe_cows_raises_severe_withdrawal_once_per_response(cast):
     assert "COWS total 37" in alerts[0].reason and "unverified" not in alerts[0].reason
 
 
-def test_a_sows_in_its_unverified_top_band_says_so(cast):
+def test_a_sows_at_the_unverified_cut_off_or_above_says_where_it_comes_from(cast):
     _respond(cast, "sows", 20)
     assert not _alerts(cast.patient, Alert.Kind.SEVERE_WITHDRAWAL)
     _respond(cast, "sows", 21)
-    _respond(cast, "sows", 40)  # above the last band: still severe
+    _respond(cast, "sows", 40)  # far above the old convention's 30: still severe
+    _respond(cast, "sows", 64)
     alerts = _alerts(cast.patient, Alert.Kind.SEVERE_WITHDRAWAL)
-    assert len(alerts) == 2
-    assert all("unverified" in a.reason for a in alerts)
-    assert "above the band" in alerts[1].reason
+    assert len(alerts) == 3
+    for alert, total in zip(alerts, (21, 40, 64), strict=True):
+        assert f"SOWS total {total} of 64" in alert.reason
+        assert "later clinical convention" in alert.reason and "unverified" in alert.reason
+        assert len(alert.reason) <= 300
 
 
 def test_an_overdue_questionnaire_raises_one_alert_per_occurrence(cast):
