@@ -16,6 +16,7 @@ from django.utils import timezone
 from mitra.audit.actions import record_audit
 from mitra.audit.actor import Actor, actor_user
 from mitra.audit.events import Event
+from mitra.lib import jobs
 from mitra.lib.bounds import check_time
 from mitra.lib.idempotency import SubmissionConflict, stored_or_created
 from mitra.measures.library import Instrument, get_instrument
@@ -313,15 +314,17 @@ def raise_overdue_alerts(today: date | None = None) -> list[Alert]:
                              dedupe_key__in=[spec["dedupe_key"] for _p, spec in specs])
         .values_list("patient_id", "dedupe_key")
     )
-    raised = []
-    for patient, spec in specs:
-        if (patient.pk, spec["dedupe_key"]) in existing:
-            continue
+
+    def raise_one(unit: tuple[Patient, dict[str, Any]]) -> Alert | None:
+        patient, spec = unit
         with transaction.atomic():
             alert, created = do_raise_alert(patient, **spec)
-        if created:
-            raised.append(alert)
-    return raised
+        return alert if created else None
+
+    # One patient's failure (a lock, a bad row) leaves the others' alerts raised.
+    new = [(p, spec) for p, spec in specs if (p.pk, spec["dedupe_key"]) not in existing]
+    return jobs.each(new, raise_one,
+                     lambda unit: f"patient {unit[0].uuid} ({unit[1]['dedupe_key']})")
 
 
 def _alert_on_deterioration(patient: Patient, inst: Instrument, response: Response,

@@ -4,6 +4,7 @@ that survives a failed mail."""
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from io import StringIO
 
@@ -12,6 +13,8 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -201,6 +204,74 @@ def test_a_new_gap_after_writing_again_raises_again(cast):
     make_entry(cast.patient, today - timedelta(days=12))  # wrote again after the alert
     assert len(raise_missed_diary_alerts(today)) == 1
     assert len(_alerts(cast.patient, Alert.Kind.MISSED_DIARY)) == 2
+
+
+@contextmanager
+def alerts_refused_for(patient):
+    """A real failure for one patient's alerts: a trigger that makes the database refuse them
+    (SQLite or PostgreSQL), dropped again afterwards."""
+    table = Alert._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION planted_failure() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.patient_id = {patient.pk:d} THEN RAISE EXCEPTION 'planted failure'; "
+                "END IF; RETURN NEW; END $$ LANGUAGE plpgsql")
+            cursor.execute(f"CREATE TRIGGER planted_failure BEFORE INSERT ON {table} "
+                           "FOR EACH ROW EXECUTE FUNCTION planted_failure()")
+        else:
+            cursor.execute(f"CREATE TRIGGER planted_failure BEFORE INSERT ON {table} "
+                           f"WHEN NEW.patient_id = {patient.pk:d} "
+                           "BEGIN SELECT RAISE(ABORT, 'planted failure'); END")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER planted_failure ON {table}")
+                cursor.execute("DROP FUNCTION planted_failure()")
+            else:
+                cursor.execute("DROP TRIGGER planted_failure")
+
+
+def test_a_patient_whose_missed_diary_alert_fails_does_not_stop_the_others(cast):
+    today = timezone.localdate()
+    for patient in (cast.patient, cast.other_patient):
+        _enrol(patient, 30)
+        make_entry(patient, today - timedelta(days=10))
+    first, second = sorted((cast.patient, cast.other_patient), key=lambda p: p.pk)
+    with alerts_refused_for(first), pytest.raises(JobFailed) as failed:
+        raise_missed_diary_alerts(today)
+    # The first patient (in the job's order) failed; the second was still done.
+    assert failed.value.done == 1
+    (failure,) = failed.value.failures
+    assert failure.line().startswith(f"patient {first.uuid}: ")
+    assert "planted failure" in failure.line()
+    assert not _alerts(first, Alert.Kind.MISSED_DIARY)
+    assert len(_alerts(second, Alert.Kind.MISSED_DIARY)) == 1
+    # Next run, with the fault gone: the one left over is raised, nothing twice.
+    assert [a.patient_id for a in raise_missed_diary_alerts(today)] == [first.pk]
+
+
+def test_a_patient_whose_overdue_alert_fails_does_not_stop_the_others(cast):
+    today = timezone.localdate()
+    for patient in (cast.patient, cast.other_patient):
+        Schedule.objects.create(patient=patient, instrument="phq9", every_days=14,
+                                start=today - timedelta(days=20))
+    with alerts_refused_for(cast.patient), pytest.raises(JobFailed) as failed:
+        raise_overdue_alerts(today)
+    assert failed.value.done == 1
+    (failure,) = failed.value.failures
+    assert failure.line().startswith(f"patient {cast.patient.uuid} (measures:overdue:")
+    assert len(_alerts(cast.other_patient, Alert.Kind.OVERDUE_MEASURE)) == 1
+    assert not _alerts(cast.patient, Alert.Kind.OVERDUE_MEASURE)
+    out, err = StringIO(), StringIO()
+    with alerts_refused_for(cast.patient), pytest.raises(CommandError) as exited:
+        call_command("escalate", stdout=out, stderr=err)
+    # `mitra escalate` names the failed patient on one line and exits 1.
+    assert exited.value.returncode == 1
+    lines = [line for line in err.getvalue().splitlines() if str(cast.patient.uuid) in line]
+    assert len(lines) == 1 and "planted failure" in lines[0], err.getvalue()
 
 
 def test_missed_diary_needs_the_gap_the_enrolment_and_a_diary_in_use(cast, settings):
