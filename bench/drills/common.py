@@ -134,7 +134,9 @@ def make_people(patients: int) -> People:
     Membership.objects.create(team=team, user=clinician)
     sessions, ids = [], []
     for i in range(patients):
-        patient = make_patient(f"drill{i:03d}", f"Drill patient {i}", team)
+        # Enrolled a year ago: the diary load posts days of the last year.
+        patient = make_patient(f"drill{i:03d}", f"Drill patient {i}", team,
+                               enrolled_on=date.today() - timedelta(days=366))  # noqa: DTZ011
         sessions.append(login(Client(), patient.user).cookies["sessionid"].value)
         ids.append(patient.pk)
     staff = login(Client(), clinician).cookies["sessionid"].value

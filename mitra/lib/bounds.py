@@ -7,7 +7,8 @@ and a plan starting in year 1 makes every page that walks its days take minutes.
 - Times (a response's `submitted_at`/`authored`): not after now plus `CLOCK_SKEW` (a phone's
   clock a little ahead), not before the patient's enrolment day.
 - Record days (diary days, CBT records): not after today (plus `DAY_SKEW`, a phone east of the
-  server already in tomorrow), not before enrolment.
+  server already in tomorrow), not before enrolment. A time of day on such a day (a diary use
+  event's time): not after now plus `DAY_SKEW`.
 - Plans (taper start, pauses): from `PLAN_EARLIEST_DAYS` before enrolment (a taper already
   underway when the patient joined) to `PLAN_LATEST_DAYS` ahead.
 - History (medication start and stop): from `HISTORY_EARLIEST` (1900-01-01) to today.
@@ -21,7 +22,7 @@ and a plan starting in year 1 makes every page that walks its days take minutes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -69,6 +70,21 @@ def check_record_day(field: str, value: date, *, enrolled_on: date,
     if not first <= value <= last:
         raise _refuse(field, value, f"from {first} (enrolment) to {last} (today)")
     return value
+
+
+def check_record_time(field: str, day: date, clock: time, *, enrolled_on: date,
+                      now: datetime | None = None) -> datetime:
+    """A time of day on a record's day (a diary use event's `time`): not before the enrolment
+    day, and not after now plus `DAY_SKEW` in the server's zone (the phone's zone is not known:
+    one east of the server may already be in tomorrow, but not a day further). Gives the
+    moment (naive, the record's own day and time)."""
+    latest = timezone.localtime(now or timezone.now()).replace(tzinfo=None) + DAY_SKEW
+    moment = datetime.combine(day, clock)
+    if not enrolled_on <= day or moment > latest:
+        raise _refuse(field, moment, f"from {enrolled_on} (enrolment) to "
+                                     f"{latest.isoformat(timespec='minutes')} (now, plus a day "
+                                     "for a phone in a time zone ahead)")
+    return moment
 
 
 def plan_day_range(enrolled_on: date, today: date | None = None) -> tuple[date, date]:

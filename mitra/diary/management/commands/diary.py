@@ -85,7 +85,7 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
-def _checker(limits: dict[str, object]) -> Callable[..., units.Amount]:
+def _checker(limits: dict[str, Decimal]) -> Callable[..., units.Amount]:
     """units.check_amount with the deployment's limits, remembering the last few thousand
     distinct events: a long diary repeats the same few amounts."""
     @functools.lru_cache(maxsize=4096)
