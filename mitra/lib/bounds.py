@@ -111,7 +111,6 @@ def check_history_day(field: str, value: date, *, today: date | None = None) -> 
     return value
 
 
-
 def imported_time_check(*, today: date | None = None, now: datetime | None = None
                         ) -> Callable[[str, date | datetime], None]:
     """The check for the use events' days or times read from one file (raising OutOfBounds):
