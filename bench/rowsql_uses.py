@@ -93,7 +93,8 @@ def main() -> int:
     print(f"PostgreSQL, prepared statements: {options.get('prepare_threshold', 'off')}; "
           f"{args.rounds} calls per way")
     name = f"b{uuid.uuid4().hex[:10]}"
-    patient = make_patient(name, "Bench Patient")
+    patient = make_patient(name, "Bench Patient",  # enrolled before the days posted
+                           enrolled_on=timezone.localdate() - timedelta(days=366))
     client = login(Client(HTTP_HOST="127.0.0.1"), patient.user)
     session_key = client.session.session_key
     rng_days = [timezone.localdate() - timedelta(days=i) for i in range(1, 366)]

@@ -145,10 +145,10 @@ def make_people(clients: int) -> People:
     Membership.objects.create(team=team, user=clinician)
     sessions, ids = [], []
     for i in range(clients * PATIENTS_PER_CLIENT):
-        patient = make_patient(f"drill{i:03d}", f"Drill patient {i}", team)
         # Enrolled before the first day the load posts for them.
-        patient.enrolled_on = date.today() - timedelta(days=DAYS_OF_HISTORY)  # noqa: DTZ011
-        patient.save(update_fields=["enrolled_on"])
+        patient = make_patient(
+            f"drill{i:03d}", f"Drill patient {i}", team,
+            enrolled_on=date.today() - timedelta(days=DAYS_OF_HISTORY))  # noqa: DTZ011
         sessions.append(login(Client(), patient.user).cookies["sessionid"].value)
         ids.append(patient.pk)
     staff = login(Client(), clinician).cookies["sessionid"].value

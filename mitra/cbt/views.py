@@ -93,8 +93,9 @@ def _thought_page(request, form, homework_uuid="", status=200) -> HttpResponse:
 
 @require_GET
 def thought_new(request: HttpRequest) -> HttpResponse:
-    get_own_patient(request)
-    form = forms.ThoughtRecordForm(initial=_fresh() | {"occurred_on": timezone.localdate()})
+    patient = get_own_patient(request)
+    form = forms.ThoughtRecordForm(initial=_fresh() | {"occurred_on": timezone.localdate()},
+                                   enrolled_on=patient.enrolled_on)
     return _thought_page(request, form, request.GET.get("homework", "")[:36])
 
 
@@ -109,7 +110,7 @@ def _open_homework_for(patient, raw_uuid: str, kind: str) -> Homework | None:
 @require_POST
 def thought_create(request: HttpRequest) -> HttpResponse:
     patient = get_own_patient(request)
-    form = forms.ThoughtRecordForm(request.POST)
+    form = forms.ThoughtRecordForm(request.POST, enrolled_on=patient.enrolled_on)
     homework_uuid = request.POST.get("homework", "")[:36]
     if not form.is_valid():
         return _thought_page(request, form, homework_uuid, status=400)
@@ -302,7 +303,8 @@ def _item_page(request, item, form=None, status=200) -> HttpResponse:
     return render(request, "cbt/exposure_item.html", {
         "summary": summaries.exposure_summary(item),
         "form": form or forms.ExposureLogForm(
-            initial=_fresh() | {"done_on": timezone.localdate()}),
+            initial=_fresh() | {"done_on": timezone.localdate()},
+            enrolled_on=item.patient.enrolled_on),
     }, status=status)
 
 
@@ -316,7 +318,7 @@ def exposure_item(request: HttpRequest, uuid) -> HttpResponse:
 def exposure_log_create(request: HttpRequest, uuid) -> HttpResponse:
     patient = get_own_patient(request)
     item = get_object_or_404(ExposureItem, uuid=uuid, patient=patient)
-    form = forms.ExposureLogForm(request.POST)
+    form = forms.ExposureLogForm(request.POST, enrolled_on=patient.enrolled_on)
     if not form.is_valid():
         return _item_page(request, item, form, status=400)
     try:

@@ -82,7 +82,7 @@ def entry_form(request: HttpRequest) -> HttpResponse:
     patient = get_own_patient(request)
     day = _day_param(request)
     initial, uses = _initial_for(patient, day)
-    form = EntryForm(initial=initial)
+    form = EntryForm(initial=initial, enrolled_on=patient.enrolled_on)
     formset = UseFormSet(prefix="uses", initial=uses)
     context = _form_context(patient, form, formset, day)
     context["editing"] = bool(uses) or DiaryEntry.objects.current().filter(
