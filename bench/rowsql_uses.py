@@ -18,7 +18,6 @@ each bought less than the 5%.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import sys
@@ -98,7 +97,6 @@ def main() -> int:
     patient = make_patient(name, "Bench Patient",  # enrolled before the days posted
                            enrolled_on=timezone.localdate() - timedelta(days=366))
     client = login(Client(HTTP_HOST="127.0.0.1"), patient.user)
-    session_key = client.session.session_key
     rng_days = [timezone.localdate() - timedelta(days=i) for i in range(1, 366)]
 
     def submit(day: date) -> None:
@@ -118,7 +116,6 @@ def main() -> int:
     whole = submission["submission"]
     print(f"one diary submission (test client, in-process): {whole:8.0f} µs")
 
-    versions = itertools.count(100)
     user_pk = patient.user.pk
     entry = DiaryEntry.objects.filter(patient=patient).first()
     # Another day's entry (one use event) for the edit's UPDATE: the timed inserts below all
