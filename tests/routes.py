@@ -190,6 +190,7 @@ ROUTES: dict[str, Route] = {
     "diary:entry": Route("own"),
     "diary:submit": Route("own", method="POST", ok=frozenset({400})),
     "diary:api_submit": Route("own", method="POST", ok=frozenset({400})),
+    "diary:recent": Route("own"),
     "diary:patient_diary": Route("patient_record", _patient),
     "diary:entry_history": Route("patient_record", _diary_day),
     "diary:taper_new": Route("patient_record_write", _patient),
