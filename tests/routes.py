@@ -130,6 +130,12 @@ def _measures_schedule(cast, patient):
     return route_schedule(cast, patient)
 
 
+def _measures_response(cast, patient):
+    from mitra.measures.tests.factories import route_response
+
+    return route_response(cast, patient)
+
+
 def _safety(name):
     def kwargs(cast, patient):
         from mitra.safety.tests import factories
@@ -205,6 +211,7 @@ ROUTES: dict[str, Route] = {
     # measures
     "measures:due": Route("own"),
     "measures:fill": Route("own", lambda cast, patient: {"instrument_id": "phq9"}),
+    "measures:saved": Route("patient_self", _measures_response),
     "measures:overdue": Route("clinician"),
     "measures:instruments": Route("clinician"),
     "measures:instrument": Route("clinician", lambda cast, patient: {"instrument_id": "phq9"}),
