@@ -87,11 +87,11 @@ def _form_page(request: HttpRequest, patient, inst: Instrument, *, done_url: str
         )
     except ResponseConflict:
         return render(request, "measures/conflict.html", {"instrument": inst}, status=409)
-    if request.user.role == Role.PATIENT and raised_suicide_risk(response):
-        # The very next page shows crisis resources; the care team's alert is already stored.
-        return redirect("safety:crisis")
     if request.user.role == Role.PATIENT:
-        # The next page says the answers are stored, with the total and band as scored.
+        if raised_suicide_risk(response):
+            # The very next page shows crisis resources; the care team's alert is stored.
+            return redirect("safety:crisis")
+        # Else the next page says the answers are stored, with the total and band as scored.
         return redirect("measures:saved", response_uuid=response.uuid)
     messages.success(request, f"{inst.short_name} saved: {score_sentence(response)}")
     return redirect(done_url)

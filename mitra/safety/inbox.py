@@ -211,13 +211,13 @@ def _grouped(alerts: QuerySet[Alert], filters: Filters, page: str | int) -> Inbo
         .order_by("patient_id", "rank")
     )
     per_patient: dict[int, list[Alert]] = {pk: [] for pk in ids}
-    for alert in shown:
-        per_patient[alert.patient_id].append(alert)
+    for row_alert in shown:
+        per_patient[row_alert.patient_id].append(row_alert)
     people = Patient.objects.in_bulk(ids)
     groups = []
     for row in rows:
         patient = people[row["patient_id"]]
-        for alert in per_patient[row["patient_id"]]:
-            alert.patient = patient  # no query a card
+        for card in per_patient[row["patient_id"]]:
+            card.patient = patient  # no query a card
         groups.append(Group(patient, per_patient[row["patient_id"]], row["n"]))
     return Inbox(filters, page_obj, alerts.count(), groups=groups)

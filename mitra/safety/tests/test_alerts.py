@@ -211,8 +211,10 @@ def test_item_9_at_zero_raises_nothing_and_the_crisis_page_promises_no_call(cast
     client = _client(cast.patient_user)
     page = client.post(reverse("measures:fill", args=["phq9"]),
                        phq9_post([1, 1, 0, 0, 0, 0, 0, 0, 0]))
-    assert page.status_code == 302 and page["Location"] == reverse("measures:due")
-    assert Response.objects.filter(patient=cast.patient).exists()
+    response = Response.objects.get(patient=cast.patient)
+    # Not the crisis page: the confirmation with the score.
+    assert page.status_code == 302
+    assert page["Location"] == reverse("measures:saved", args=[response.uuid])
     assert not Alert.objects.filter(kind=Alert.Kind.SUICIDE_RISK).exists()
     html = client.get(reverse("safety:crisis")).content.decode()
     assert "988" in html and NOT_ALERTED in html and ALERTED not in html
