@@ -45,7 +45,7 @@ Status = Alert.Status
 
 # ?state=: (label, the statuses it keeps)
 STATES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "open": ("New and acknowledged", (Status.OPEN, Status.ACKNOWLEDGED)),
+    "open": ("Open", (Status.OPEN, Status.ACKNOWLEDGED)),
     "new": ("New", (Status.OPEN,)),
     "acknowledged": ("Acknowledged", (Status.ACKNOWLEDGED,)),
     "resolved": ("Resolved", (Status.RESOLVED,)),
