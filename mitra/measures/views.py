@@ -32,7 +32,7 @@ from mitra.patients.access import (
     patients_for_user,
     record_patients_shown,
 )
-from mitra.safety.models import Alert
+from mitra.safety import pathway
 
 
 def _instrument_or_404(instrument_id: str) -> Instrument:
@@ -87,20 +87,13 @@ def _form_page(request: HttpRequest, patient, inst: Instrument, *, done_url: str
         )
     except ResponseConflict:
         return render(request, "measures/conflict.html", {"instrument": inst}, status=409)
-    if request.user.role == Role.PATIENT and raised_suicide_risk(response):
+    if request.user.role == Role.PATIENT and pathway.raised_suicide_risk(response.patient_id,
+                                                                         response.uuid):
         # The very next page shows crisis resources; the care team's alert is already stored.
+        # Decided by the alert's kind and priority (safety.pathway), not by its wording.
         return redirect("safety:crisis")
     messages.success(request, f"{inst.short_name} saved. Thank you.")
     return redirect(done_url)
-
-
-def raised_suicide_risk(response: Response) -> bool:
-    """Did this response raise an urgent suicide-risk alert? Decided by the alert's kind and
-    priority, never by the wording of a message (a reworded file must not hide the crisis
-    page). Also true for a repeated submission of the same response."""
-    return Alert.objects.filter(source_uuid=response.uuid, patient_id=response.patient_id,
-                                kind=Alert.Kind.SUICIDE_RISK,
-                                priority=Alert.Priority.URGENT).exists()
 
 
 # -- the care team's pages ------------------------------------------------------------------
