@@ -99,6 +99,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "mitra.core.context_processors.navigation",
             ],
+            # |day and |words on every template (mitra/lib/display.py).
+            "builtins": ["mitra.lib.display"],
         },
     },
 ]
@@ -324,6 +326,8 @@ MITRA_INVITATION_DAYS = env_int("MITRA_INVITATION_DAYS", 7)
 TASKS = {"default": {"BACKEND": env_str("MITRA_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 LANGUAGE_CODE = "en-us"
+# One date style on every page ("5 Sep 2026", mitra/lib/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["mitra.lib.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

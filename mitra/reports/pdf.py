@@ -33,7 +33,7 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import HRFlowable
 
 from mitra.reports.series import PatientSeries
-from mitra.safety.kb import format_reference, knowledge_base
+from mitra.safety.kb import condition_label, format_reference, knowledge_base
 from mitra.safety.models import SafetyPlan, ScreeningRun
 
 BLUE = colors.HexColor("#1f5fa8")
@@ -465,11 +465,12 @@ def _medication_section(series: PatientSeries) -> list:
         out.append(Paragraph("No interaction or condition findings.", BODY))
     for f in findings:
         level = _esc(f["evidence_level"].replace("_", " "))
+        matched = ", ".join(condition_label(m) for m in f["matched"])
         cites = "; ".join(_esc(format_reference(kb.references, k)) for k in f["citations"])
         out.append(KeepTogether([
             Paragraph(f"&bull; <b>{SEVERITY_WORDS.get(f['severity'], f['severity'])}</b> "
                       f"({level} evidence): {_esc(f['summary'])} "
-                      f"<i>Matched: {_esc(', '.join(f['matched']))}.</i>", BODY),
+                      f"<i>Matched: {_esc(matched)}.</i>", BODY),
             Paragraph(f"Sources: {cites}", SMALL),
         ]))
     for u in result.get("unrecognized", []):

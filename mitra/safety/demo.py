@@ -16,6 +16,7 @@ from mitra.lib import conf
 from mitra.lib.bulk import fast_insert
 from mitra.patients.cohort import SUICIDE_RISK, team_clinician
 from mitra.patients.models import Condition, Intake, Medication
+from mitra.safety.kb import condition_label
 from mitra.safety.models import Alert, SafetyPlan, SafetyPlanVersion, ScreeningRun
 from mitra.safety.rules import screen
 from mitra.safety.screening import short_key
@@ -81,7 +82,8 @@ def populate(ctx) -> None:
             if f.severity == "major":
                 alerts.append(Alert(
                     patient=p, kind=Alert.Kind.INTERACTION, priority=Alert.Priority.HIGH,
-                    reason=f"{f.summary} (matched: {', '.join(f.matched)})"[:300],
+                    reason=f"{f.summary} (matched: "
+                           f"{', '.join(condition_label(m) for m in f.matched)})"[:300],
                     dedupe_key=f"screen:{f.rule}:{short_key(*sorted(f.matched))}",
                     evidence_url=f"{url}#rule-{f.rule}", source_uuid=run.uuid,
                     created_at=intake_at))
