@@ -277,12 +277,13 @@ def taper_pause_end(request: HttpRequest, patient_uuid, plan_uuid, pause_uuid) -
         return _diary_page(request, patient, today, end_forms={pause.pk: form}, status=400)
     pause, changed = actions.do_end_taper_pause(pause, form.cleaned_data["end_date"],
                                                 acting=request, today=today)
+    # Unchanged, the pause keeps its own (earlier) end; changed, it ends on the day asked.
+    ends = date_format(pause.end_date or form.cleaned_data["end_date"])
     if changed:
-        messages.success(request, f"The pause ends on {date_format(pause.end_date)}; the plan "
+        messages.success(request, f"The pause ends on {ends}; the plan "
                                   "steps on from the day after.")
     else:
-        messages.info(request, f"This pause already ends on {date_format(pause.end_date)}; "
-                               "nothing was changed.")
+        messages.info(request, f"This pause already ends on {ends}; nothing was changed.")
     return redirect("diary:patient_diary", patient_uuid=patient.uuid)
 
 

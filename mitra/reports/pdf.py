@@ -324,10 +324,9 @@ def _on_days_used(s: dict) -> str:
     return text
 
 
-def _before_plan(series: PatientSeries) -> str:
-    """When the plan starts inside the period: the recorded amount before it, the baseline the
-    plan is read against."""
-    p = series.plan
+def _before_plan(series: PatientSeries, p: dict) -> str:
+    """When the plan `p` starts inside the period: the recorded amount before it, the baseline
+    the plan is read against."""
     begins = date.fromisoformat(p["start_date"])
     if not series.period.start < begins <= series.period.end:
         return ""
@@ -346,16 +345,16 @@ def _before_plan(series: PatientSeries) -> str:
 
 
 def _summary(series: PatientSeries, audience: str) -> list:
-    items = [s for i in ("phq9", "gad7") if (s := _score_sentence(series, i))]
+    items = [line for i in ("phq9", "gad7") if (line := _score_sentence(series, i))]
     a = series.adherence
     if a.get("days_enrolled"):
         items.append(f"<b>Diary</b>: entries on {a['days_with_entry']} of {a['days_enrolled']}"
                      f" days ({round(float(a['share']) * 100)}%).")
-    for s in series.substances.values():
-        if s["kratom"]:
-            items.append(f"<b>{_esc(s['label'])}</b>: {_use_days(s)}"
-                         f"{'; ' + _on_days_used(s) if s['mean_on_days_used'] is not None else ''}"
-                         ".")
+    for sub in series.substances.values():
+        if sub["kratom"]:
+            amount = ("; " + _on_days_used(sub) if sub["mean_on_days_used"] is not None
+                      else "")
+            items.append(f"<b>{_esc(sub['label'])}</b>: {_use_days(sub)}{amount}.")
     if series.plan:
         p = series.plan
         items.append(f"<b>Taper plan</b> ({_esc(p['label'])}): {_n(p['start_amount'])} to "
@@ -437,7 +436,7 @@ def _substance_section(series: PatientSeries) -> list:
             f"{p['step']}, from {_d(p['start_date'])} ({pauses}). On "
             f"{p['days_at_or_below']} of the {_days(p['days_compared'])} with a diary entry "
             f"while the plan ran, the recorded amount was at or below the planned amount, both "
-            f"counted in {_esc(p['terms'])}{_not_comparable(p)}.{_before_plan(series)}", BODY))
+            f"counted in {_esc(p['terms'])}{_not_comparable(p)}.{_before_plan(series, p)}", BODY))
     out.append(Paragraph("Amounts are what the patient recorded. Grams are grams of kratom "
                          "plant material; extracts and 7-OH products are never converted.",
                          SMALL))

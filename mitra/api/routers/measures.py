@@ -30,7 +30,6 @@ from mitra.measures.forms import ScheduleForm
 from mitra.measures.library import instruments
 from mitra.measures.models import Response, Schedule
 from mitra.patients.access import get_patient_for_user
-from mitra.safety import pathway
 
 router = Router(tags=["measures"])
 
@@ -85,7 +84,6 @@ def submit_response(request, patient_uuid: UUID, payload: ResponseIn):
         raise ApiError(400, str(exc), field="answers", location="body") from None
     except ResponseConflict as exc:
         raise ApiError(409, str(exc), field="uuid", location="body") from None
-    row.crisis = pathway.crisis_if_raised(request, row.patient, row.uuid)
     return Status(201 if created else 200, row)
 
 

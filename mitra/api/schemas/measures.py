@@ -5,6 +5,8 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from mitra.safety import pathway
+
 
 class ResponseIn(Schema):
     uuid: UUID = Field(description="Made by the client; resend the same to retry safely.")
@@ -75,6 +77,12 @@ class ResponseSubmittedOut(ResponseOut):
         None, description="Present when this response raised an urgent suicide-risk alert "
         "(PHQ-9 item 9 above 0): show these crisis lines to the patient at once, as the web "
         "form does (it opens the crisis page). Null otherwise.")
+
+    @staticmethod
+    def resolve_crisis(obj, context) -> dict | None:
+        # Decided by the alert's kind and priority (safety.pathway), as the web form decides
+        # to open the crisis page; the page's address from the request.
+        return pathway.crisis_if_raised(context["request"], obj.patient, obj.uuid)
 
 
 class InstrumentOut(Schema):
