@@ -99,6 +99,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "mitra.core.context_processors.navigation",
             ],
+            # |day and |words on every template (mitra/lib/display.py).
+            "builtins": ["mitra.lib.display"],
         },
     },
 ]
@@ -180,6 +182,9 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# The site's name in the subject of allauth's mails ("[Mitra] Password Reset Email"), never the
+# host the request came to ("[127.0.0.1:8000]"); the adapter names the site in their bodies.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # Per account only: django-axes locks an account after MITRA_LOGIN_FAILURE_LIMIT failures (in the
 # database), and this per-key limit (allauth's, in the shared cache) is a looser second line. No
 # limit counts by address ("10/m/ip" was allauth's default, and "login": "30/m/ip"): behind the
@@ -310,14 +315,19 @@ MITRA_DIARY_ESCALATION_SHARE = DEFAULT_ESCALATION_SHARE
 MITRA_DIARY_MAX_AMOUNT: dict[str, int | str] = {}
 # Crisis resources for a patient whose jurisdiction has no locale of its own.
 MITRA_CRISIS_LOCALE = env_str("MITRA_CRISIS_LOCALE", "en-US")
-# The public address, for links in e-mails (for example https://mitra.example.org).
-MITRA_BASE_URL = env_str("MITRA_BASE_URL", "")
+# The public address, for links in e-mails (for example https://mitra.example.org). Without
+# MITRA_PRODUCTION it defaults to the address `make run` and `mitra serve` answer on, so a
+# developer's mails carry working links; in production it must be set (mitra.W008).
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:8000"
+MITRA_BASE_URL = env_str("MITRA_BASE_URL", "" if MITRA_PRODUCTION else DEVELOPMENT_BASE_URL)
 # An invitation link (a new account's owner sets their password with it) works this long, once.
 MITRA_INVITATION_DAYS = env_int("MITRA_INVITATION_DAYS", 7)
 
 TASKS = {"default": {"BACKEND": env_str("MITRA_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 LANGUAGE_CODE = "en-us"
+# One date style on every page ("5 Sep 2026", mitra/lib/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["mitra.lib.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -18,6 +18,7 @@ PRODUCTION = {
     "MITRA_TRUSTED_PROXIES": "127.0.0.1",
     "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
     "EMAIL_HOST": "smtp.example.org",
+    "MITRA_BASE_URL": "https://mitra.example.org",
 }
 
 
@@ -61,3 +62,22 @@ def test_a_cache_of_one_worker_is_refused_in_production(settings):
     settings.MITRA_PRODUCTION = True
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert "mitra.W007" in {m.id for m in production_settings()}
+
+
+def test_without_a_base_url_the_deploy_check_names_the_variable(tmp_path):
+    """Escalation and invitation mails need the site's address: unset, their links would be
+    relative, which no mail client opens."""
+    env = _env(tmp_path)
+    env.pop("MITRA_BASE_URL")
+    result = run_mitra("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "mitra.W008" in result.stderr and "MITRA_BASE_URL" in result.stderr
+
+
+def test_a_plain_http_base_url_is_refused_in_production(settings):
+    settings.MITRA_PRODUCTION = True
+    settings.MITRA_BASE_URL = "http://mitra.example.org"
+    assert "mitra.W009" in {m.id for m in production_settings()}
+    settings.MITRA_BASE_URL = "https://mitra.example.org"
+    found = {m.id for m in production_settings()}
+    assert "mitra.W008" not in found and "mitra.W009" not in found

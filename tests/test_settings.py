@@ -148,6 +148,7 @@ def test_a_sound_production_configuration_passes(settings, engine):
     settings.CSRF_COOKIE_SECURE = True
     settings.ALLOWED_HOSTS = ["mitra.example.org"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.MITRA_BASE_URL = "https://mitra.example.org"
     assert production_settings() == []
 
 
@@ -157,6 +158,7 @@ def test_mitra_check_reports_production_problems(tmp_path):
     result = run_mitra("check", env=env)
     assert result.returncode == 0  # warnings, not errors: the operator decides
     assert "mitra.W002" in result.stderr and "mitra.W003" in result.stderr
+    assert "mitra.W008" in result.stderr  # MITRA_BASE_URL: no default in production
     strict = run_mitra("check", "--fail-level", "WARNING", env=env)
     assert strict.returncode != 0
     assert os.environ.get("MITRA_PRODUCTION") is None  # the suite itself is not "production"

@@ -343,6 +343,23 @@ def test_password_reset_by_email_link_sets_a_new_password():
     assert fresh.get("/me/").status_code == 200
 
 
+def test_the_password_reset_mail_is_branded_with_the_site_not_the_request_host(settings):
+    """It came "[127.0.0.1:8000] Password Reset Email", "Hello from 127.0.0.1:8000!": allauth
+    named the site after the request's host. Now: the site's name, and its public host."""
+    settings.MITRA_BASE_URL = "https://mitra.example.org"
+    make_cast()
+    Client().post("/accounts/password/reset/", {"email": "pat@example.org"},
+                  HTTP_HOST="127.0.0.1:8000")
+    message = mail.outbox[0]
+    assert message.subject == "[Mitra] Password Reset Email"
+    assert message.body.startswith("Hello from Mitra!")
+    assert "Thank you for using Mitra!\nmitra.example.org" in message.body
+    assert "[127.0.0.1" not in message.subject and "from 127.0.0.1" not in message.body
+    # The link itself goes back to the host the request came to (one of ALLOWED_HOSTS).
+    assert re.search(r"http://127\.0\.0\.1:8000/accounts/password/reset/key/\S+/",
+                     message.body)
+
+
 def test_password_reset_refuses_a_weak_password():
     make_cast()
     client = Client()

@@ -40,6 +40,8 @@ from mitra.audit.events import Event, admin_event
 # Django's admin signs in through django-allauth, so its login cannot bypass MFA or throttling.
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Mitra administration"
+admin.site.site_title = "Mitra administration"
+admin.site.index_title = "Users, care teams and the audit trail"
 
 
 def _is_care_admin(request) -> bool:

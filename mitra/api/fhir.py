@@ -33,6 +33,9 @@ MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
 DIARY_SYSTEM = f"{CANONICAL}/CodeSystem/diary"
 TOTAL_SYSTEM = f"{CANONICAL}/CodeSystem/instrument-total"
+# On a QuestionnaireResponse create answer whose response raised an urgent suicide-risk alert:
+# the crisis lines of the patient's locale (contained Organizations) and the crisis page.
+CRISIS_EXTENSION = f"{CANONICAL}/StructureDefinition/crisis-resources"
 
 
 class FhirError(Exception):
@@ -351,6 +354,46 @@ def questionnaire_response(*, id_: str, instrument: Instrument, patient_id: str,
         "authored": authored,
         "item": items,
     }
+
+
+def with_crisis_resources(resource: dict[str, Any], crisis: Mapping[str, Any]) -> dict[str, Any]:
+    """The QuestionnaireResponse `resource` carrying the crisis resources `crisis` (the shape
+    of `safety.pathway.crisis_answer`): each line and directory a contained Organization whose
+    `telecom` holds its numbers (`phone`, `sms`) and web address (`url`), and one complex
+    extension (`CRISIS_EXTENSION`) naming them in order, with the crisis page's URL, the
+    locale, the heading, whether the care team was told, and whether the numbers are yet
+    unverified. Documented in mitra/api/README.md."""
+    contained: list[dict[str, Any]] = []
+    parts: list[dict[str, Any]] = [
+        {"url": "page", "valueUrl": crisis["page"]},
+        {"url": "locale", "valueCode": crisis["locale"]},
+        {"url": "heading", "valueString": crisis["heading"]},
+        {"url": "careTeamAlerted", "valueBoolean": bool(crisis["care_team_alerted"])},
+        {"url": "unverified", "valueBoolean": bool(crisis["unverified"])},
+    ]
+    if crisis.get("as_of"):
+        parts.append({"url": "asOf", "valueDate": str(crisis["as_of"])})
+    for n, line in enumerate(crisis["lines"], start=1):
+        telecom = [{"system": "phone", "value": line["call"]}]
+        if line.get("text"):
+            telecom.append({"system": "sms", "value": line["text"]})
+        if line.get("url"):
+            telecom.append({"system": "url", "value": line["url"]})
+        id_ = f"crisis-line-{n}"
+        contained.append({"resourceType": "Organization", "id": id_, "name": line["name"],
+                          "telecom": telecom})
+        hours = f" ({line['hours']})" if line.get("hours") else ""
+        parts.append({"url": "line", "valueReference": {
+            "reference": f"#{id_}", "display": f"{line['name']}: {line['contact']}{hours}"}})
+    for n, entry in enumerate(crisis["international"]["resources"], start=1):
+        id_ = f"crisis-directory-{n}"
+        contained.append({"resourceType": "Organization", "id": id_, "name": entry["name"],
+                          "telecom": [{"system": "url", "value": entry["url"]}]})
+        parts.append({"url": "directory",
+                      "valueReference": {"reference": f"#{id_}", "display": entry["name"]}})
+    return {**resource, "contained": [*resource.get("contained", []), *contained],
+            "extension": [*resource.get("extension", []),
+                          {"url": CRISIS_EXTENSION, "extension": parts}]}
 
 
 # ---------------------------------------------------------------------------------------------

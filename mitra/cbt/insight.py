@@ -37,6 +37,11 @@ class Finding:
         return self.n >= self.minimum
 
 
+def _day(day: date) -> str:
+    """5 Sep 2026: the pages' date format (DATE_FORMAT "j M Y"), without Django."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value)}"
 
@@ -71,7 +76,7 @@ def thought_record_drop(records: Iterable[tuple[date, float, float]]) -> Finding
     }
     summary = (
         f"Emotion intensity fell by {_fmt(round(mean_drop, 1))} points on average (0-100 scale) "
-        f"across {n} re-rated thought records, {rows[0][0]:%d %b %Y} to {rows[-1][0]:%d %b %Y}."
+        f"across {n} re-rated thought records, {_day(rows[0][0])} to {_day(rows[-1][0])}."
     )
     if n >= 2 * MIN_THOUGHT_RECORDS:
         half = n // 2

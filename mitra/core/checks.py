@@ -66,4 +66,18 @@ def production_settings(app_configs=None, **kwargs) -> list[Warning]:
             hint="Unset CACHES overrides (the database cache is the default) or set REDIS_URL.",
             id="mitra.W007",
         ))
+    if not conf.base_url():
+        found.append(Warning(
+            "MITRA_BASE_URL is not set in production: alert escalation and invitation e-mails "
+            "would carry links without the site's address, which no mail client can open.",
+            hint="Set MITRA_BASE_URL to the site's public address, e.g. "
+                 "MITRA_BASE_URL=https://mitra.example.org.",
+            id="mitra.W008",
+        ))
+    elif not conf.base_url().startswith("https://"):
+        found.append(Warning(
+            f"MITRA_BASE_URL ({conf.base_url()}) is not an https:// address in production: "
+            "links in e-mails would send clinicians to the site over plain HTTP.",
+            hint="Set MITRA_BASE_URL=https://<the site's host>.", id="mitra.W009",
+        ))
     return found

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from mitra.audit.actor import Actor
 from mitra.diary import analytics
@@ -69,7 +70,8 @@ def alert_spec(patient: Patient, flag: analytics.Flag) -> dict[str, Any]:
 
     Shared by the live action and the demo cohort, so both raise the same alerts.
     """
-    day = flag.date.isoformat()
+    day = flag.date.isoformat()  # in keys and links; the reason says the day as pages do
+    shown = date_format(flag.date)
     evidence = reverse("diary:patient_diary", kwargs={"patient_uuid": patient.uuid})
     evidence += f"?until={day}#day-{day}"
     if flag.kind == "escalation":
@@ -80,19 +82,19 @@ def alert_spec(patient: Patient, flag: analytics.Flag) -> dict[str, Any]:
             kind=Alert.Kind.ESCALATION, priority=Alert.Priority.NORMAL,
             reason=(f"{name}: 7-day mean {what} {flag.detail['recent_mean']} is "
                     f"{flag.detail['change_pct']}% above the previous 28-day mean "
-                    f"({flag.detail['baseline_mean']}), from {day}"),
+                    f"({flag.detail['baseline_mean']}), from {shown}"),
             dedupe_key=f"diary:escalation:{flag.substance}:{day}", evidence_url=evidence,
         )
     if flag.kind == "co_use":
         names = ", ".join(SUBSTANCES[s].lower() for s in flag.detail["substances"])
         return dict(
             kind=Alert.Kind.CO_USE, priority=Alert.Priority.HIGH,
-            reason=f"Same-day use on {day}: {names}",
+            reason=f"Same-day use on {shown}: {names}",
             dedupe_key=f"diary:co_use:{day}", evidence_url=evidence,
         )
     return dict(
         kind=Alert.Kind.CONCENTRATED_7OH, priority=Alert.Priority.HIGH,
-        reason=f"First recorded use of a concentrated 7-OH product, on {day}",
+        reason=f"First recorded use of a concentrated 7-OH product, on {shown}",
         dedupe_key="diary:concentrated_7oh:first", evidence_url=evidence,
     )
 
@@ -173,8 +175,9 @@ def missed_diary_alert_spec(patient: Patient, first_missed: date,
     days = (last_missed - first_missed).days + 1
     return dict(
         kind=Alert.Kind.MISSED_DIARY, priority=Alert.Priority.NORMAL,
-        reason=(f"No diary entry for {days} days in a row ({first_missed.isoformat()} to "
-                f"{last_missed.isoformat()}); last entry {last_entry}"),
+        reason=(f"No diary entry for {days} days in a row ({date_format(first_missed)} to "
+                f"{date_format(last_missed)}); last entry "
+                f"{date_format(first_missed - timedelta(days=1))}"),
         dedupe_key=missed_diary_key(first_missed),
         evidence_url=f"{evidence}?until={last_entry}#day-{last_entry}",
     )

@@ -83,6 +83,12 @@ class DiaryEntry(models.Model):
     def __str__(self) -> str:
         return f"Diary {self.date} v{self.version}"
 
+    @property
+    def motive_labels(self) -> list[str]:
+        """The motives as the patient chose them on the form ("Cutting down other opioids"),
+        not their stored codes (`cut_down_opioids`)."""
+        return [MOTIVES.get(m, str(m)) for m in self.motives or []]
+
 
 class UseEvent(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
 from mitra.accounts.decorators import role_required
@@ -296,12 +297,13 @@ def taper_pause_end(request: HttpRequest, patient_uuid, plan_uuid, pause_uuid) -
         return _diary_page(request, patient, today, end_forms={pause.pk: form}, status=400)
     pause, changed = actions.do_end_taper_pause(pause, form.cleaned_data["end_date"],
                                                 acting=request, today=today)
+    # Unchanged, the pause keeps its own (earlier) end; changed, it ends on the day asked.
+    ends = date_format(pause.end_date or form.cleaned_data["end_date"])
     if changed:
-        messages.success(request, f"The pause ends on {pause.end_date:%d %b %Y}; the plan "
+        messages.success(request, f"The pause ends on {ends}; the plan "
                                   "steps on from the day after.")
     else:
-        messages.info(request, f"This pause already ends on {pause.end_date:%d %b %Y}; "
-                               "nothing was changed.")
+        messages.info(request, f"This pause already ends on {ends}; nothing was changed.")
     return redirect("diary:patient_diary", patient_uuid=patient.uuid)
 
 
@@ -320,7 +322,7 @@ def taper_pause_cancel(request: HttpRequest, patient_uuid, plan_uuid, pause_uuid
         messages.error(request, f"The pause was not cancelled: {exc}.")
         return _diary_page(request, patient, today, status=409)
     if changed:
-        messages.success(request, f"The pause from {pause.start_date:%d %b %Y} is cancelled; "
+        messages.success(request, f"The pause from {date_format(pause.start_date)} is cancelled; "
                                   "the plan no longer counts it.")
     else:
         messages.info(request, "This pause was already cancelled; nothing was changed.")

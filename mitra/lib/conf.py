@@ -21,7 +21,8 @@ def production() -> bool:
 
 
 def base_url() -> str:
-    """The public address for links in e-mails, without a trailing slash ("" when unset)."""
+    """The public address for links in e-mails, without a trailing slash ("" when unset: only
+    possible in production, where `mitra check` warns, mitra.W008)."""
     return str(settings.MITRA_BASE_URL).rstrip("/")
 
 

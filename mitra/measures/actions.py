@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from mitra.audit.actions import record_audit
 from mitra.audit.actor import Actor, actor_user
@@ -211,7 +212,7 @@ def _create(patient: Patient, inst: Instrument, answers: dict[str, Answer], resp
     do_close_caught_up(
         patient, kind=Alert.Kind.OVERDUE_MEASURE, acting=acting,
         note=(f"Closed automatically: {inst.short_name} completed on "
-              f"{timezone.localdate(response.submitted_at)}."),
+              f"{date_format(timezone.localdate(response.submitted_at))}."),
         # The overdue alerts of this instrument's schedules, raised before this response.
         only=Q(source_uuid__in=Schedule.objects.filter(patient=patient, instrument=inst.id)
                .values("uuid"), created_at__lte=response.submitted_at))
@@ -291,7 +292,7 @@ def overdue_alert_spec(due: Due[Schedule]) -> dict[str, Any]:
     patient = due.schedule.patient
     return dict(
         kind=Alert.Kind.OVERDUE_MEASURE, priority=Alert.Priority.LOW,
-        reason=(f"{inst.short_name}{who} due on {due.due_on.isoformat()} "
+        reason=(f"{inst.short_name}{who} due on {date_format(due.due_on)} "
                 f"({due.schedule.cadence_label}) not done after {due.days_late} days"),
         dedupe_key=f"measures:overdue:{due.schedule.uuid}:{due.due_on.isoformat()}",
         source_uuid=due.schedule.uuid,

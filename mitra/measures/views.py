@@ -32,7 +32,7 @@ from mitra.patients.access import (
     patients_for_user,
     record_patients_shown,
 )
-from mitra.safety.models import Alert
+from mitra.safety import pathway
 
 
 def _instrument_or_404(instrument_id: str) -> Instrument:
@@ -136,11 +136,8 @@ def saved(request: HttpRequest, response_uuid) -> HttpResponse:
 
 def raised_suicide_risk(response: Response) -> bool:
     """Did this response raise an urgent suicide-risk alert? Decided by the alert's kind and
-    priority, never by the wording of a message (a reworded file must not hide the crisis
-    page). Also true for a repeated submission of the same response."""
-    return Alert.objects.filter(source_uuid=response.uuid, patient_id=response.patient_id,
-                                kind=Alert.Kind.SUICIDE_RISK,
-                                priority=Alert.Priority.URGENT).exists()
+    priority (safety.pathway), never by its wording. Also true for a repeated submission."""
+    return pathway.raised_suicide_risk(response.patient_id, response.uuid)
 
 
 # -- the care team's pages ------------------------------------------------------------------

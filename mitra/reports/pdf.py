@@ -13,9 +13,8 @@ import io
 from datetime import date, datetime
 
 from django.utils import timezone
-from reportlab.graphics.charts.legends import LineLegend
 from reportlab.graphics.charts.lineplots import LinePlot
-from reportlab.graphics.shapes import Drawing, Rect, String
+from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -34,7 +33,7 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import HRFlowable
 
 from mitra.reports.series import PatientSeries
-from mitra.safety.kb import format_reference, knowledge_base
+from mitra.safety.kb import condition_label, format_reference, knowledge_base
 from mitra.safety.models import SafetyPlan, ScreeningRun
 
 BLUE = colors.HexColor("#1f5fa8")
@@ -49,11 +48,14 @@ DISCLAIMER = ("Mitra records, measures and screens. It does not recommend kratom
 _styles = getSampleStyleSheet()
 H1 = ParagraphStyle("h1", parent=_styles["Heading1"], fontSize=16, spaceAfter=4)
 H2 = ParagraphStyle("h2", parent=_styles["Heading2"], fontSize=12.5, spaceBefore=10,
-                    spaceAfter=4, textColor=colors.HexColor("#1d2430"))
+                    spaceAfter=4, textColor=colors.HexColor("#1d2430"), keepWithNext=1)
 BODY = ParagraphStyle("body", parent=_styles["BodyText"], fontSize=9.5, leading=12.5,
                       alignment=TA_LEFT)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=8, leading=10, textColor=GREY)
-CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10.5)
+# Table cells never break a word: reportlab otherwise splits one that is wider than its column
+# ("Acknowledg" / "ed"); the columns are sized for their longest word instead.
+CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10.5, splitLongWords=0,
+                      hyphenationLang="")
 
 
 def _esc(text) -> str:
@@ -64,7 +66,11 @@ def _d(iso: str | date | None) -> str:
     if iso is None:
         return "-"
     day = date.fromisoformat(iso) if isinstance(iso, str) else iso
-    return f"{day:%d %b %Y}"
+    return f"{day.day} {day:%b %Y}"  # 5 Sep 2026: the web pages' date format (j M Y)
+
+
+def _day_month(day: date) -> str:
+    return f"{day.day} {day:%b}"
 
 
 def _n(value) -> str:
@@ -122,7 +128,7 @@ def _date_axis(plot: LinePlot, start: date, end: date) -> None:
     span = max(last - first, 1)
     step = max(1, round(span / 6))
     plot.xValueAxis.valueSteps = list(range(first, last + 1, step))
-    plot.xValueAxis.labelTextFormat = lambda v: f"{date.fromordinal(int(v)):%d %b}"
+    plot.xValueAxis.labelTextFormat = lambda v: _day_month(date.fromordinal(int(v)))
     plot.xValueAxis.labels.fontSize = 7
     plot.yValueAxis.labels.fontSize = 7
 
@@ -161,69 +167,100 @@ def score_chart(series: PatientSeries, width: float = 170 * mm, height: float = 
                            f"{lines[0][1]['short_name']}: {band['label']}", fontSize=6.5,
                            fillColor=GREY))
     drawing.add(plot)
-    legend = LineLegend()
-    legend.x, legend.y = plot.x, height - 4
-    legend.fontSize = 7.5
-    legend.dx, legend.dy, legend.deltax = 14, 2, 80
-    legend.columnMaximum = 1
-    legend.colorNamePairs = [(styles[n][0], f"{q['short_name']} (0-{q['max']})")
-                             for n, (_i, q) in enumerate(lines)]
-    drawing.add(legend)
+    _legend(drawing, plot.x, height - 9, [
+        (styles[n][0], styles[n][1], f"{q['short_name']} (0-{q['max']})")
+        for n, (_i, q) in enumerate(lines)], across=90)
     return drawing
 
 
-def amount_chart(series: PatientSeries, width: float = 170 * mm, height: float = 58 * mm):
-    """With a taper plan: the plan (dashed) and the recorded amount in the plan's own terms, so
-    the two lines share one unit. Without one: the daily grams of each kratom form."""
+def amount_lines(series: PatientSeries) -> list[dict]:
+    """The amount chart's lines, before drawing: [{"name", "points": [(date, value)],
+    "plan": bool}], empty lines left out.
+
+    With a taper plan: the recorded amount in the plan's own terms over the whole period (also
+    the days before the plan starts: the history the plan is judged against), and the plan
+    from its start (dashed), so the two lines share one unit. Without one: the daily grams of
+    each kratom form.
+    """
+    lines: list[dict] = []
     plan = series.plan
-    data, names, palette = [], [], [BLUE, colors.HexColor("#2f7d4a"), colors.HexColor("#7a3e9d")]
     if plan:
-        data.append([(date.fromisoformat(d).toordinal(), a)
-                     for d, a in zip(plan["dates"], plan["actual"], strict=True)
-                     if a is not None])
-        names.append(f"Recorded ({plan['terms']} per day)")
+        lines.append({"name": f"Recorded ({plan['terms']} a day)", "plan": False, "points": [
+            (date.fromisoformat(d), a) for d, a in zip(plan["dates"], plan["actual"],
+                                                        strict=True) if a is not None]})
+        lines.append({"name": f"Taper plan set by the clinician ({plan['terms']} a day)",
+                      "plan": True, "points": [
+                          (date.fromisoformat(d), p) for d, p in zip(plan["dates"],
+                                                                      plan["planned"],
+                                                                      strict=True)
+                          if p is not None]})
     else:
         for s in series.substances.values():
             if s["kratom"] and s["unit"] == "g" and s["amounts"]:
-                data.append([(date.fromisoformat(d).toordinal(), a)
-                             for d, a in zip(s["dates"], s["amounts"], strict=True)
-                             if a is not None])
-                names.append(f"{s['label']} (g per day)")
-        if not data:
-            return None
-    if plan:
-        data.append([(date.fromisoformat(d).toordinal(), p)
-                     for d, p in zip(plan["dates"], plan["planned"], strict=True)
-                     if p is not None])
-        names.append(f"Taper plan set by the clinician ({plan['terms']})")
-    plan_index = len(data) - 1 if plan else -1
-    kept = [(line, name, n == plan_index)
-            for n, (line, name) in enumerate(zip(data, names, strict=True)) if line]
-    if not kept:
+                lines.append({"name": f"{s['label']} (g a day)", "plan": False, "points": [
+                    (date.fromisoformat(d), a) for d, a in zip(s["dates"], s["amounts"],
+                                                                strict=True) if a is not None]})
+    return [line for line in lines if line["points"]]
+
+
+def _legend(drawing: Drawing, x: float, y: float, pairs: list[tuple], *,
+            across: float = 0) -> None:
+    """A short sample of each line (dashed where the line is), then its name: one row each,
+    or side by side `across` points apart."""
+    for n, (color, dash, name) in enumerate(pairs):
+        row = y - (0 if across else n * 10)
+        x0 = x + n * across
+        sample = Line(x0, row + 2.5, x0 + 16, row + 2.5, strokeColor=color, strokeWidth=1.6)
+        if dash:
+            sample.strokeDashArray = dash
+        drawing.add(sample)
+        drawing.add(String(x0 + 21, row, name, fontSize=7.5, fillColor=colors.black))
+
+
+def amount_chart(series: PatientSeries, width: float = 170 * mm, height: float = 62 * mm):
+    """The amount chart (`amount_lines`), a marker on each recorded day; with a plan, a line
+    where the plan starts when that is inside the period."""
+    lines = amount_lines(series)
+    if not lines:
         return None
+    palette = [BLUE, colors.HexColor("#2f7d4a"), colors.HexColor("#7a3e9d")]
+    legend_rows = 10 * len(lines)
     drawing = Drawing(width, height)
     plot = LinePlot()
-    plot.x, plot.y, plot.width, plot.height = 32, 22, width - 60, height - 34
-    plot.data = [line for line, _name, _is_plan in kept]
+    plot.x, plot.y, plot.width = 32, 22, width - 60
+    plot.height = height - 30 - legend_rows
+    plot.data = [[(day.toordinal(), value) for day, value in line["points"]] for line in lines]
     _date_axis(plot, series.period.start, series.period.end)
-    top = max((v for line, _name, _is_plan in kept for _x, v in line), default=1) or 1
+    top = max((v for line in lines for _d, v in line["points"]), default=1) or 1
     plot.yValueAxis.valueMin, plot.yValueAxis.valueMax = 0, top * 1.1
-    legend_pairs = []
-    for n, (_line, name, is_plan) in enumerate(kept):
-        color = GREY if is_plan else palette[n % len(palette)]
+    pairs = []
+    for n, line in enumerate(lines):
+        color = GREY if line["plan"] else palette[n % len(palette)]
         plot.lines[n].strokeColor = color
-        plot.lines[n].strokeWidth = 1.6 if is_plan else 0.9
-        if is_plan:
-            plot.lines[n].strokeDashArray = (4, 3)
-        legend_pairs.append((color, name))
+        plot.lines[n].strokeWidth = 1.6 if line["plan"] else 0.9
+        dash = (4, 3) if line["plan"] else None
+        if dash:
+            plot.lines[n].strokeDashArray = dash
+        # A marker on every recorded day (a lone day is a point, not nothing); the plan gets
+        # markers only when it is too short to draw as a line.
+        if not line["plan"] or len(line["points"]) < 2:
+            plot.lines[n].symbol = makeMarker("FilledCircle", size=2.4, fillColor=color,
+                                              strokeColor=color)
+        pairs.append((color, dash, line["name"]))
     drawing.add(plot)
-    legend = LineLegend()
-    legend.x, legend.y = plot.x, height - 4
-    legend.fontSize = 7.5
-    legend.dx, legend.dy, legend.deltax = 14, 2, 150
-    legend.columnMaximum = 1
-    legend.colorNamePairs = legend_pairs
-    drawing.add(legend)
+    plan = series.plan
+    if plan:
+        begins = date.fromisoformat(plan["start_date"])
+        if series.period.start < begins <= series.period.end:
+            first, last = plot.xValueAxis.valueMin, plot.xValueAxis.valueMax
+            x = plot.x + plot.width * (begins.toordinal() - first) / (last - first)
+            drawing.add(Line(x, plot.y, x, plot.y + plot.height, strokeColor=GREY,
+                             strokeWidth=0.6, strokeDashArray=(1, 2)))
+            label = f"Plan starts {_d(begins)}"
+            anchor = "end" if x > plot.x + plot.width * 0.7 else "start"
+            drawing.add(String(x - 3 if anchor == "end" else x + 3, plot.y + plot.height - 8,
+                               label, fontSize=6.5, fillColor=GREY, textAnchor=anchor))
+    _legend(drawing, plot.x, height - 9, pairs)
     return drawing
 
 
@@ -264,23 +301,67 @@ def _not_comparable(plan: dict) -> str:
             f"another unit, or capsules without a known fill)")
 
 
+def _days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''}"
+
+
+def _use_days(s: dict) -> str:
+    """"used on 12 of 27 diary days": the days with any use, of the days with a diary entry."""
+    return f"used on {s['days_used']} of {_days(s['days_recorded'])} with a diary entry"
+
+
+def _on_days_used(s: dict) -> str:
+    """The amount on the days it was used (never averaged over days without use, which would
+    read as a daily amount no one took): "4 g on the day used", "on the 12 days used, 3.5 g a
+    day on average (2 to 5 g)"."""
+    unit = _esc(s["unit"])
+    if s["days_used"] == 1:
+        return f"{_n(s['mean_on_days_used'])} {unit} on the one day used"
+    text = (f"on the {s['days_used']} days used, {_n(s['mean_on_days_used'])} {unit} a day "
+            "on average")
+    if s["least_on_a_day"] != s["most_on_a_day"]:
+        text += f" ({_n(s['least_on_a_day'])} to {_n(s['most_on_a_day'])} {unit})"
+    return text
+
+
+def _before_plan(series: PatientSeries, p: dict) -> str:
+    """When the plan `p` starts inside the period: the recorded amount before it, the baseline
+    the plan is read against."""
+    begins = date.fromisoformat(p["start_date"])
+    if not series.period.start < begins <= series.period.end:
+        return ""
+    before = [a for d, a in zip(p["dates"], p["actual"], strict=True)
+              if a is not None and date.fromisoformat(d) < begins]
+    if not before:
+        return (f" The plan starts on {_d(begins)}, inside this period; no amount that can be "
+                f"counted in {_esc(p['terms'])} was recorded before it.")
+    used = [a for a in before if a > 0]
+    text = (f" The plan starts on {_d(begins)}, inside this period. Before it, use was "
+            f"recorded on {len(used)} of {_days(len(before))} with a diary entry")
+    if used:
+        text += (f"; on those days {_n(round(sum(used) / len(used), 1))} {_esc(p['terms'])} "
+                 f"a day on average (least {_n(min(used))}, most {_n(max(used))})")
+    return text + "."
+
+
 def _summary(series: PatientSeries, audience: str) -> list:
-    items = [s for i in ("phq9", "gad7") if (s := _score_sentence(series, i))]
+    items = [line for i in ("phq9", "gad7") if (line := _score_sentence(series, i))]
     a = series.adherence
     if a.get("days_enrolled"):
         items.append(f"<b>Diary</b>: entries on {a['days_with_entry']} of {a['days_enrolled']}"
                      f" days ({round(float(a['share']) * 100)}%).")
-    for s in series.substances.values():
-        if s["kratom"] and s["mean_per_recorded_day"] is not None:
-            items.append(f"<b>{_esc(s['label'])}</b>: used on {s['days_used']} days, mean "
-                         f"{_n(s['mean_per_recorded_day'])} {_esc(s['unit'])} per recorded day.")
+    for sub in series.substances.values():
+        if sub["kratom"]:
+            amount = ("; " + _on_days_used(sub) if sub["mean_on_days_used"] is not None
+                      else "")
+            items.append(f"<b>{_esc(sub['label'])}</b>: {_use_days(sub)}{amount}.")
     if series.plan:
         p = series.plan
         items.append(f"<b>Taper plan</b> ({_esc(p['label'])}): {_n(p['start_amount'])} to "
                      f"{_n(p['target_amount'])} {_esc(p['unit'])}, {p['step']}, from "
                      f"{_d(p['start_date'])}; at or below the plan on {p['days_at_or_below']} "
-                     f"of {p['days_compared']} recorded days ({_esc(p['terms'])})"
-                     f"{_not_comparable(p)}.")
+                     f"of {_days(p['days_compared'])} with a diary entry while the plan ran "
+                     f"({_esc(p['terms'])}){_not_comparable(p)}.")
     if audience == "clinician":
         urgent = [x for x in series.alerts if x["priority_value"] <= 2]
         items.append(f"<b>Alerts in the period</b>: {len(series.alerts)}, of which "
@@ -332,13 +413,19 @@ def _substance_section(series: PatientSeries) -> list:
     chart = amount_chart(series)
     if chart is not None:
         out.append(chart)
-    rows = [["Substance", "Days used", "Mean per recorded day", "Uses per day (max)"]]
+    rows = [["Substance", "Days used, of days with a diary entry",
+             "Amount on a day used: average (least to most)", "Uses on one day, at most"]]
     for s in series.substances.values():
-        rows.append([_esc(s["label"]), s["days_used"],
-                     f"{_n(s['mean_per_recorded_day'])} {_esc(s['unit'])}"
-                     if s["mean_per_recorded_day"] is not None else "not converted",
+        if s["mean_on_days_used"] is None:
+            amount = "not added up (recorded in several units)"
+        else:
+            unit = _esc(s["unit"])
+            amount = f"{_n(s['mean_on_days_used'])} {unit}"
+            if s["least_on_a_day"] != s["most_on_a_day"]:
+                amount += f" ({_n(s['least_on_a_day'])} to {_n(s['most_on_a_day'])} {unit})"
+        rows.append([_esc(s["label"]), f"{s['days_used']} of {s['days_recorded']}", amount,
                      max(s["uses"]) if s["uses"] else "-"])
-    out.append(_table(rows, [70 * mm, 22 * mm, 42 * mm, 36 * mm]))
+    out.append(_table(rows, [56 * mm, 32 * mm, 54 * mm, 28 * mm]))
     if series.plan:
         p = series.plan
         pauses = "; ".join(_pause_text(x) for x in p["pauses"]) or "no pauses"
@@ -347,9 +434,9 @@ def _substance_section(series: PatientSeries) -> list:
             f"Taper plan set by the clinician: {_n(p['start_amount'])} to "
             f"{_n(p['target_amount'])} {_esc(p['unit'])} of {_esc(p['label'].lower())}, "
             f"{p['step']}, from {_d(p['start_date'])} ({pauses}). On "
-            f"{p['days_at_or_below']} of {p['days_compared']} recorded days the recorded "
-            f"amount was at or below the planned amount, both counted in "
-            f"{_esc(p['terms'])}{_not_comparable(p)}.", BODY))
+            f"{p['days_at_or_below']} of the {_days(p['days_compared'])} with a diary entry "
+            f"while the plan ran, the recorded amount was at or below the planned amount, both "
+            f"counted in {_esc(p['terms'])}{_not_comparable(p)}.{_before_plan(series, p)}", BODY))
     out.append(Paragraph("Amounts are what the patient recorded. Grams are grams of kratom "
                          "plant material; extracts and 7-OH products are never converted.",
                          SMALL))
@@ -377,11 +464,12 @@ def _medication_section(series: PatientSeries) -> list:
         out.append(Paragraph("No interaction or condition findings.", BODY))
     for f in findings:
         level = _esc(f["evidence_level"].replace("_", " "))
+        matched = ", ".join(condition_label(m) for m in f["matched"])
         cites = "; ".join(_esc(format_reference(kb.references, k)) for k in f["citations"])
         out.append(KeepTogether([
             Paragraph(f"&bull; <b>{SEVERITY_WORDS.get(f['severity'], f['severity'])}</b> "
                       f"({level} evidence): {_esc(f['summary'])} "
-                      f"<i>Matched: {_esc(', '.join(f['matched']))}.</i>", BODY),
+                      f"<i>Matched: {_esc(matched)}.</i>", BODY),
             Paragraph(f"Sources: {cites}", SMALL),
         ]))
     for u in result.get("unrecognized", []):
@@ -406,7 +494,7 @@ def _alert_table(alerts: list[dict], limit: int = 40) -> list:
     rows = [["Date", "Priority", "Kind", "Status", "Reason"]] + [
         [_d(a["date"]), a["priority"], _esc(a["kind"]), a["status"], _esc(a["reason"])]
         for a in sorted(alerts, key=lambda a: (a["priority_value"], a["date"]))[:limit]]
-    out: list = [_table(rows, [22 * mm, 17 * mm, 35 * mm, 22 * mm, 76 * mm])]
+    out: list = [_table(rows, [22 * mm, 16 * mm, 36 * mm, 27 * mm, 71 * mm])]
     if len(alerts) > limit:
         out.append(Paragraph(f"The {limit} most urgent of {len(alerts)} alerts are listed.",
                              SMALL))
@@ -441,7 +529,7 @@ def render_report(series: PatientSeries, *, audience: str, generated_at: datetim
         Paragraph(f"Mitra report: {_esc(patient.display_name)}", H1),
         Paragraph(f"Study code {_esc(patient.pseudonym)} &middot; {for_whom}", BODY),
         Paragraph(f"<b>Period</b>: {_d(period.start)} to {_d(period.end)} ({period.days} days)"
-                  f" &middot; <b>Generated on</b> {generated:%d %b %Y %H:%M} "
+                  f" &middot; <b>Generated on</b> {_d(generated.date())} {generated:%H:%M} "
                   f"({generated.tzname()})", BODY),
         HRFlowable(width="100%", color=LINE, spaceBefore=4, spaceAfter=2),
         Paragraph("Summary", H2),
@@ -455,8 +543,8 @@ def render_report(series: PatientSeries, *, audience: str, generated_at: datetim
         story += _alerts_section(series)
 
     class Canvas(_NumberedCanvas):
-        footer = (f"Mitra · {patient.pseudonym} · {period.start} to {period.end} · generated "
-                  f"{generated:%Y-%m-%d %H:%M}")
+        footer = (f"Mitra · {patient.pseudonym} · {_d(period.start)} to {_d(period.end)} · "
+                  f"generated {_d(generated.date())} {generated:%H:%M}")
 
     doc.build(story, canvasmaker=Canvas)
     return buffer.getvalue()

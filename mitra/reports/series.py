@@ -187,6 +187,10 @@ def _diary(out: PatientSeries) -> None:
     for substance in sorted({u.substance for u in uses}):
         unit, amounts, counts = analytics.substance_series(uses, substance)
         days = sorted(counts)
+        # Amounts on the days it was used: what a prescriber reads as "how much a day". An
+        # average over every diary day would read as a daily amount the patient never took
+        # (one 1 g day in 27 days is not "0.04 g a day").
+        used = [amounts[d] for d in days if d in amounts] if unit else []
         out.substances[substance] = {
             "id": substance, "label": SUBSTANCES.get(substance, substance),
             "unit": UNITS.get(unit, unit) if unit else None,
@@ -195,10 +199,17 @@ def _diary(out: PatientSeries) -> None:
             "amounts": [_num(amounts.get(d)) for d in days] if unit else [],
             "uses": [counts[d] for d in days],
             "days_used": len(days),
-            "mean_per_recorded_day": _num(
-                (sum(amounts.values(), Decimal(0)) / len(recorded)).quantize(Decimal("0.01"))
-            ) if unit and recorded else None,
+            # Days with a diary entry in the period: the days on which use would be recorded.
+            "days_recorded": len(recorded),
+            "mean_on_days_used": _num(_mean(used)) if used else None,
+            "least_on_a_day": _num(min(used)) if used else None,
+            "most_on_a_day": _num(max(used)) if used else None,
+            "total": _num(sum(used, Decimal(0))) if used else None,
         }
+
+
+def _mean(values: list[Decimal]) -> Decimal:
+    return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.1"))
 
 
 def _plan(out: PatientSeries) -> None:
@@ -206,7 +217,9 @@ def _plan(out: PatientSeries) -> None:
     if plan is None:
         return
     spec = plan.as_plan()
-    start = max(out.period.start, plan.start_date)
+    # Every day of the period, also those before the plan starts: the recorded amount before
+    # the plan is the history the plan is judged against (the planned amount is None there).
+    start = out.period.start
     days = [start + timedelta(days=i) for i in range((out.period.end - start).days + 1)]
     planned = _planned_amounts(spec, days)
     # The recorded amount in the plan's own terms (taper.plan_terms: grams of kratom plant
@@ -232,6 +245,7 @@ def _plan(out: PatientSeries) -> None:
                 f" every {plan.interval_days} days",
         # What both the planned and the recorded amounts below are counted in.
         "terms": terms.label,
+        # Every day of the period; "planned" is None before the plan's start.
         "dates": [d.isoformat() for d in days],
         "planned": [_num(planned[d]) for d in days],
         # Recorded amount in the plan's terms: None on days without a diary entry and on days

@@ -12,9 +12,11 @@ from datetime import datetime, time, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from mitra.lib import conf
 from mitra.lib.bulk import fast_insert
 from mitra.patients.cohort import SUICIDE_RISK, team_clinician
 from mitra.patients.models import Condition, Intake, Medication
+from mitra.safety.kb import condition_label
 from mitra.safety.models import Alert, SafetyPlan, SafetyPlanVersion, ScreeningRun
 from mitra.safety.rules import screen
 from mitra.safety.screening import short_key
@@ -80,7 +82,8 @@ def populate(ctx) -> None:
             if f.severity == "major":
                 alerts.append(Alert(
                     patient=p, kind=Alert.Kind.INTERACTION, priority=Alert.Priority.HIGH,
-                    reason=f"{f.summary} (matched: {', '.join(f.matched)})"[:300],
+                    reason=f"{f.summary} (matched: "
+                           f"{', '.join(condition_label(m) for m in f.matched)})"[:300],
                     dedupe_key=f"screen:{f.rule}:{short_key(*sorted(f.matched))}",
                     evidence_url=f"{url}#rule-{f.rule}", source_uuid=run.uuid,
                     created_at=intake_at))
@@ -129,7 +132,13 @@ def finish(ctx) -> None:
     working clinic's: alerts of the last three days are open, older ones were acknowledged
     within hours, and those older than two weeks were resolved at a later session, except
     each patient's latest alert of a kind from the last two months, which is still being
-    followed (acknowledged). The demo's suicide-risk story stays open."""
+    followed (acknowledged).
+
+    The demo's suicide-risk story: its urgent alert was acknowledged by the patient's own team
+    within minutes, before the escalation time (a real clinic does not leave an urgent
+    suicide-risk alert unread for weeks), and is never resolved: the team is still following
+    the patient's risk, so it stays in the inbox. Left open, `mitra serve` would e-mail the
+    team about a weeks-old alert seconds after `make run` starts."""
     rng = ctx.rng("safety-follow-up")
     now = timezone.now()
     by_pk = {dp.patient.pk: dp for dp in ctx.patients}
@@ -141,11 +150,18 @@ def finish(ctx) -> None:
         latest = (alert.patient_id, alert.kind) not in seen
         seen.add((alert.patient_id, alert.kind))
         age = now - alert.created_at
+        clinician = team_clinician(ctx, dp.index)
+        if dp.trajectory == SUICIDE_RISK and alert.kind == Alert.Kind.SUICIDE_RISK:
+            escalation = conf.alert_escalation_minutes()
+            if age >= timedelta(minutes=escalation):
+                alert.acknowledged_at = alert.created_at + timedelta(
+                    minutes=rng.randint(1, max(1, escalation - 1)))
+                alert.acknowledged_by = clinician
+                alert.status = Alert.Status.ACKNOWLEDGED
+                reviewed.append(alert)
+            continue
         if age < timedelta(days=REVIEWED_AFTER_DAYS):
             continue
-        if dp.trajectory == SUICIDE_RISK and alert.kind == Alert.Kind.SUICIDE_RISK:
-            continue
-        clinician = team_clinician(ctx, dp.index)
         alert.acknowledged_at = alert.created_at + timedelta(minutes=rng.randint(20, 600))
         alert.acknowledged_by = clinician
         alert.status = Alert.Status.ACKNOWLEDGED

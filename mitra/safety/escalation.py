@@ -235,11 +235,20 @@ def escalation_recipients(alert: Alert) -> list[str]:
     return sorted(set(rest or [email for _pk, email in team]))
 
 
+def inbox_line() -> str:
+    """Where the mail sends its reader: the alert inbox's absolute address (MITRA_BASE_URL).
+    Unset (production only; `mitra check` warns, mitra.W008) the mail says where to go rather
+    than give a relative link no mail client can open."""
+    base, path = conf.base_url(), reverse("safety:inbox")
+    if base:
+        return f"Open the alert inbox: {base}{path}"
+    return f"Sign in to {settings.SITE_NAME} and open Alerts (the alert inbox, {path})."
+
+
 def _send_escalation_mail(alert: Alert, recipients: list[str],
                           accepted: Callable[[], None]) -> None:
     """Send the mail; `accepted` runs as soon as the server took it (its reply to DATA), before
     the connection's QUIT, so the outcome is recorded without waiting for the goodbye."""
-    base = conf.base_url()
     # No name, no clinical detail in the mail: only the study code and a link to sign in.
     message = EmailMessage(
         subject=f"[{settings.SITE_NAME}] Urgent alert not yet acknowledged "
@@ -247,7 +256,7 @@ def _send_escalation_mail(alert: Alert, recipients: list[str],
         body=(
             f"An urgent {alert.get_kind_display().lower()} alert for {alert.patient.pseudonym} "
             f"has not been acknowledged for {conf.alert_escalation_minutes()} minutes.\n\n"
-            f"Open the alert inbox: {base}{reverse('safety:inbox')}\n"
+            f"{inbox_line()}\n"
         ),
         to=recipients,
         # One id per alert, the same on every try: a mail client that drops a repeated

@@ -352,3 +352,10 @@ def format_reference(references: dict[str, Any], key: str) -> str:
     if ref.get("doi"):
         line += f". doi:{ref['doi']}"
     return line
+
+
+def condition_label(name: str) -> str:
+    """A condition id as its conditions.yaml label ("anxiety-depression" is "Anxiety or
+    depressive disorder"; ids match in any case); any other name (a drug a rule matched) as
+    it is."""
+    return knowledge_base().conditions.get(name.lower(), name)

@@ -25,7 +25,7 @@ from mitra.audit.events import Event
 from mitra.lib import bounds
 from mitra.patients.models import Condition, Intake, Medication, Patient
 from mitra.safety.actions import do_raise_alert
-from mitra.safety.kb import SUBSTANCES, KnowledgeBase, knowledge_base, normalize
+from mitra.safety.kb import SUBSTANCES, KnowledgeBase, condition_label, knowledge_base, normalize
 from mitra.safety.kb import Medication as KbMedication
 from mitra.safety.models import Alert, ScreeningRun
 from mitra.safety.rules import screen
@@ -150,7 +150,7 @@ def do_screen_patient(
             continue
         do_raise_alert(
             patient, kind=Alert.Kind.INTERACTION, priority=Alert.Priority.HIGH,
-            reason=f"{f.summary} (matched: {', '.join(f.matched)})",
+            reason=f"{f.summary} (matched: {', '.join(condition_label(m) for m in f.matched)})",
             dedupe_key=f"screen:{f.rule}:{short_key(*sorted(f.matched))}",
             evidence_url=f"{url}#rule-{f.rule}", source_uuid=run.uuid, acting=acting,
         )

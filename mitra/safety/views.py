@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,7 +10,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
-from mitra.lib import conf
 from mitra.patients.access import (
     get_own_patient,
     get_patient_for_user,
@@ -20,9 +17,9 @@ from mitra.patients.access import (
     record_patients_shown,
 )
 from mitra.patients.models import Intake, Medication, Patient
-from mitra.safety import actions, screening
+from mitra.safety import actions, pathway, screening
 from mitra.safety import inbox as inbox_view
-from mitra.safety.crisis import crisis_resources, locale_for_country, locales
+from mitra.safety.crisis import crisis_resources, locales
 from mitra.safety.forms import (
     IntakeForm,
     MedicationForm,
@@ -40,37 +37,10 @@ SEVERITY_WORDS = {"major": "Important", "moderate": "Worth discussing", "minor":
 # ---- crisis pathway -------------------------------------------------------------------------
 
 def _patient_locale(request: HttpRequest) -> tuple[str, Patient | None]:
-    fallback = conf.crisis_locale()
     patient = None
     if request.user.role == Role.PATIENT:
         patient = Patient.objects.filter(user=request.user).first()
-    wanted = request.GET.get("locale", "")
-    if wanted in locales():
-        return wanted, patient
-    intake = Intake.objects.filter(patient=patient).first() if patient else None
-    if intake and intake.jurisdiction:
-        return locale_for_country(intake.jurisdiction.split("-")[0], fallback), patient
-    return (fallback if fallback in locales() else "en-US"), patient
-
-
-# How long after an urgent suicide-risk alert the crisis page still tells the patient that
-# their care team was alerted (the PHQ-9 submission redirects here at once).
-CRISIS_ALERT_WINDOW = timedelta(minutes=15)
-
-
-def care_team_alerted(patient: Patient | None) -> bool:
-    """True when an urgent suicide-risk alert for this patient was raised just now and is
-    still unresolved: the only case in which the page may say the care team has been told.
-
-    Read from the database, not from the URL: a link or a bookmark cannot claim an alert
-    that was never raised.
-    """
-    if patient is None:
-        return False
-    return Alert.objects.filter(
-        patient=patient, kind=Alert.Kind.SUICIDE_RISK, priority=Alert.Priority.URGENT,
-        created_at__gte=timezone.now() - CRISIS_ALERT_WINDOW,
-    ).exclude(status=Alert.Status.RESOLVED).exists()
+    return pathway.patient_locale(patient, request.GET.get("locale", "")), patient
 
 
 @require_GET
@@ -82,7 +52,7 @@ def crisis(request: HttpRequest) -> HttpResponse:
     return render(request, "safety/crisis.html", {
         "crisis": crisis_resources(locale), "locale": locale, "other_locales": others,
         "is_patient": patient is not None, "plan": plan.current if plan else None,
-        "team_alerted": care_team_alerted(patient),
+        "team_alerted": pathway.care_team_alerted(patient),
     })
 
 

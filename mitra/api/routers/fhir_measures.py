@@ -26,6 +26,7 @@ from mitra.lib.bounds import OutOfBounds
 from mitra.measures.actions import AnswerError, ResponseConflict, do_submit_response
 from mitra.measures.models import Response
 from mitra.patients.access import get_patient_for_user, patients_for_user
+from mitra.safety import pathway
 
 router = Router(tags=["fhir"])
 
@@ -156,7 +157,13 @@ def create_questionnaire_response(request):
     except ResponseConflict as exc:
         raise ApiError(409, str(exc), field="identifier") from None
     location = request.build_absolute_uri(f"{request.path.rstrip('/')}/{row.uuid}")
-    return FhirResponse(response_resource(row), status=201 if created else 200,
+    resource = response_resource(row)
+    # An urgent suicide-risk alert (item 9 above 0): the crisis lines travel with the answer,
+    # decided by the alert's kind and priority as the web form decides to open the crisis page.
+    crisis = pathway.crisis_if_raised(request, row.patient, row.uuid)
+    if crisis is not None:
+        resource = fhir.with_crisis_resources(resource, crisis)
+    return FhirResponse(resource, status=201 if created else 200,
                         headers={"Location": location})
 
 

@@ -13,6 +13,7 @@ from mitra.api.schemas.measures import (
     InstrumentOut,
     ResponseIn,
     ResponseOut,
+    ResponseSubmittedOut,
     ScheduleIn,
     ScheduleOut,
 )
@@ -54,12 +55,14 @@ def list_responses(request, patient_uuid: UUID):
 
 
 @router.post("/patients/{uuid:patient_uuid}/responses", auth=WRITE,
-             response=responses({201: ResponseOut, 200: ResponseOut}, 409),
+             response=responses({201: ResponseSubmittedOut, 200: ResponseSubmittedOut}, 409),
              url_name="submit_response")
 def submit_response(request, patient_uuid: UUID, payload: ResponseIn):
     """Store and score a response: 201 stored, 200 a repeat, 409 the UUID reused differently.
 
     Patients complete self-report instruments; their care team (write access) may enter any.
+    When the response raised an urgent suicide-risk alert (PHQ-9 item 9 above 0), `crisis`
+    carries the crisis lines of the patient's locale and a link to the crisis page.
     """
     patient = get_patient_for_user(request, patient_uuid, write=True)
     by_id = {i.id: i for i in instruments()}

@@ -275,4 +275,5 @@ def test_the_page_shows_each_tokens_last_use_written_at_most_once_a_minute():
         assert ApiToken.objects.get().last_used_at == start + timedelta(seconds=70)
     page = login(Client(), cast.patient_user).get(reverse("api:tokens")).content.decode()
     assert "Last used" in page
-    assert timezone.localtime(start + timedelta(seconds=70)).strftime("%Y-%m-%d %H:%M") in page
+    used = timezone.localtime(start + timedelta(seconds=70))
+    assert f"{used.day} {used:%b %Y %H:%M}" in page  # DATETIME_FORMAT, as on every page

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from mitra.audit.models import AuditEvent
 from mitra.diary.models import DiaryEntry, UseEvent
@@ -150,7 +151,9 @@ def test_a_second_7oh_day_is_not_a_first_use(cast):
     make_entry(cast.patient, yesterday, uses=(("7oh_product", "1", "tablets"),))
     make_entry(cast.patient, uses=(("7oh_product", "1", "tablets"),))
     alerts = Alert.objects.filter(patient=cast.patient, kind=Alert.Kind.CONCENTRATED_7OH)
-    assert [a.reason[-10:] for a in alerts] == [yesterday.isoformat()]
+    assert [a.reason for a in alerts] == [
+        f"First recorded use of a concentrated 7-OH product, on {date_format(yesterday)}"]
+    assert [a.dedupe_key for a in alerts] == ["diary:concentrated_7oh:first"]
 
 
 def test_escalating_use_raises_one_escalation_alert(cast):
@@ -162,7 +165,7 @@ def test_escalating_use_raises_one_escalation_alert(cast):
     assert len(alerts) == 1
     # The fourth 6 g day lifts the 7-day mean to (4*6+3*4)/7 = 5.143 g, 28.6% above 4 g.
     assert "5.143 is 28.6% above the previous 28-day mean (4.000)" in alerts[0].reason
-    assert alerts[0].reason.endswith((today - timedelta(days=3)).isoformat())
+    assert alerts[0].reason.endswith(f"from {date_format(today - timedelta(days=3))}")
     assert alerts[0].evidence_url.startswith(
         reverse("diary:patient_diary", kwargs={"patient_uuid": cast.patient.uuid}))
 

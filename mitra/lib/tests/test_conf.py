@@ -36,9 +36,23 @@ def test_the_defaults_come_from_the_settings_module_alone(tmp_path):
     assert result.returncode == 0, result.stderr
     # The README's "Configuration" table and the diary README give these defaults.
     assert json.loads(result.stdout) == {
-        "production": False, "base_url": "", "escalation": 30, "locale": "en-US", "missed": 3,
-        "share": "0.25", "max": {},
+        "production": False, "base_url": "http://127.0.0.1:8000", "escalation": 30,
+        "locale": "en-US", "missed": 3, "share": "0.25", "max": {},
     }
+
+
+def test_the_base_url_defaults_to_the_development_server_only_outside_production(tmp_path):
+    """Without MITRA_PRODUCTION mails link to the address `make run` serves; in production
+    nothing is assumed (`mitra check` warns until MITRA_BASE_URL is set, mitra.W008)."""
+    env = {k: v for k, v in mitra_env(tmp_path).items() if not k.startswith("MITRA_")}
+    env.update(MITRA_VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="mitra.settings",
+               MITRA_PRODUCTION="true")
+    result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [sys.executable, "-c", PRINT_CONF], env=env, capture_output=True, text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["base_url"] == ""
 
 
 def test_each_accessor_reads_the_setting_of_the_moment_and_converts_it(settings):

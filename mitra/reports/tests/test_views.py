@@ -54,7 +54,11 @@ def test_the_timeline_shows_every_series_on_one_page(client, cast):
     assert phq["id"] == "phq9" and [p["total"] for p in phq["points"]] == [17, 15, 11, 9]
     assert phq["points"][-1]["reliable"] == "improved"  # 17 -> 9: 8 points, threshold 6
     assert data["substances"][0]["amounts"][-1] == 5.5
-    assert data["plan"]["planned"][0] == 10.0 and data["plan"]["dates"]
+    # The plan's rows cover the whole period: no planned amount before the plan starts.
+    plan = data["plan"]
+    planned = dict(zip(plan["dates"], plan["planned"], strict=True))
+    assert planned[plan["start_date"]] == 10.0 and plan["planned"][0] is None
+    assert plan["dates"][0] == data["start"]
     assert data["medications"][0]["name"] == "sertraline"
     assert data["alerts"][0]["kind"] == "Suicide risk"
     assert len(data["ratings"]["dates"]) == 60
@@ -106,11 +110,11 @@ def test_the_pdf_carries_the_patients_figures(client, cast):
     pages, text = pdf_text(response.content)
     assert pages >= 2
     assert "Pat Example" in text and cast.patient.pseudonym in text
-    assert f"{start:%d %b %Y}" in text  # the period
+    assert f"{start.day} {start:%b %Y}" in text  # the period
     assert "Generated on" in text
     assert "PHQ-9 latest 9 of 27" in text and "improved" in text
     assert "17 / 27" in text  # the table: the first PHQ-9 in the period
-    assert "5.5 g per recorded day" in text
+    assert "on the 60 days used, 5.5 g a day on average" in " ".join(text.split())
     assert "Taper plan" in text and "sertraline" in text
     assert "Alerts in the period" in text and "Suicide risk" in text
     assert f"Page 1 of {pages}" in text
@@ -131,7 +135,8 @@ def test_the_pdf_names_alerts_still_open_from_before_the_period(client, cast):
     _pages, text = pdf_text(response.content)
     assert "Still open from before the period: 1 (urgent suicide risk)" in text
     assert "Raised before the period and still open" in text
-    assert f"{timezone.localtime(earlier):%d %b %Y}" in text
+    raised = timezone.localtime(earlier)
+    assert f"{raised.day} {raised:%b %Y}" in text
     assert "Co-use" not in text  # resolved before the period: history, not a loose end
 
 
