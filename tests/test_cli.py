@@ -59,11 +59,23 @@ def test_every_command_has_help():
     (["serve", "--bogus"], "--bogus"),
     (["createuser", "someone"], "--role"),
     (["createuser", "someone", "--role", "wizard", "--password", STRONG], "wizard"),
+    (["legal", "XX-NOWHERE", "--json"], "XX-NOWHERE"),
 ])
 def test_a_bad_argument_exits_2_with_one_line(args, names):
     result = call_mitra(*args)
     assert result.returncode == 2, result
     assert names in one_line(result.stderr)
+
+
+def test_mitra_legal_says_plainly_what_is_unknown_and_never_prints_none():
+    result = call_mitra("legal", "US-WY")
+    assert result.returncode == 0, result.stderr
+    assert "No entry for Wyoming: Mitra has no information; check local law." in result.stdout
+    assert "sources last searched 2026-12-03" in result.stdout
+    assert "None" not in result.stdout and "not legal advice" in result.stdout
+    th = call_mitra("legal", "TH")
+    assert th.returncode == 0 and "newest source 2025-10-12" in th.stdout
+    assert "Regulated: sold under rules set by law" in th.stdout
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from mitra.evidence.library import GRADES, VERDICTS, claim, library
-from mitra.safety.kb import format_reference, knowledge_base
+from mitra.safety.kb import knowledge_base
 
 
 @require_GET
@@ -22,7 +22,6 @@ def claim_detail(request: HttpRequest, claim_id: str) -> HttpResponse:
     if found is None:
         raise Http404("No such claim")
     refs = knowledge_base().references
-    references = [{"key": k, "text": format_reference(refs, k),
-                   "url": refs.get(k, {}).get("url_seen", "")} for k in found.citations]
+    references = [refs[k] for k in found.citations if k in refs]
     return render(request, "evidence/claim.html", {
         "claim": found, "references": references, "as_of": library()[0]})

@@ -23,8 +23,10 @@ class SafetyConfig(AppConfig):
         except (kb.KnowledgeBaseError, crisis.CrisisDataError) as exc:
             raise ImproperlyConfigured(f"mitra/safety/data/{exc}") from None
         register("Alerts", "safety:inbox", "clinician")
+        register("Legal status", "safety:legal_index", "clinician")
         jobs.register("escalated", escalate_due_alerts,
                       "notify the care team of urgent alerts left unacknowledged")
         register("Safety plan", "safety:my_plan", "patient")
+        register("Legal status", "safety:my_legal", "patient")
         # Second in every patient's menu, after Home: crisis help one tap away on any page.
         register("Help now", "safety:crisis", "patient", position=2)

@@ -6,7 +6,10 @@ Files (each has `schema_version` and an `as_of` date; every entry cites `referen
 - `condition_rules.yaml`: a substance against condition ids from `conditions.yaml`;
 - `medications.yaml`: generic, alias and brand names -> one generic id (combinations are entries
   of their own, with `contains`);
-- `legal_status.yaml`: status by ISO 3166 code; `references.yaml`: the bibliography.
+- `legal_status.yaml`: status by ISO 3166 code, an entry for every US state, DC and territory
+  (status `unknown`, with the reason, where Mitra has no researched data);
+- `references.yaml`: the bibliography, read into `citations.Citation` (one model for every page
+  that shows a source).
 
 `load()` checks every field a screen or a page relies on and raises `KnowledgeBaseError` naming
 the file and the field, so a bad edit stops start-up instead of silently weakening a screen.
@@ -24,6 +27,7 @@ from typing import Any, NoReturn
 import yaml
 
 from mitra.lib.yamldata import load_yaml
+from mitra.safety.citations import Citation, CitationError, parse_references
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -36,8 +40,16 @@ EVIDENCE_LEVELS = ("clinical_study", "observational", "case_reports", "in_vitro"
 DRUG_BASES = ("cited", "partly_cited", "class_membership")
 PHARMACIST_CHECK = ("pending", "not_needed")
 LEGAL_STATUSES = (
-    "banned", "controlled", "regulated", "partial_ban", "local_restrictions", "not_controlled",
-    "not_authorized_for_ingestion", "scheduling_proposed",
+    "banned", "controlled", "regulated", "partial_ban", "sale_banned", "local_restrictions",
+    "not_controlled", "not_authorized_for_ingestion", "scheduling_proposed", "unknown",
+)
+# Every one of these must have an entry (US-XX) in legal_status.yaml: a state Mitra knows
+# nothing about says so (status unknown), it is never missing.
+US_STATES_AND_DC = (
+    "AK", "AL", "AR", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA", "HI", "IA", "ID", "IL",
+    "IN", "KS", "KY", "LA", "MA", "MD", "ME", "MI", "MN", "MO", "MS", "MT", "NC", "ND", "NE",
+    "NH", "NJ", "NM", "NV", "NY", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT",
+    "VA", "VT", "WA", "WI", "WV", "WY",
 )
 CONFIDENCE = ("high", "medium", "low")
 AS_OF_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -95,7 +107,7 @@ class KnowledgeBase:
     names: dict[str, str]  # normalised name -> generic id
     display_names: dict[str, str]  # normalised name -> name as written
     conditions: dict[str, str]  # id -> label
-    references: dict[str, dict[str, Any]]
+    references: dict[str, Citation]
     legal: dict[str, dict[str, Any]]
     us_subdivisions: frozenset[str] = field(default_factory=frozenset)
 
@@ -265,6 +277,40 @@ def _load_rules(directory: Path, file: str, kind: str, references: dict[str, Any
     return rules
 
 
+def _legal_item(check: _Checker, entry: Any, where: str, references: dict[str, Any],
+                *, name: bool) -> dict[str, Any]:
+    """One legal-status statement: an entry, a product rule or a rule for a group of people."""
+    if not isinstance(entry, dict):
+        check.fail(where, "must be a mapping")
+    status = check.choice(entry, "status", LEGAL_STATUSES, where)
+    item: dict[str, Any] = {}
+    if name:
+        item["name"] = check.text(entry, "name", where)
+    item.update({
+        "status": status,
+        "summary": check.text(entry, "summary", where),
+        "effective": check.text(entry, "effective", where),
+        "as_of": check.as_of(entry, where, allow_undated=True),
+        "confidence": check.choice(entry, "confidence", (*CONFIDENCE, "none"), where),
+        "sources": [],
+        # What the sources could not confirm, in words: shown beside the entry, never hidden.
+        "unverified": None,
+        # Why Mitra has no data (status unknown only).
+        "reason": None,
+    })
+    if status == "unknown":
+        item["reason"] = check.text(entry, "reason", where)
+        if entry.get("sources"):
+            item["sources"] = list(check.citations(entry, "sources", where, references))
+    else:
+        if item["confidence"] == "none":
+            check.fail(f"{where}.confidence", "'none' is only for status unknown")
+        item["sources"] = list(check.citations(entry, "sources", where, references))
+    if entry.get("unverified") is not None:
+        item["unverified"] = check.text(entry, "unverified", where)
+    return item
+
+
 def _load_legal(
     directory: Path, references: dict[str, Any],
 ) -> tuple[dict[str, dict[str, Any]], frozenset[str]]:
@@ -275,45 +321,43 @@ def _load_legal(
         where = f"jurisdictions.{code}"
         if not (COUNTRY_RE.match(str(code)) or US_SUB_RE.match(str(code))):
             check.fail(where, "the key must be an ISO 3166 code such as TH or US-AL")
-        if not isinstance(entry, dict):
-            check.fail(where, "must be a mapping")
-        item: dict[str, Any] = {
-            "name": check.text(entry, "name", where),
-            "status": check.choice(entry, "status", LEGAL_STATUSES, where),
-            "summary": check.text(entry, "summary", where),
-            "effective": check.text(entry, "effective", where),
-            "as_of": check.as_of(entry, where, allow_undated=True),
-            "confidence": check.choice(entry, "confidence", CONFIDENCE, where),
-            "sources": list(check.citations(entry, "sources", where, references)),
-            "products": [],
-        }
+        item = _legal_item(check, entry, where, references, name=True)
+        item["products"] = []
         for j, product in enumerate(entry.get("products") or []):
             pwhere = f"{where}.products[{j}]"
             item["products"].append({
                 "substance": check.choice(product, "substance", SUBSTANCES, pwhere),
-                "status": check.choice(product, "status", LEGAL_STATUSES, pwhere),
-                "summary": check.text(product, "summary", pwhere),
-                "effective": check.text(product, "effective", pwhere),
-                "as_of": check.as_of(product, pwhere, allow_undated=True),
-                "confidence": check.choice(product, "confidence", CONFIDENCE, pwhere),
-                "sources": list(check.citations(product, "sources", pwhere, references)),
+                **_legal_item(check, product, pwhere, references, name=False),
+            })
+        item["populations"] = []
+        for j, group in enumerate(entry.get("populations") or []):
+            gwhere = f"{where}.populations[{j}]"
+            item["populations"].append({
+                "group": check.text(group, "group", gwhere),
+                **_legal_item(check, group, gwhere, references, name=False),
             })
         legal[str(code)] = item
     subs = data.get("us_subdivisions") or []
     if not subs or not all(isinstance(s, str) and re.match(r"^[A-Z]{2}$", s) for s in subs):
         check.fail("us_subdivisions", "must be a list of two-letter codes")
+    for state in US_STATES_AND_DC:
+        if state not in subs:
+            check.fail("us_subdivisions", f"{state} is missing (every state and DC is listed)")
+    for sub in subs:
+        if f"US-{sub}" not in legal:
+            check.fail(f"jurisdictions.US-{sub}",
+                       "missing: every US state, DC and territory has an entry (status "
+                       "unknown, with the reason, where Mitra has no data)")
     return legal, frozenset(subs)
 
 
 def load(directory: Path = DATA_DIR) -> KnowledgeBase:
     """Read and validate every data file; raises KnowledgeBaseError naming file and field."""
     refs_data = _read(directory, "references.yaml")
-    references = refs_data.get("references") or {}
-    check = _Checker("references.yaml")
-    for key, ref in references.items():
-        if not isinstance(ref, dict):
-            check.fail(f"references.{key}", "must be a mapping")
-        check.text(ref, "title", f"references.{key}")
+    try:
+        references = parse_references(refs_data.get("references"), "references.yaml")
+    except CitationError as exc:
+        raise KnowledgeBaseError(exc.file, exc.where, exc.message) from None
     cond_data = _read(directory, "conditions.yaml")
     ccheck = _Checker("conditions.yaml")
     conditions = {}
@@ -342,16 +386,10 @@ def knowledge_base() -> KnowledgeBase:
     return load()
 
 
-def format_reference(references: dict[str, Any], key: str) -> str:
-    """One line for a citation: authors. title. container year; pages. doi."""
-    ref = references.get(key, {})
-    parts = [ref.get("authors", ""), ref.get("title", key), ref.get("container", "")]
-    line = ". ".join(p.rstrip(".") for p in parts if p)
-    if ref.get("year"):
-        line += f" ({ref['year']})"
-    if ref.get("doi"):
-        line += f". doi:{ref['doi']}"
-    return line
+def format_reference(references: dict[str, Citation], key: str) -> str:
+    """One line for a citation: [type, date] authors. title. container. identifier. Note."""
+    citation = references.get(key)
+    return citation.text() if citation else key
 
 
 def condition_label(name: str) -> str:

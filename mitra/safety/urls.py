@@ -19,6 +19,11 @@ urlpatterns = [
     path("patients/<uuid:patient_uuid>/medications/<uuid:medication_uuid>/stop",
          views.medication_stop, name="medication_stop"),
     path("me/screening/", views.my_screening, name="my_screening"),
+    # legal status
+    path("me/legal/", views.my_legal, name="my_legal"),
+    path("patients/<uuid:patient_uuid>/legal/", views.patient_legal, name="patient_legal"),
+    path("legal/", views.legal_index, name="legal_index"),
+    path("legal/<str:code>/", views.legal_detail, name="legal_detail"),
     # safety plan
     path("me/plan/", views.my_plan, name="my_plan"),
     path("me/plan/save", views.my_plan_save, name="my_plan_save"),

@@ -27,8 +27,14 @@ from mitra.safety.forms import (
     SafetyPlanForm,
     StopMedicationForm,
 )
-from mitra.safety.kb import format_reference, knowledge_base
-from mitra.safety.legal import UnknownJurisdiction, legal_status
+from mitra.safety.kb import knowledge_base
+from mitra.safety.legal import (
+    NOT_LEGAL_ADVICE,
+    UnknownJurisdiction,
+    group_labels,
+    jurisdictions,
+    legal_status,
+)
 from mitra.safety.models import Alert, SafetyPlan, ScreeningRun
 
 SEVERITY_WORDS = {"major": "Important", "moderate": "Worth discussing", "minor": "Minor"}
@@ -151,31 +157,33 @@ def _enrich(result: dict) -> dict:
         findings.append({
             **f,
             "severity_words": SEVERITY_WORDS.get(f["severity"], f["severity"]),
-            "references": [
-                {"key": k, "text": format_reference(kb.references, k),
-                 "url": kb.references.get(k, {}).get("url_seen", "")}
-                for k in f["citations"]
-            ],
+            "references": [kb.references[k] for k in f["citations"] if k in kb.references],
             "claims": [{"id": c, "url": _claim_url(c)} for c in f.get("see_also_claims", [])],
         })
     return {**result, "findings": findings}
 
 
+def _patient_legal(intake: Intake | None) -> dict | None:
+    """The legal status of the intake's jurisdiction; None when none is recorded."""
+    if intake is None or not intake.jurisdiction:
+        return None
+    try:
+        return legal_status(intake.jurisdiction, timezone.localdate())
+    except UnknownJurisdiction:  # a code the data files no longer list
+        return None
+
+
 def _intake_context(request: HttpRequest, patient: Patient, **extra) -> dict:
     intake = Intake.objects.filter(patient=patient).first()
     run = ScreeningRun.objects.filter(patient=patient).first()
-    legal = None
-    if intake and intake.jurisdiction:
-        try:
-            legal = legal_status(intake.jurisdiction, timezone.localdate())
-        except UnknownJurisdiction:
-            legal = None
+    legal = _patient_legal(intake)
     meds = list(patient.medications.all())
     today = timezone.localdate()
     return {
         "patient": patient, "intake": intake, "run": run,
         "result": _enrich(run.result) if run else None,
         "legal": legal,
+        "legal_url": reverse("safety:patient_legal", kwargs={"patient_uuid": patient.uuid}),
         "current_meds": [m for m in meds if m.is_current(today)],
         "past_meds": [m for m in meds if not m.is_current(today)],
         "form": extra.pop("form", None) or IntakeForm(initial={
@@ -248,6 +256,58 @@ def my_screening(request: HttpRequest) -> HttpResponse:
     run = ScreeningRun.objects.filter(patient=patient).first()
     return render(request, "safety/my_screening.html", {
         "patient": patient, "run": run, "result": _enrich(run.result) if run else None})
+
+
+# ---- legal status ---------------------------------------------------------------------------
+# The law as Mitra's sources report it, with their dates: never advice, never a recommendation.
+
+def _legal_page(request: HttpRequest, *, legal: dict | None, patient: Patient | None,
+                own: bool) -> HttpResponse:
+    return render(request, "safety/legal.html", {
+        "legal": legal, "patient": patient, "own": own, "notice": NOT_LEGAL_ADVICE})
+
+
+@require_GET
+@role_required(Role.PATIENT)
+def my_legal(request: HttpRequest) -> HttpResponse:
+    """The signed-in patient's own jurisdiction (from their intake); the read is audited."""
+    patient = get_own_patient(request)
+    legal = _patient_legal(Intake.objects.filter(patient=patient).first())
+    return _legal_page(request, legal=legal, patient=patient, own=True)
+
+
+@require_GET
+@role_required(Role.CLINICIAN)
+def patient_legal(request: HttpRequest, patient_uuid) -> HttpResponse:
+    patient = get_patient_for_user(request, patient_uuid)
+    legal = _patient_legal(Intake.objects.filter(patient=patient).first())
+    return _legal_page(request, legal=legal, patient=patient, own=False)
+
+
+@require_GET
+@role_required(Role.CLINICIAN)
+def legal_index(request: HttpRequest) -> HttpResponse:
+    """Every jurisdiction Mitra lists, grouped, with what is unknown, stale or unconfirmed."""
+    rows = jurisdictions(timezone.localdate())
+    labels = group_labels()
+    groups = [{"key": key.lower(), "label": label,
+               "rows": [r for r in rows if r["group"] == key]} for key, label in labels.items()]
+    counts = {"total": len(rows), "unknown": sum(r["status"] == "unknown" for r in rows),
+              "stale": sum(r["possibly_out_of_date"] for r in rows),
+              "unverified": sum(r["unverified"] for r in rows)}
+    return render(request, "safety/legal_index.html", {
+        "groups": [g for g in groups if g["rows"]], "counts": counts,
+        "notice": NOT_LEGAL_ADVICE})
+
+
+@require_GET
+@role_required(Role.CLINICIAN)
+def legal_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        legal = legal_status(code, timezone.localdate())
+    except UnknownJurisdiction:
+        raise Http404("No such jurisdiction") from None
+    return _legal_page(request, legal=legal, patient=None, own=False)
 
 
 # ---- safety plan ----------------------------------------------------------------------------

@@ -68,6 +68,24 @@ def test_conditions_json_lists_the_required_ids():
 def test_legal_json_and_unknown_exit_2():
     data = json.loads(run("legal", "US-AL", "--json"))
     assert {"jurisdiction", "status", "effective", "as_of", "sources", "confidence"} <= set(data)
+    assert data["source_details"][0]["type_label"] and data["notice"]
+    ny = json.loads(run("legal", "US-NY", "--json"))
+    assert ny["status"] == "unknown" and ny["as_of"] == "2026-12-03" and ny["sources"] == []
     with pytest.raises(CommandError) as exc:
         run("legal", "XX-NOWHERE", "--json")
     assert exc.value.returncode == 2
+
+
+def test_legal_text_never_prints_a_missing_date_as_none():
+    from mitra.safety.legal import known_codes
+
+    for code in known_codes():
+        out = run("legal", code)
+        assert "None" not in out, code
+        assert "as of None" not in out and "not legal advice" in out, code
+    ny = run("legal", "US-NY")
+    assert "No entry for New York: Mitra has no information; check local law." in ny
+    assert "Why unknown:" in ny and "Federal (applies here too)" in ny
+    assert "UNVERIFIED:" in run("legal", "US-UT")
+
+

@@ -8,6 +8,10 @@ from mitra.lib.command import MitraCommand, UsageError
 from mitra.safety.legal import UnknownJurisdiction, known_codes, legal_status
 
 
+def _when(value: str | None) -> str:
+    return value or "unknown"
+
+
 class Command(MitraCommand):
     help = "Legal status of kratom in a jurisdiction (ISO 3166 code: TH, AU, US-AL, ...)."
 
@@ -27,10 +31,34 @@ class Command(MitraCommand):
         if options["json"]:
             self.stdout.write(json.dumps(status, indent=2, ensure_ascii=False))
             return
-        self.stdout.write(f"{status['jurisdiction']} {status['name']}: {status['status']}")
-        self.stdout.write(status["summary"])
-        self.stdout.write(f"in effect: {status['effective']}; as of {status['as_of']}; "
-                          f"confidence {status['confidence']}; sources "
-                          f"{', '.join(status['sources'])}")
-        if status["possibly_out_of_date"]:
-            self.stdout.write("POSSIBLY OUT OF DATE: newest source over 12 months old or undated.")
+        self._statement(status, f"{status['jurisdiction']} {status['name']}")
+        if status["reason"]:
+            self.stdout.write(f"Why unknown: {status['reason']}")
+        for rule in status["products"]:
+            self._statement(rule, f"  {rule['substance_label']}", indent="  ")
+        for rule in status["populations"]:
+            self._statement(rule, f"  {rule['group']}", indent="  ")
+        federal = status.get("federal")
+        if federal:
+            self._statement(federal, "Federal (applies here too)")
+            for rule in (*federal["products"], *federal["populations"]):
+                label = rule.get("substance_label") or rule.get("group")
+                self._statement(rule, f"  {label}", indent="  ")
+        self.stdout.write(status["notice"])
+
+    def _statement(self, item: dict, heading: str, indent: str = "") -> None:
+        self.stdout.write(f"{heading}: {item['status_label']}")
+        self.stdout.write(f"{indent}{item['summary']}")
+        sources = ", ".join(item["sources"]) or "none"
+        if item["status"] == "unknown":
+            self.stdout.write(f"{indent}sources last searched {_when(item['as_of'])}; "
+                              f"sources {sources}")
+        else:
+            self.stdout.write(f"{indent}in effect: {_when(item['effective'])}; newest source "
+                              f"{_when(item['as_of'])}; confidence {item['confidence_label']}; "
+                              f"sources {sources}")
+        if item.get("unverified"):
+            self.stdout.write(f"{indent}UNVERIFIED: {item['unverified']}")
+        if item["possibly_out_of_date"]:
+            self.stdout.write(f"{indent}POSSIBLY OUT OF DATE: newest source over 12 months old "
+                              "or undated.")
