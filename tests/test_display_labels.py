@@ -103,7 +103,8 @@ def test_an_entrys_history_names_the_motives_and_the_product(cast):
 
 
 def test_the_intake_page_shows_labels_dates_and_a_label_beside_stop(cast):
-    Intake.objects.create(patient=cast.patient, jurisdiction="US-CA", substances=["kratom"])
+    # Missouri: no statewide law, city rules ("local_restrictions"), newest source 2026-02-15.
+    Intake.objects.create(patient=cast.patient, jurisdiction="US-MO", substances=["kratom"])
     Condition.objects.create(patient=cast.patient, code="anxiety-depression")
     Condition.objects.create(patient=cast.patient, code="liver-disease")
     Medication.objects.create(patient=cast.patient, name="sertraline")
@@ -116,7 +117,7 @@ def test_the_intake_page_shows_labels_dates_and_a_label_beside_stop(cast):
     assert "matched: Anxiety or depressive disorder" in text
     assert "matched: Liver disease or abnormal liver tests" in text
     assert "matched: anxiety-depression" not in text
-    assert "as of 4 Nov 2025" in text  # the legal entry's as_of, from the data file
+    assert "newest source: 15 Feb 2026" in text  # the legal entry's as_of, from the data file
     assert not ISO.search(text), ISO.search(text)
     # The date box beside "Stop" has a visible label, tied to it.
     body = page.content.decode()
