@@ -29,6 +29,8 @@ from mitra.api.tests.helpers import (
 from mitra.cbt import actions
 from mitra.cbt.models import Value
 from mitra.cbt.tests import factories
+from mitra.diary.actions import do_submit_diary_entry
+from mitra.diary.json_submission import parse_json_submission
 from mitra.diary.models import DiaryEntry, UseEvent
 from mitra.measures.models import Response
 from mitra.safety.actions import do_raise_alert
@@ -305,10 +307,13 @@ def keep_test_connection():
 def test_times_and_date_times_returned_keep_to_the_schema(cast, keep_test_connection):
     # A diary use at 08:15 and an activity slot at 18:30 (times of day), and records with
     # date-times: every answer is checked against the OpenAPI schema, formats included.
-    patient_client = client_for(cast.patient_user)
+    # Through the actions, not Django's test client: it would connect close_old_connections
+    # again, and the WSGI calls below would close the test's connection (PostgreSQL).
     sent = _diary()
     sent["uses"][0]["time"] = "08:15"
-    assert patient_client.post("/api/diary", sent).status_code == 201
+    submission, errors = parse_json_submission(sent, enrolled_on=cast.patient.enrolled_on)
+    assert not errors
+    do_submit_diary_entry(cast.patient, submission, acting=cast.patient_user)
     actions.do_schedule_activity(cast.patient, acting=cast.patient_user, uuid=uuid.uuid4(),
                                  activity=factories.activity(cast.patient),
                                  scheduled_for=timezone.localdate(), at_time=time(18, 30))
