@@ -71,24 +71,22 @@ def test_every_rest_list_is_found():
 
 
 @pytest.mark.parametrize("path", _list_paths())
-@pytest.mark.parametrize(("name", "value"), [
-    ("limit", 2**63), ("offset", 2**63), ("limit", 10**30), ("offset", 2**64 + 1),
-    ("offset", -1), ("limit", 0),
-])
-def test_a_limit_or_offset_beyond_its_range_is_a_400_naming_it_and_the_range(
-        cast, path, name, value):
+def test_a_limit_or_offset_beyond_its_range_is_a_400_naming_it_and_the_range(cast, path):
     url = path.replace("{patient_uuid}", str(cast.patient.uuid))
-    found = problems(client_for(cast.clinician).get(url, **{name: value}), 400)
-    assert list(found) == [name]
-    assert found[name]["location"] == "query"
-    # The allowed range, in words a client can act on.
-    assert "a whole number from" in found[name]["problem"], found
-    assert str(value) in found[name]["problem"], found
+    client = client_for(cast.clinician)
+    for name, value in [("limit", 2**63), ("offset", 2**63), ("limit", 10**30),
+                        ("offset", 2**64 + 1), ("offset", -1), ("limit", 0), ("limit", 1001)]:
+        found = problems(client.get(url, **{name: value}), 400)
+        assert list(found) == [name]
+        assert found[name]["location"] == "query"
+        # The allowed range, in words a client can act on.
+        assert "a whole number from" in found[name]["problem"], found
+        assert str(value) in found[name]["problem"], found
 
 
 def test_limit_and_offset_within_their_range_still_page(cast):
     client = client_for(cast.clinician)
-    body = client.get("/api/patients", limit=500, offset=0).json()
+    body = client.get("/api/patients", limit=1000, offset=0).json()
     assert body["count"] == 1 and len(body["items"]) == 1
     assert client.get("/api/patients", limit=1, offset=10**6).json()["items"] == []
 
@@ -304,6 +302,7 @@ def keep_test_connection():
     request_finished.connect(close_old_connections)
 
 
+@pytest.mark.slow
 def test_times_and_date_times_returned_keep_to_the_schema(cast, keep_test_connection):
     # A diary use at 08:15 and an activity slot at 18:30 (times of day), and records with
     # date-times: every answer is checked against the OpenAPI schema, formats included.
