@@ -22,16 +22,23 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt
+	@echo "Installing Mitra and the packages it needs into $(VENV) (the first time takes a few minutes)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $(STAMP)
+	@echo "Installed."
 
 install: $(STAMP)
 
+# `make run PORT=8001` serves on another port.
+PORT ?= 8000
+
 run: $(ENV)
-	$(BIN)/mitra migrate --no-input
-	$(BIN)/mitra demo --if-empty
-	$(BIN)/mitra serve --host 127.0.0.1 --port 8000
+	@echo "Preparing the database (migrations)"
+	@$(BIN)/mitra migrate --no-input -v0
+	@echo "Loading the synthetic demo cohort (first time only)"
+	@$(BIN)/mitra demo --if-empty
+	$(BIN)/mitra serve --host 127.0.0.1 --port $(PORT)
 
 # Style, the layering (pyproject.toml, [tool.importlinter]) and the types (mypy: a new error
 # fails, and so does a baselined one that is gone, until `make mypy-baseline` drops it).

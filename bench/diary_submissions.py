@@ -110,6 +110,7 @@ def make_sessions(n: int) -> tuple[list[str], list[int]]:
 
     django.setup()
     from django.test import Client
+    from django.utils import timezone
 
     from mitra.accounts.models import CareTeam
     from mitra.testing import login, make_patient
@@ -118,7 +119,9 @@ def make_sessions(n: int) -> tuple[list[str], list[int]]:
     run = uuid.uuid4().hex[:6]
     cookies, ids = [], []
     for i in range(n):
-        patient = make_patient(f"b{run}{i:03d}", f"Bench patient {i}", team)
+        # Enrolled a year ago: the posts are for days of the last year.
+        patient = make_patient(f"b{run}{i:03d}", f"Bench patient {i}", team,
+                               enrolled_on=timezone.localdate() - timedelta(days=366))
         client = login(Client(), patient.user)
         cookies.append(client.cookies["sessionid"].value)
         ids.append(patient.pk)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date
 
 from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from django.test import Client
@@ -46,10 +47,14 @@ def make_user(username: str, role: str, **kw) -> User:
     return user
 
 
-def make_patient(username: str, display_name: str, team: CareTeam | None = None) -> Patient:
+def make_patient(username: str, display_name: str, team: CareTeam | None = None, *,
+                 enrolled_on: date | None = None) -> Patient:
+    """A patient on `team`, enrolled today unless `enrolled_on` says otherwise (no diary day or
+    CBT record may be dated before it: lib/bounds.py)."""
     user = make_user(username, Role.PATIENT)
     patient = Patient.objects.create(
-        user=user, display_name=display_name, pseudonym=f"T-{username[:12]}"
+        user=user, display_name=display_name, pseudonym=f"T-{username[:12]}",
+        **({"enrolled_on": enrolled_on} if enrolled_on else {}),
     )
     if team:
         team.patients.add(patient)

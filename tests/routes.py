@@ -130,6 +130,12 @@ def _measures_schedule(cast, patient):
     return route_schedule(cast, patient)
 
 
+def _measures_response(cast, patient):
+    from mitra.measures.tests.factories import route_response
+
+    return route_response(cast, patient)
+
+
 def _safety(name):
     def kwargs(cast, patient):
         from mitra.safety.tests import factories
@@ -154,6 +160,7 @@ ROUTES: dict[str, Route] = {
     # core
     "core:home": Route("signed_in", ok=frozenset({302})),
     "core:healthz": Route("public"),
+    "core:favicon": Route("public", ok=frozenset({301})),
     "core:readyz": Route("public"),
     "core:caseload": Route("clinician"),
     "core:patient": Route("patient_record", _patient),
@@ -190,6 +197,7 @@ ROUTES: dict[str, Route] = {
     "diary:entry": Route("own"),
     "diary:submit": Route("own", method="POST", ok=frozenset({400})),
     "diary:api_submit": Route("own", method="POST", ok=frozenset({400})),
+    "diary:recent": Route("own"),
     "diary:patient_diary": Route("patient_record", _patient),
     "diary:entry_history": Route("patient_record", _diary_day),
     "diary:taper_new": Route("patient_record_write", _patient),
@@ -204,6 +212,7 @@ ROUTES: dict[str, Route] = {
     # measures
     "measures:due": Route("own"),
     "measures:fill": Route("own", lambda cast, patient: {"instrument_id": "phq9"}),
+    "measures:saved": Route("patient_self", _measures_response),
     "measures:overdue": Route("clinician"),
     "measures:instruments": Route("clinician"),
     "measures:instrument": Route("clinician", lambda cast, patient: {"instrument_id": "phq9"}),

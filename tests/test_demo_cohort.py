@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from django.apps import apps
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from mitra.accounts.models import Membership, Role, User
+from mitra.cbt.models import ActivitySlot, ExposureLog, ThoughtRecord
+from mitra.diary.models import DiaryEntry, UseEvent
 from mitra.patients.cohort import SUICIDE_RISK, TRAJECTORIES, app_populators, build_cohort
 from mitra.patients.models import Patient
 
@@ -81,3 +87,28 @@ def test_staff_and_teams():
     assert Membership.objects.get(user__username="clinician").team.name == "Team A"
     # The demo patient login is "patient", the first of the cohort.
     assert ctx.patients[0].patient.user.username == "patient"
+
+
+
+@pytest.mark.slow
+def test_no_record_of_the_demo_is_dated_before_its_patients_enrolment():
+    """The demo's backdated history starts on or after each patient's enrolment, as the forms
+    and the API require (lib/bounds.py): diary days and use times, CBT records."""
+    with transaction.atomic():
+        ctx = build_cohort(patients=12, days=60, seed=5)
+        for _label, step in app_populators():
+            step(ctx)
+        assert {p.patient.enrolled_on for p in ctx.patients} == {ctx.start}
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        dated = [(DiaryEntry, "date"), (UseEvent, "date"), (ThoughtRecord, "occurred_on"),
+                 (ExposureLog, "done_on"), (ActivitySlot, "scheduled_for")]
+        for model, field in dated:
+            assert model.objects.exists(), model
+            early = model.objects.filter(**{f"{field}__lt": F("patient__enrolled_on")})
+            assert not early.exists(), (model, list(early.values_list(field, flat=True)[:5]))
+        for model, field in dated[:4]:  # days something happened: not after tomorrow
+            assert not model.objects.filter(**{f"{field}__gt": tomorrow}).exists(), model
+        latest = timezone.localtime().replace(tzinfo=None) + timedelta(days=1)
+        assert not [u for u in UseEvent.objects.exclude(time=None).filter(date__gte=ctx.today)
+                    if datetime.combine(u.date, u.time) > latest]
+        transaction.set_rollback(True)

@@ -281,9 +281,15 @@ def test_serve_answers_runs_the_worker_and_stops_cleanly(tmp_path, server_db):
         assert wait_for_status(port, "/accounts/login/", 200, timeout=90), server.err
         status, _headers, body = get(port, "/accounts/login/")
         assert 'name="login"' in body and 'name="password"' in body
-        commands = [cmd for _pid, cmd in children_of(server.process.pid)]
-        assert any("gunicorn" in c and "mitra.wsgi:application" in c
-                   and "--worker-class gthread --threads 4" in c for c in commands), commands
+        children = children_of(server.process.pid)
+        commands = [cmd for _pid, cmd in children]
+        # gunicorn's master is forked from mitra serve (mitra.lib.forked_gunicorn) and names
+        # itself; its one worker (--workers 1) is its child.
+        masters = [pid for pid, cmd in children
+                   if cmd.startswith("gunicorn: master [mitra.wsgi:application]")]
+        assert len(masters) == 1, commands
+        workers = [cmd for _pid, cmd in children_of(masters[0])]
+        assert len(workers) == 1 and workers[0].startswith("gunicorn: worker"), workers
         assert any("mitra.cli worker" in c for c in commands), commands
         # The worker's heartbeat makes /readyz ready.
         assert wait_for_status(port, "/readyz", 200, timeout=60), get(port, "/readyz")

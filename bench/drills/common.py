@@ -55,6 +55,11 @@ MITRA = str(BIN / "mitra")
 TARGET_BACK_SECONDS = 5.0
 REQUEST_TIMEOUT = 10.0  # every client request, seconds
 RETRY_PAUSE = 0.2
+# Each client posts the diary of PATIENTS_PER_CLIENT patients in turn, DAYS_OF_HISTORY days each
+# (today backwards, as far as the diary takes): more than a drill of 90 s at about 100 posts a
+# second gets through, so that the load does not run out before the drill ends.
+DAYS_OF_HISTORY = 365
+PATIENTS_PER_CLIENT = 4
 
 
 class Skip(Exception):
@@ -120,10 +125,16 @@ class People:
     clinician_session: str
     team_id: int
 
+    @property
+    def client_sessions(self) -> list[list[str]]:
+        """The patients' sessions, PATIENTS_PER_CLIENT for each client of the load."""
+        return [self.patient_sessions[i:i + PATIENTS_PER_CLIENT]
+                for i in range(0, len(self.patient_sessions), PATIENTS_PER_CLIENT)]
 
-def make_people(patients: int) -> People:
-    """`patients` patients and one clinician (with an e-mail address) on one care team, each
-    signed in as after a full login."""
+
+def make_people(clients: int) -> People:
+    """PATIENTS_PER_CLIENT patients for each of `clients` clients and one clinician (with an
+    e-mail address) on one care team, each signed in as after a full login."""
     from django.test import Client
 
     from mitra.accounts.models import CareTeam, Membership, Role
@@ -133,8 +144,11 @@ def make_people(patients: int) -> People:
     clinician = make_user("drill-clinician", Role.CLINICIAN)
     Membership.objects.create(team=team, user=clinician)
     sessions, ids = [], []
-    for i in range(patients):
-        patient = make_patient(f"drill{i:03d}", f"Drill patient {i}", team)
+    for i in range(clients * PATIENTS_PER_CLIENT):
+        # Enrolled before the first day the load posts for them.
+        patient = make_patient(
+            f"drill{i:03d}", f"Drill patient {i}", team,
+            enrolled_on=date.today() - timedelta(days=DAYS_OF_HISTORY))  # noqa: DTZ011
         sessions.append(login(Client(), patient.user).cookies["sessionid"].value)
         ids.append(patient.pk)
     staff = login(Client(), clinician).cookies["sessionid"].value
@@ -332,18 +346,18 @@ class Attempt:
 
 
 class DiaryLoad:
-    """Client threads, one patient session each, posting one diary day after another (each
-    with a new UUID) and retrying each until acknowledged, with the same UUID and body.
+    """Client threads, each with its patients' sessions, posting one diary day after another
+    (each with a new UUID) and retrying each until acknowledged, with the same UUID and body.
 
     Bounded: stops at `stop()`, at `deadline` seconds, or after `max_requests` in all."""
 
-    def __init__(self, site: Site, sessions: list[str], *, deadline: float = 120,
+    def __init__(self, site: Site, sessions: list[list[str]], *, deadline: float = 120,
                  max_requests: int = 50_000, pause: float = 0.02):
         self.site, self.sessions, self.pause = site, sessions, pause
         self.deadline = time.monotonic() + deadline
         self.max_requests = max_requests
         self.attempts: list[Attempt] = []
-        self.sent: dict[str, tuple[int, str]] = {}  # uuid -> (session index, day)
+        self.sent: dict[str, tuple[str, str]] = {}  # uuid -> (session, day)
         self.acknowledged: dict[str, float] = {}  # uuid -> when
         self.lock = threading.Lock()
         self.stopping = threading.Event()
@@ -367,14 +381,26 @@ class DiaryLoad:
                 or len(self.attempts) >= self.max_requests)
 
     def _client(self, index: int) -> None:
+        """Client `index`: the diary of each of its patients in turn, a day at a time."""
+        rng = random.Random(index)  # noqa: S311 - made-up diary answers
+        conn: http.client.HTTPConnection | None = None
+        for session in self.sessions[index]:
+            conn = self._post_days(session, rng, conn)
+            if self._done():
+                break
+        if conn is not None:
+            conn.close()
+
+    def _post_days(self, session: str, rng: random.Random,
+                   conn: http.client.HTTPConnection | None) -> http.client.HTTPConnection | None:
+        """Post one patient's days, each retried with its UUID until acknowledged; returns the
+        connection to go on with."""
         token = uuid.uuid4().hex
         headers = {"Content-Type": "application/json", "X-CSRFToken": token,
-                   "Cookie": f"sessionid={self.sessions[index]}; csrftoken={token}",
+                   "Cookie": f"sessionid={session}; csrftoken={token}",
                    "Referer": self.site.url("/diary/")}
-        rng = random.Random(index)  # noqa: S311 - made-up diary answers
         today = date.today()  # noqa: DTZ011 - the server's TIME_ZONE is UTC, as is this
-        conn = None
-        for back in range(364):  # one year of days, each once
+        for back in range(DAYS_OF_HISTORY):  # each day once, today backwards
             day = (today - timedelta(days=back)).isoformat()
             entry = str(uuid.uuid4())
             body = json.dumps({
@@ -386,7 +412,7 @@ class DiaryLoad:
                           "unit": "g", "time": "08:00"}],
             })
             with self.lock:
-                self.sent[entry] = (index, day)
+                self.sent[entry] = (session, day)
             while not self._done():
                 started = time.monotonic()
                 try:
@@ -418,8 +444,7 @@ class DiaryLoad:
             if self._done():
                 break
             time.sleep(self.pause)
-        if conn is not None:
-            conn.close()
+        return conn
 
 
 # ---- the figures ------------------------------------------------------------------------------
@@ -466,6 +491,10 @@ class Figures:
         if self.back_after is None or self.back_after > TARGET_BACK_SECONDS:
             missed.append(f"service not back within {TARGET_BACK_SECONDS:.0f} s of the fault "
                           "ending")
+        refused = sum(n for code, n in self.statuses.items() if 400 <= code < 500)
+        if refused:
+            missed.append(f"{refused} posts refused with a 4xx (the drill's own mistake: "
+                          "they were not retried)")
         if no_500 and self.statuses.get(500):
             missed.append(f"{self.statuses[500]} answers were 500 (503 expected)")
         return missed
@@ -530,11 +559,16 @@ def finish(title: str, result: Figures, extra_misses: list[str] | None = None,
 
 @contextlib.contextmanager
 def drill_dir(prefix: str) -> Iterator[Path]:
+    """A temporary folder for one drill, removed afterwards unless MITRA_DRILL_KEEP is set (then
+    its path is printed, for the server's log)."""
     path = Path(tempfile.mkdtemp(prefix=f"mitra-drill-{prefix}-"))
     try:
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        if os.environ.get("MITRA_DRILL_KEEP"):
+            say(f"kept {path} (MITRA_DRILL_KEEP)")
+        else:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 class PrivatePostgres:

@@ -37,7 +37,7 @@ def main() -> int:
                 server.start()
                 common.say(f"mitra serve ready in {server.wait_ready():.1f} s; posting to "
                             f"SQLite on a {args.size_mb} MB tmpfs")
-                load = common.DiaryLoad(site, people.patient_sessions, deadline=90).start()
+                load = common.DiaryLoad(site, people.client_sessions, deadline=90).start()
                 time.sleep(5)
                 filler = disk / "filler"
                 written = common.fill(filler)

@@ -146,7 +146,7 @@ def main() -> int:
             server.start()
             common.say(f"mitra serve ready in {server.wait_ready():.1f} s; the mail server on "
                        f"port {port} accepts and never answers")
-            load = common.DiaryLoad(site, people.patient_sessions, deadline=240).start()
+            load = common.DiaryLoad(site, people.client_sessions, deadline=240).start()
             cron = Cron(site)
             cron.start()
             acks: list[tuple[int | None, float]] = []

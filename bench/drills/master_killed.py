@@ -39,7 +39,7 @@ def main() -> int:
             supervisor = common.Supervisor(server)
             supervisor.start()
             common.say(f"mitra serve ready in {server.wait_ready():.1f} s; posting")
-            load = common.DiaryLoad(site, people.patient_sessions, deadline=90).start()
+            load = common.DiaryLoad(site, people.client_sessions, deadline=90).start()
             kills: list[tuple[str, float]] = []
             walls: list[float] = []  # the same moments by the wall clock, for gunicorn's log
             for what in ("gunicorn master", "mitra serve"):

@@ -38,7 +38,7 @@ def main() -> int:
             server = common.Server(site)
             server.start()
             common.say(f"mitra serve ready in {server.wait_ready():.1f} s; posting")
-            load = common.DiaryLoad(site, people.patient_sessions, deadline=90).start()
+            load = common.DiaryLoad(site, people.client_sessions, deadline=90).start()
             time.sleep(5)
             cluster.kill()
             down_at = time.monotonic()

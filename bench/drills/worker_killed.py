@@ -35,7 +35,7 @@ def main() -> int:
             server = common.Server(site)
             server.start()
             common.say(f"mitra serve ready in {server.wait_ready():.1f} s; posting")
-            load = common.DiaryLoad(site, people.patient_sessions, deadline=60).start()
+            load = common.DiaryLoad(site, people.client_sessions, deadline=60).start()
             replaced, kills = [], []
             for kill in range(args.kills):
                 time.sleep(5 if kill == 0 else 10)

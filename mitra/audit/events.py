@@ -139,6 +139,10 @@ class Event(models.TextChoices):
                               "A new version of the relapse-prevention plan was saved.")
     CBT_HOMEWORK_ASSIGNED = "cbt.homework.assigned", "Homework was assigned to the patient."
     CBT_HOMEWORK_COMPLETED = "cbt.homework.completed", "Homework was marked done."
+    CBT_HOMEWORK_COMPLETED_BY_EXERCISE = (
+        "cbt.homework.completed_by_exercise",
+        "Homework was completed by the patient doing the exercise it asks for (a thought "
+        "record, an activity, an exposure practice, a plan version), linked to that record.")
 
 
 def admin_event(model_name: str, verb: str) -> Event:

@@ -74,16 +74,63 @@ def _create_once(
     return stored_or_created(lambda: _stored(model, uuid, patient, digest), create)
 
 
+# ---- homework done by doing the exercise ----------------------------------------------------
+
+@transaction.atomic
+def do_complete_homework_with(
+    record: SubmittedRecord, *, kind: str, acting: Actor, homework: Homework | None = None,
+) -> Homework | None:
+    """Link a piece of work the patient just did to an open assignment of its kind, which it
+    completes: `homework` when the patient started from that assignment (and it is still
+    open), else the patient's oldest open assignment of the kind (assigned first). None when
+    there is none, or when this record already completed one.
+
+    Called by the actions below when their record is new, wherever it was made (the CBT
+    menu, a homework's Start link, the API): doing the exercise is what the homework asks.
+    Modules have no record: the module page offers its open assignment from anywhere.
+    """
+    if Homework.objects.filter(completed_with=record.uuid).exists():
+        return None
+    open_ones = (Homework.objects.select_for_update().open()
+                 .filter(patient_id=record.patient_id, kind=kind))
+    chosen = None
+    if homework is not None and homework.patient_id == record.patient_id:
+        chosen = open_ones.filter(pk=homework.pk).first()
+    if chosen is None:
+        chosen = open_ones.order_by("created_at", "pk").first()
+    if chosen is None:
+        return None
+    chosen.completed_at = timezone.now()
+    chosen.completed_with = record.uuid
+    chosen.save(update_fields=["completed_at", "completed_with"])
+    record_audit(Event.CBT_HOMEWORK_COMPLETED_BY_EXERCISE, acting=acting,
+                 patient=chosen.patient, obj=chosen, detail=kind)
+    return chosen
+
+
+def homework_done_with(record: SubmittedRecord) -> Homework | None:
+    """The assignment this record completed, if any (for the page's "homework done" line)."""
+    return Homework.objects.filter(completed_with=record.uuid).first()
+
+
 @transaction.atomic
 def do_record_thought(
-    patient: Patient, *, acting: Actor, uuid: UUID, data: dict[str, Any]
+    patient: Patient, *, acting: Actor, uuid: UUID, data: dict[str, Any],
+    homework: Homework | None = None,
 ) -> tuple[ThoughtRecord, bool]:
     """`data`: occurred_on, situation, automatic_thoughts, emotions, distortions, evidence_for,
-    evidence_against, balanced_thought (as ThoughtRecordForm.record_data() gives them)."""
-    return _create_once(
+    evidence_against, balanced_thought (as ThoughtRecordForm.record_data() gives them).
+
+    A new record completes an open thought-record assignment: `homework` (started from its
+    link) or the oldest open one (`do_complete_homework_with`)."""
+    record, created = _create_once(
         ThoughtRecord, acting=acting, patient=patient, uuid=uuid, payload=data,
         event=Event.CBT_THOUGHT_RECORD_CREATED, catalogue_version=distortions().version, **data,
     )
+    if created:
+        do_complete_homework_with(record, kind=Homework.Kind.THOUGHT_RECORD, acting=acting,
+                                  homework=homework)
+    return record, created
 
 
 @transaction.atomic
@@ -143,6 +190,7 @@ def do_complete_activity(
     slot.completed_at = timezone.now()
     slot.save(update_fields=[*RATINGS, "completed_at"])
     record_audit(Event.CBT_ACTIVITY_SLOT_COMPLETED, acting=acting, patient=slot.patient, obj=slot)
+    do_complete_homework_with(slot, kind=Homework.Kind.ACTIVATION, acting=acting)
     return slot, True
 
 
@@ -161,11 +209,15 @@ def do_add_exposure_item(
 def do_log_exposure(
     item: ExposureItem, *, acting: Actor, uuid: UUID, data: dict[str, Any]
 ) -> tuple[ExposureLog, bool]:
-    """`data`: done_on, suds_before, suds_peak, suds_after, minutes, note."""
-    return _create_once(
+    """`data`: done_on, suds_before, suds_peak, suds_after, minutes, note. A new log
+    completes the oldest open exposure assignment."""
+    log, created = _create_once(
         ExposureLog, acting=acting, patient=item.patient, uuid=uuid,
         payload={"item": item, **data}, event=Event.CBT_EXPOSURE_LOG_CREATED, item=item, **data,
     )
+    if created:
+        do_complete_homework_with(log, kind=Homework.Kind.EXPOSURE, acting=acting)
+    return log, created
 
 
 def current_plan(patient: Patient) -> RelapsePlan | None:
@@ -176,7 +228,8 @@ def current_plan(patient: Patient) -> RelapsePlan | None:
 def do_save_relapse_plan(
     patient: Patient, *, acting: Actor, uuid: UUID, sections: dict[str, list[str]]
 ) -> tuple[RelapsePlan, bool]:
-    """Save a new version of the plan; saving the current content again changes nothing."""
+    """Save a new version of the plan; saving the current content again changes nothing.
+    A new version completes the oldest open relapse-plan assignment."""
     names = [name for name, _label in RelapsePlan.SECTIONS]
     content = {name: list(sections.get(name, [])) for name in names}
     latest = (
@@ -190,11 +243,14 @@ def do_save_relapse_plan(
         return stored, False
     if latest is not None and {n: getattr(latest, n) for n in names} == content:
         return latest, False
-    return _create_once(
+    plan, created = _create_once(
         RelapsePlan, acting=acting, patient=patient, uuid=uuid, payload=content,
         event=Event.CBT_RELAPSE_PLAN_SAVED, version=(latest.version + 1) if latest else 1,
         **content,
     )
+    if created:
+        do_complete_homework_with(plan, kind=Homework.Kind.RELAPSE_PLAN, acting=acting)
+    return plan, created
 
 
 @transaction.atomic

@@ -35,7 +35,8 @@ def _page(request, patient, form=None, status=200) -> HttpResponse:
         "today": today,
         "can_write": can_write_patient(request.user, patient),
         "form": form or forms.HomeworkForm(
-            initial={"uuid": uuidlib.uuid4(), "due_on": today + timedelta(days=7)}),
+            initial={"uuid": uuidlib.uuid4(), "due_on": today + timedelta(days=7)},
+            enrolled_on=patient.enrolled_on),
         "homework": [{"hw": hw, "overdue": hw.is_overdue(today)} for hw in homework],
         "n_overdue": sum(1 for hw in homework if hw.is_overdue(today)),
         "records": records,
@@ -62,7 +63,7 @@ def patient_cbt(request: HttpRequest, patient_uuid) -> HttpResponse:
 @role_required(Role.CLINICIAN)
 def homework_assign(request: HttpRequest, patient_uuid) -> HttpResponse:
     patient = get_patient_for_user(request, patient_uuid, write=True)
-    form = forms.HomeworkForm(request.POST)
+    form = forms.HomeworkForm(request.POST, enrolled_on=patient.enrolled_on)
     if not form.is_valid():
         return _page(request, patient, form, status=400)
     data = form.cleaned_data

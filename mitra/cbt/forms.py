@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from mitra.cbt.catalogue import distortions, modules
 from mitra.cbt.models import Activity, Homework, RelapsePlan, Value
+from mitra.lib import bounds
 from mitra.lib.textfield import TextField
 
 EMOTION_ROWS = 3
@@ -59,18 +60,34 @@ class SubmissionForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, today: date | None = None, **kwargs):
+    def __init__(self, *args, today: date | None = None, enrolled_on: date | None = None,
+                 **kwargs):
         self.today = today or timezone.localdate()
+        # The patient's enrolment: no record is dated before it (lib/bounds.py). None where
+        # the form is shown before the patient is known.
+        self.enrolled_on = enrolled_on
         super().__init__(*args, **kwargs)
 
     def _date_between(self, name: str, earliest: date, latest: date) -> date | None:
+        """The day within earliest..latest, not before enrolment; the message names the field
+        and the range (and says when enrolment is what bounds it)."""
         value = self.cleaned_data.get(name)
+        since = ""
+        if self.enrolled_on is not None and self.enrolled_on >= earliest:
+            earliest, since = self.enrolled_on, " (enrolment)"
         if value is not None and not earliest <= value <= latest:
             label = self.fields[name].label
             raise forms.ValidationError(
-                f"{label} must be between {earliest:%Y-%m-%d} and {latest:%Y-%m-%d}."
+                f"{label} must be between {earliest:%Y-%m-%d}{since} and {latest:%Y-%m-%d}."
             )
         return value
+
+    def _record_day(self, name: str) -> date | None:
+        """A day something happened (a thought record, an exposure practice): within the last
+        year, from enrolment to today plus a day (`bounds.record_day_range`: a phone east of
+        the server is already in tomorrow)."""
+        first, last = bounds.record_day_range(self.enrolled_on or date.min, self.today)
+        return self._date_between(name, max(first, self.today - timedelta(days=365)), last)
 
 
 class ThoughtRecordForm(SubmissionForm):
@@ -115,7 +132,7 @@ class ThoughtRecordForm(SubmissionForm):
         return [self[f"after_{i}"] for i in range(1, EMOTION_ROWS + 1)]
 
     def clean_occurred_on(self):
-        return self._date_between("occurred_on", self.today - timedelta(days=365), self.today)
+        return self._record_day("occurred_on")
 
     def clean(self):
         data = super().clean()
@@ -191,6 +208,8 @@ class ScheduleForm(SubmissionForm):
     )
 
     def __init__(self, *args, patient=None, **kwargs):
+        if patient is not None:
+            kwargs.setdefault("enrolled_on", patient.enrolled_on)
         super().__init__(*args, **kwargs)
         self.fields["activity"].queryset = Activity.objects.filter(patient=patient)
 
@@ -225,7 +244,7 @@ class ExposureLogForm(SubmissionForm):
     note = text("What did you learn?", required=False, rows=2)
 
     def clean_done_on(self):
-        return self._date_between("done_on", self.today - timedelta(days=365), self.today)
+        return self._record_day("done_on")
 
     def clean(self):
         data = super().clean()

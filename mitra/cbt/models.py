@@ -197,6 +197,10 @@ class Homework(SubmittedRecord):
     due_on = models.DateField()
     completed_at = models.DateTimeField(null=True, blank=True)
     completion_note = models.TextField(blank=True)
+    # The exercise that did it, when the patient did the work (a thought record, a completed
+    # activity slot, an exposure log, a relapse-plan version: the model follows from `kind`)
+    # rather than only marking it done. One exercise completes one assignment at most.
+    completed_with = models.UUIDField(null=True, blank=True, unique=True)
 
     objects = HomeworkQuerySet.as_manager()
 

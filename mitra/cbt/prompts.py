@@ -13,6 +13,9 @@ from datetime import date, timedelta
 
 from django.apps import apps
 from django.conf import settings
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
 
 from mitra.cbt.models import RelapsePlan
 
@@ -60,3 +63,14 @@ def relapse_plan_prompt(patient, today: date) -> RelapsePrompt | None:
         return None
     plan = RelapsePlan.objects.filter(patient=patient).order_by("-version").first()
     return RelapsePrompt(days, settings.MITRA_CBT_CRAVING_PROMPT_THRESHOLD, plan)
+
+
+def diary_panel(request: HttpRequest, patient) -> str:
+    """The prompt on the diary page (a `lib.panels` panel of "diary:entry"): shown there
+    right after a strong craving is saved, as on the home card; "" otherwise."""
+    today = timezone.localdate()
+    prompt = relapse_plan_prompt(patient, today)
+    if prompt is None:
+        return ""
+    return render_to_string("cbt/_diary_prompt.html", {"prompt": prompt, "today": today},
+                            request=request)

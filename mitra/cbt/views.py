@@ -93,8 +93,9 @@ def _thought_page(request, form, homework_uuid="", status=200) -> HttpResponse:
 
 @require_GET
 def thought_new(request: HttpRequest) -> HttpResponse:
-    get_own_patient(request)
-    form = forms.ThoughtRecordForm(initial=_fresh() | {"occurred_on": timezone.localdate()})
+    patient = get_own_patient(request)
+    form = forms.ThoughtRecordForm(initial=_fresh() | {"occurred_on": timezone.localdate()},
+                                   enrolled_on=patient.enrolled_on)
     return _thought_page(request, form, request.GET.get("homework", "")[:36])
 
 
@@ -109,23 +110,27 @@ def _open_homework_for(patient, raw_uuid: str, kind: str) -> Homework | None:
 @require_POST
 def thought_create(request: HttpRequest) -> HttpResponse:
     patient = get_own_patient(request)
-    form = forms.ThoughtRecordForm(request.POST)
+    form = forms.ThoughtRecordForm(request.POST, enrolled_on=patient.enrolled_on)
     homework_uuid = request.POST.get("homework", "")[:36]
     if not form.is_valid():
         return _thought_page(request, form, homework_uuid, status=400)
     try:
-        record, created = actions.do_record_thought(
-            patient, acting=request, uuid=form.cleaned_data["uuid"], data=form.record_data()
+        record, _created = actions.do_record_thought(
+            patient, acting=request, uuid=form.cleaned_data["uuid"], data=form.record_data(),
+            homework=_open_homework_for(patient, homework_uuid, Homework.Kind.THOUGHT_RECORD),
         )
     except actions.SubmissionConflict as exc:
         return conflict(request, str(exc))
-    homework = _open_homework_for(patient, homework_uuid, Homework.Kind.THOUGHT_RECORD)
-    if homework is not None:
-        actions.do_complete_homework(homework, acting=request)
-        messages.success(request, "Thought record saved. Your homework is marked as done.")
-    elif created:
-        messages.success(request, "Thought record saved.")
+    _saved(request, record, "Thought record saved.")
     return redirect("cbt:thought", record.uuid)
+
+
+def _saved(request: HttpRequest, record, message: str) -> None:
+    """The success message, saying so when the work completed an assignment."""
+    homework = actions.homework_done_with(record)
+    if homework is not None:
+        message += f" Your homework ({homework.title()}) is marked as done."
+    messages.success(request, message)
 
 
 @require_GET
@@ -259,10 +264,11 @@ def slot_complete(request: HttpRequest, uuid) -> HttpResponse:
     if not form.is_valid():
         return render(request, "cbt/slot.html", {"slot": slot, "form": form}, status=400)
     try:
-        actions.do_complete_activity(slot, acting=request, ratings=form.cleaned_data)
+        slot, _changed = actions.do_complete_activity(slot, acting=request,
+                                                      ratings=form.cleaned_data)
     except actions.SubmissionConflict as exc:
         return conflict(request, str(exc))
-    messages.success(request, f"Well done: {slot.activity.name} recorded.")
+    _saved(request, slot, f"Well done: {slot.activity.name} recorded.")
     return redirect(f"{reverse('cbt:activation')}?week={summaries.week_start(slot.scheduled_for)}")
 
 
@@ -302,7 +308,8 @@ def _item_page(request, item, form=None, status=200) -> HttpResponse:
     return render(request, "cbt/exposure_item.html", {
         "summary": summaries.exposure_summary(item),
         "form": form or forms.ExposureLogForm(
-            initial=_fresh() | {"done_on": timezone.localdate()}),
+            initial=_fresh() | {"done_on": timezone.localdate()},
+            enrolled_on=item.patient.enrolled_on),
     }, status=status)
 
 
@@ -316,15 +323,16 @@ def exposure_item(request: HttpRequest, uuid) -> HttpResponse:
 def exposure_log_create(request: HttpRequest, uuid) -> HttpResponse:
     patient = get_own_patient(request)
     item = get_object_or_404(ExposureItem, uuid=uuid, patient=patient)
-    form = forms.ExposureLogForm(request.POST)
+    form = forms.ExposureLogForm(request.POST, enrolled_on=patient.enrolled_on)
     if not form.is_valid():
         return _item_page(request, item, form, status=400)
     try:
-        actions.do_log_exposure(item, acting=request, uuid=form.cleaned_data["uuid"],
-                                data=form.log_data())
+        log, _created = actions.do_log_exposure(item, acting=request,
+                                                uuid=form.cleaned_data["uuid"],
+                                                data=form.log_data())
     except actions.SubmissionConflict as exc:
         return conflict(request, str(exc))
-    messages.success(request, "Exposure logged.")
+    _saved(request, log, "Exposure logged.")
     return redirect("cbt:exposure_item", item.uuid)
 
 
@@ -361,9 +369,10 @@ def relapse_plan_save(request: HttpRequest) -> HttpResponse:
         )
     except actions.SubmissionConflict as exc:
         return conflict(request, str(exc))
-    messages.success(
-        request, f"Plan saved as version {plan.version}." if created else "No changes to save."
-    )
+    if created:
+        _saved(request, plan, f"Plan saved as version {plan.version}.")
+    else:
+        messages.success(request, "No changes to save.")
     return redirect("cbt:relapse_plan")
 
 

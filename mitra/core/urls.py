@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("caseload/", caseload, name="caseload"),
     path("patients/<uuid:patient_uuid>/", views.patient_overview, name="patient"),
     path("me/", views.patient_home, name="me"),

@@ -7,6 +7,7 @@ from django.db import Error, connection, transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_safe
 
@@ -42,6 +43,14 @@ def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness: the process answers. Reads no database, so a supervisor never restarts a
     healthy server because the database is down (that is /readyz's business)."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on pages that name no icon (the admin's, a PDF):
+    the site's icon instead of a 404 on every page."""
+    return redirect(static("core/favicon.svg"), permanent=True)
 
 
 def _database_ready() -> dict:

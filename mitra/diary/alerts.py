@@ -26,7 +26,7 @@ from mitra.diary import analytics
 from mitra.diary.models import DiaryEntry, UseEvent
 from mitra.diary.queries import load_diary
 from mitra.diary.units import SUBSTANCES
-from mitra.lib import conf, rowsql
+from mitra.lib import conf, jobs, rowsql
 from mitra.patients.models import Patient
 from mitra.safety.actions import do_raise_alert, do_raise_new_alerts
 from mitra.safety.models import Alert, ScreeningRun
@@ -204,18 +204,20 @@ def raise_missed_diary_alerts(today: date | None = None) -> list[Alert]:
         Alert.objects.filter(kind=Alert.Kind.MISSED_DIARY, patient__in=list(last_entries))
         .values("patient").annotate(at=Max("created_at")).values_list("patient", "at")
     )
-    raised = []
-    for patient in Patient.objects.filter(pk__in=list(last_entries)).order_by("pk"):
+
+    def raise_one(patient: Patient) -> Alert | None:
         first_missed = last_entries[patient.pk] + timedelta(days=1)
         at = latest_alert.get(patient.pk)
         if at is not None and timezone.localdate(at) > first_missed:
-            continue  # an alert was raised during this gap already
+            return None  # an alert was raised during this gap already
         with transaction.atomic():
             alert, created = do_raise_alert(
                 patient, **missed_diary_alert_spec(patient, first_missed, yesterday))
-        if created:
-            raised.append(alert)
-    return raised
+        return alert if created else None
+
+    # One patient's failure (a lock, a bad row) leaves the others' alerts raised.
+    return jobs.each(Patient.objects.filter(pk__in=list(last_entries)).order_by("pk"),
+                     raise_one, lambda patient: f"patient {patient.uuid}")
 
 
 def has_unresolved_missed_diary_alert(patient: Patient, up_to: date) -> bool:

@@ -39,11 +39,31 @@ def amount_limits() -> dict[str, Decimal]:
     return units.amount_limits(conf.diary_max_amount())
 
 
-def diary_days(today: date | None = None) -> tuple[date, date]:
-    """The days a diary entry may be for: the last year, and one day of slack ahead (a phone
-    east of the server's time zone is already in tomorrow)."""
+def diary_days(today: date | None = None, enrolled_on: date | None = None
+               ) -> tuple[date, date]:
+    """The days a diary entry may be for: from the patient's enrolment
+    (`bounds.record_day_range`), but within the last year, to today and one day of slack ahead
+    (a phone east of the server's time zone is already in tomorrow). Without `enrolled_on`
+    (a form shown before the patient is known) only the year bounds it."""
     today = today or timezone.localdate()
-    return today - timedelta(days=366), today + timedelta(days=1)
+    first, last = bounds.record_day_range(enrolled_on or date.min, today)
+    return max(first, today - timedelta(days=366)), last
+
+
+def check_use_times(day: date, uses: list[dict[str, Any]], enrolled_on: date | None
+                    ) -> dict[int, str]:
+    """{index: message} for the use events whose time on `day` is out of bounds
+    (`bounds.check_record_time`: not before enrolment, not after now plus a day)."""
+    now = timezone.now()
+    problems = {}
+    for i, use in enumerate(uses):
+        if use.get("time") is not None:
+            try:
+                bounds.check_record_time("time", day, use["time"],
+                                         enrolled_on=enrolled_on or date.min, now=now)
+            except bounds.OutOfBounds as exc:
+                problems[i] = str(exc)
+    return problems
 
 
 def _plain(number: Decimal) -> str:
@@ -106,8 +126,9 @@ class EntryForm(forms.Form):
         self.fields["uuid"].error_messages.update({
             "required": uuid_rule, "invalid": uuid_rule + _not(raw["uuid"]),
         })
+        date_rule = self.date_rule()
         self.fields["date"].error_messages.update({
-            "required": self.date_rule(), "invalid": self.date_rule() + _not(raw["date"]),
+            "required": date_rule, "invalid": date_rule + _not(raw["date"]),
         })
         self.fields["motives"].error_messages.update({
             "invalid_choice": f"{MOTIVES_RULE}, not %(value)r",
@@ -117,16 +138,21 @@ class EntryForm(forms.Form):
             "max_length": "note must be at most %(limit_value)d characters "
                           "(it has %(show_value)d)",
         })
+        first, last = diary_days(enrolled_on=enrolled_on)
+        self.fields["date"].widget.attrs.update(min=first.isoformat(), max=last.isoformat())
 
-    @staticmethod
-    def date_rule() -> str:
+    def date_rule(self) -> str:
         today = timezone.localdate()
+        first = diary_days(today, self.enrolled_on)[0]
+        if self.enrolled_on is not None and first == self.enrolled_on:
+            return (f"date must be a day as YYYY-MM-DD from {first} (enrolment) "
+                    f"to today ({today})")
         return (f"date must be a day as YYYY-MM-DD within the last year, "
-                f"from {diary_days(today)[0]} to today ({today})")
+                f"from {first} to today ({today})")
 
     def clean_date(self) -> date:
         day = self.cleaned_data["date"]
-        first, last = diary_days()
+        first, last = diary_days(enrolled_on=self.enrolled_on)
         if not first <= day <= last:
             raise forms.ValidationError(f"{self.date_rule()}, not {day}")
         return day
@@ -208,8 +234,14 @@ def parse_submission(data: QueryDict | dict, *, enrolled_on: date | None = None
     uses = UseFormSet(data, prefix="uses")
     if not (entry.is_valid() & uses.is_valid()):
         return entry, uses, None
-    rows = [f.cleaned_data for f in uses.forms if f.cleaned_data]
     c = entry.cleaned_data
+    forms_with_use = [f for f in uses.forms if f.cleaned_data]
+    rows = [f.cleaned_data for f in forms_with_use]
+    late = check_use_times(c["date"], rows, enrolled_on)
+    for i, message in late.items():
+        forms_with_use[i].add_error("time", message)
+    if late:
+        return entry, uses, None
     submission = Submission(
         uuid=c["uuid"], date=c["date"],
         ratings={name: c.get(name) for name in RATINGS},

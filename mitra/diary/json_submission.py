@@ -25,6 +25,7 @@ from mitra.diary.forms import (
     USE_FIELDS,
     EntryForm,
     UseForm,
+    check_use_times,
     diary_days,
     parse_submission,
     shown,
@@ -111,7 +112,7 @@ def parse_json_submission(payload: object, *, enrolled_on: date | None = None
     `uses[N].field` for a use event, `__all__` when the body is not a JSON object)."""
     if not isinstance(payload, dict):
         return None, {"__all__": [NOT_AN_OBJECT]}
-    plain = plain_json_submission(payload)
+    plain = plain_json_submission(payload, enrolled_on=enrolled_on)
     if plain is not None:
         return plain, {}
     entry, uses, submission = parse_submission(json_to_formdata(payload),
@@ -189,7 +190,8 @@ def _plain_use(use: object) -> dict[str, Any]:
             "time": clock, "product_label": label, "grams": checked.grams}
 
 
-def plain_json_submission(payload: dict[str, Any]) -> Submission | None:
+def plain_json_submission(payload: dict[str, Any], *, enrolled_on: date | None = None
+                          ) -> Submission | None:
     """The Submission the forms would make of a JSON submission whose every value has the
     plain shape (a canonical UUID, YYYY-MM-DD, whole-number ratings, HH:MM, amounts without
     exponent or sign, all within range), checked in plain Python; None for anything else, which
@@ -207,7 +209,7 @@ def plain_json_submission(payload: dict[str, Any]) -> Submission | None:
             day = date.fromisoformat(raw_day)
         except ValueError:
             raise _NotPlain from None
-        first, last = diary_days()
+        first, last = diary_days(enrolled_on=enrolled_on)
         if not first <= day <= last:
             raise _NotPlain
         ratings = {}
@@ -225,11 +227,14 @@ def plain_json_submission(payload: dict[str, Any]) -> Submission | None:
         uses = payload.get("uses", [])  # left out: a day without use; null: an error
         if not isinstance(uses, list) or len(uses) > MAX_USES:
             raise _NotPlain
+        plain_uses = [_plain_use(use) for use in uses]
+        if check_use_times(day, plain_uses, enrolled_on):
+            raise _NotPlain
         return Submission(
             uuid=uuidlib.UUID(raw_uuid), date=day, ratings=ratings,
             motives=[str(m) for m in motives],
             note=_text(payload.get("note"), EntryForm.base_fields["note"].max_length),
-            uses=[_plain_use(use) for use in uses],
+            uses=plain_uses,
         )
     except _NotPlain:
         return None

@@ -3,10 +3,16 @@ events over a period, and the taper plan in force."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django.utils import timezone
 
 from mitra.diary import analytics
 from mitra.diary.models import DiaryEntry, TaperPlan, UseEvent
+from mitra.diary.units import SUBSTANCES, UNITS
 from mitra.lib import rowsql
 from mitra.patients.models import Patient
 
@@ -45,3 +51,74 @@ def current_taper_plan(patient: Patient) -> TaperPlan | None:
     """The patient's plan in force (not replaced), with its pauses."""
     return (TaperPlan.objects.filter(patient=patient, replaced_at__isnull=True)
             .prefetch_related("pauses").first())
+
+
+# -- the patient's "Your last entries" ---------------------------------------------------------
+
+RECENT_DAYS = 14
+
+
+@dataclass(frozen=True)
+class UseTotal:
+    """One substance in one unit on one day: the amounts added up, and how many uses."""
+
+    substance: str  # its label
+    amount: str  # the sum, without trailing zeros ("6.5", "10")
+    unit: str  # its label
+    uses: int
+    times: list[str]  # the times given, "HH:MM", in order
+
+    @property
+    def when(self) -> str:
+        """"2 uses: 07:45, 13:10", "at 08:15", "2 uses" or "" (one use, no time)."""
+        times = ", ".join(self.times)
+        if self.uses == 1:
+            return f"at {times}" if times else ""
+        return f"{self.uses} uses: {times}" if times else f"{self.uses} uses"
+
+
+@dataclass(frozen=True)
+class RecentDay:
+    date: date
+    saved_at: datetime  # local time the current version was saved
+    edited: bool
+    mood: int | None
+    craving: int | None
+    uses: list[UseTotal]
+
+    @property
+    def saved_same_day(self) -> bool:
+        return self.saved_at.date() == self.date
+
+
+def _plain(amount: Decimal) -> str:
+    # normalize() alone writes ten as "1E+1".
+    return format(amount.normalize(), "f")
+
+
+def use_totals(uses: list[UseEvent]) -> list[UseTotal]:
+    """The uses of a day by substance and unit, in the order first recorded."""
+    sums: dict[tuple[str, str], list] = {}
+    for use in uses:
+        entry = sums.setdefault((use.substance, use.unit), [Decimal(0), 0, []])
+        entry[0] += use.amount
+        entry[1] += 1
+        if use.time is not None:
+            entry[2].append(use.time.strftime("%H:%M"))
+    return [UseTotal(SUBSTANCES.get(substance, substance), _plain(total),
+                     UNITS.get(unit, unit), count, sorted(times))
+            for (substance, unit), (total, count, times) in sums.items()]
+
+
+def recent_days(patient: Patient, limit: int = RECENT_DAYS) -> list[RecentDay]:
+    """The patient's last `limit` diary days (current versions), newest first: two queries."""
+    entries = (
+        DiaryEntry.objects.current().filter(patient=patient)
+        .only("date", "version", "mood", "craving", "created_at")
+        .prefetch_related(Prefetch("uses", queryset=UseEvent.objects.filter(is_current=True)
+                                   .order_by("time", "id")))
+        [:limit]
+    )
+    return [RecentDay(e.date, timezone.localtime(e.created_at), e.version > 1, e.mood,
+                      e.craving, use_totals(list(e.uses.all())))
+            for e in entries]

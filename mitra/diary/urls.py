@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.entry_form, name="entry"),
     path("submit/", views.submit, name="submit"),
     path("api/entries/", views.api_submit, name="api_submit"),
+    path("recent/", views.recent, name="recent"),
     path("patients/<uuid:patient_uuid>/", views.patient_diary, name="patient_diary"),
     path("patients/<uuid:patient_uuid>/days/<str:day>/", views.entry_history,
          name="entry_history"),

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,7 +26,7 @@ from mitra.diary.forms import (
 )
 from mitra.diary.json_submission import parse_json_submission
 from mitra.diary.models import DiaryEntry, TaperPause, TaperPlan, UseEvent
-from mitra.lib import untrusted
+from mitra.lib import panels, untrusted
 from mitra.lib.links import fixed_path
 from mitra.patients.access import can_write_patient, get_own_patient, get_patient_for_user
 from mitra.safety.models import Alert
@@ -43,10 +44,8 @@ def _day_param(request: HttpRequest, name: str = "date") -> date:
         raise Http404(f"{name} must be a date as YYYY-MM-DD") from None
 
 
-def _form_context(patient, entry_form, use_formset, day: date) -> dict:
+def _form_context(request: HttpRequest, patient, entry_form, use_formset, day: date) -> dict:
     plan = queries.current_taper_plan(patient)
-    recent = (DiaryEntry.objects.current().filter(patient=patient)
-              .prefetch_related("uses")[:14])
     return {
         "patient": patient,
         "form": entry_form,
@@ -58,8 +57,15 @@ def _form_context(patient, entry_form, use_formset, day: date) -> dict:
         "plan": plan,
         "planned_today": plan.as_plan().planned_amount(timezone.localdate()) if plan else None,
         "plan_paused": plan.as_plan().paused_on(timezone.localdate()) if plan else None,
-        "recent": recent,
+        **_recent_context(request, patient),
     }
+
+
+def _recent_context(request: HttpRequest, patient) -> dict:
+    """What the page shows under the form, and refreshes after a save (`recent`): the last
+    days, one line each, and other apps' panels (the CBT relapse-plan prompt, `lib.panels`)."""
+    return {"recent": queries.recent_days(patient),
+            "panels": panels.render_panels("diary:entry", request, patient)}
 
 
 def _initial_for(patient, day: date) -> tuple[dict, list[dict]]:
@@ -82,9 +88,9 @@ def entry_form(request: HttpRequest) -> HttpResponse:
     patient = get_own_patient(request)
     day = _day_param(request)
     initial, uses = _initial_for(patient, day)
-    form = EntryForm(initial=initial)
+    form = EntryForm(initial=initial, enrolled_on=patient.enrolled_on)
     formset = UseFormSet(prefix="uses", initial=uses)
-    context = _form_context(patient, form, formset, day)
+    context = _form_context(request, patient, form, formset, day)
     context["editing"] = bool(uses) or DiaryEntry.objects.current().filter(
         patient=patient, date=day).exists()
     return render(request, "diary/entry_form.html", context)
@@ -99,13 +105,13 @@ def submit(request: HttpRequest) -> HttpResponse:
     if submission is None:
         day = entry.cleaned_data.get("date") or timezone.localdate()
         return render(request, "diary/entry_form.html",
-                      _form_context(patient, entry, uses, day), status=400)
+                      _form_context(request, patient, entry, uses, day), status=400)
     try:
         result = actions.do_submit_diary_entry(patient, submission, acting=request)
     except actions.SubmissionConflict as exc:
         entry.add_error(None, str(exc))
         return render(request, "diary/entry_form.html",
-                      _form_context(patient, entry, uses, submission.date), status=409)
+                      _form_context(request, patient, entry, uses, submission.date), status=409)
     messages.success(request, f"Your diary for {submission.date:%A %d %B} is saved.")
     return redirect(f"{fixed_path('diary:entry')}?date={result.entry.date.isoformat()}")
 
@@ -136,6 +142,19 @@ def api_submit(request: HttpRequest) -> JsonResponse:
         "created": result.created,
         "url": f"{fixed_path('diary:entry')}?date={stored.date.isoformat()}",
     }, status=201 if result.created else 200)
+
+
+@require_GET
+@role_required(Role.PATIENT)
+def recent(request: HttpRequest) -> JsonResponse:
+    """The list of last entries and the panels under the form, as HTML, for the page's script
+    to put in place after it saved an entry (`diary-form.js`)."""
+    patient = get_own_patient(request)
+    context = _recent_context(request, patient)
+    return JsonResponse({
+        "recent": render_to_string("diary/_recent.html", context, request=request),
+        "panels": str(context["panels"]),
+    })
 
 
 def _actual_series(plan: TaperPlan | None, uses: list[UseEvent]) -> tuple[dict, set, str]:

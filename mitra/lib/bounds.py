@@ -7,21 +7,29 @@ and a plan starting in year 1 makes every page that walks its days take minutes.
 - Times (a response's `submitted_at`/`authored`): not after now plus `CLOCK_SKEW` (a phone's
   clock a little ahead), not before the patient's enrolment day.
 - Record days (diary days, CBT records): not after today (plus `DAY_SKEW`, a phone east of the
-  server already in tomorrow), not before enrolment.
+  server already in tomorrow), not before enrolment. A time of day on such a day (a diary use
+  event's time): not after now plus `DAY_SKEW`.
 - Plans (taper start, pauses): from `PLAN_EARLIEST_DAYS` before enrolment (a taper already
   underway when the patient joined) to `PLAN_LATEST_DAYS` ahead.
 - History (medication start and stop): from `HISTORY_EARLIEST` (1900-01-01) to today.
+- Use events read from a file (`mitra diary analyze`), with no enrolment to bound them: from
+  `IMPORT_EARLIEST` (2000-01-01) to today (plus `DAY_SKEW`), and a time with a zone not after
+  now plus `CLOCK_SKEW`. A diary kept on a phone or a computer starts after 2000; an earlier
+  day in an export is a typo (1926 for 2026) or an empty date cell read as a spreadsheet's
+  day zero (1899-12-30, 1900-01-01), and would stretch the report's days back a century.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
 CLOCK_SKEW = timedelta(minutes=5)
 DAY_SKEW = timedelta(days=1)
 HISTORY_EARLIEST = date(1900, 1, 1)
+IMPORT_EARLIEST = date(2000, 1, 1)
 PLAN_EARLIEST_DAYS = 366
 PLAN_LATEST_DAYS = 366
 
@@ -71,6 +79,21 @@ def check_record_day(field: str, value: date, *, enrolled_on: date,
     return value
 
 
+def check_record_time(field: str, day: date, clock: time, *, enrolled_on: date,
+                      now: datetime | None = None) -> datetime:
+    """A time of day on a record's day (a diary use event's `time`): not before the enrolment
+    day, and not after now plus `DAY_SKEW` in the server's zone (the phone's zone is not known:
+    one east of the server may already be in tomorrow, but not a day further). Gives the
+    moment (naive, the record's own day and time)."""
+    latest = timezone.localtime(now or timezone.now()).replace(tzinfo=None) + DAY_SKEW
+    moment = datetime.combine(day, clock)
+    if not enrolled_on <= day or moment > latest:
+        raise _refuse(field, moment, f"from {enrolled_on} (enrolment) to "
+                                     f"{latest.isoformat(timespec='minutes')} (now, plus a day "
+                                     "for a phone in a time zone ahead)")
+    return moment
+
+
 def plan_day_range(enrolled_on: date, today: date | None = None) -> tuple[date, date]:
     """The days a taper plan or pause may start or end on."""
     today = today or timezone.localdate()
@@ -93,3 +116,27 @@ def check_history_day(field: str, value: date, *, today: date | None = None) -> 
     if not HISTORY_EARLIEST <= value <= today + DAY_SKEW:
         raise _refuse(field, value, f"from {HISTORY_EARLIEST} to {today} (today)")
     return value
+
+
+def imported_time_check(*, today: date | None = None, now: datetime | None = None
+                        ) -> Callable[[str, date | datetime], None]:
+    """The check for the use events' days or times read from one file (raising OutOfBounds):
+    from `IMPORT_EARLIEST` to today (plus a day: the file's zone is not known), and a time with
+    a zone not after now (plus the skew). Made once per file, with its today and now, and
+    called for every row, so it only compares."""
+    today = today or timezone.localdate()
+    now = now or timezone.now()
+    first, last, latest = IMPORT_EARLIEST, today + DAY_SKEW, now + CLOCK_SKEW
+
+    def check(field: str, value: date | datetime) -> None:
+        if isinstance(value, datetime):
+            if value.utcoffset() is not None and value > latest:
+                raise _refuse(field, value, f"from {first} to now "
+                                            f"({now.isoformat(timespec='seconds')})")
+            day = value.date()
+        else:
+            day = value
+        if not first <= day <= last:
+            raise _refuse(field, value, f"from {first} to {today} (today)")
+
+    return check

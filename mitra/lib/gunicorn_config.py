@@ -34,3 +34,11 @@ def post_worker_init(worker: Any) -> None:
         return False
 
     worker.is_parent_alive = is_parent_alive
+
+
+def pre_fork(server: Any, worker: Any) -> None:
+    """With `--preload` the workers are forked from a master that has imported Mitra: a database
+    connection the import opened would be one socket shared by every worker. Close it first."""
+    from django.db import connections
+
+    connections.close_all()

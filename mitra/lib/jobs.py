@@ -15,13 +15,16 @@ line and exit non-zero: cron sees a run that failed, even in part.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from django.utils import timezone
 
 Job = Callable[[datetime], int]
+U = TypeVar("U")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,26 @@ class RunReport(dict[str, int]):
     def __init__(self) -> None:
         super().__init__()
         self.failures: list[tuple[str, Failure]] = []
+
+
+def each(units: Iterable[U], work: Callable[[U], R | None], name: Callable[[U], str]) -> list[R]:
+    """`work(unit)` for every unit, each on its own: one that raises is recorded as a
+    `Failure` named `name(unit)` and the others go on. Returns what the calls returned (None
+    left out); raises `JobFailed` at the end when any unit failed. `work` opens its own
+    transaction, so a failed unit leaves nothing half done and stays due for the next run."""
+    done: list[R] = []
+    failures: list[Failure] = []
+    for unit in units:
+        try:
+            result = work(unit)
+        except Exception as exc:  # this unit only: the next may well work
+            failures.append(Failure(name(unit), exc))
+            continue
+        if result is not None:
+            done.append(result)
+    if failures:
+        raise JobFailed(len(done), failures)
+    return done
 
 
 _JOBS: dict[str, PeriodicJob] = {}

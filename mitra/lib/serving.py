@@ -27,8 +27,12 @@ def gunicorn_argv(bind: str, workers: int, threads: int, *, access_log: bool = T
     Past the cap a worker answers with `Connection: close`, and the client's next connection
     goes to whichever worker accepts it.
 
-    The hooks in mitra.lib.gunicorn_config free the port as soon as a worker finds its master
-    gone. gunicorn's control socket is off: its default path is one per user
+    The application is loaded once, in the master, before the workers are forked (`--preload`):
+    a (re)started server answers as soon as the master has imported Mitra, instead of each
+    worker importing it again on the same cores (about 2 s each on a 2-core machine), which is
+    most of the time a restart takes. The hooks in mitra.lib.gunicorn_config close the
+    master's database connections before it forks, and free the port as soon as a worker
+    finds its master gone. gunicorn's control socket is off: its default path is one per user
     (~/.gunicorn/gunicorn.ctl), shared by every server that user runs, and nothing uses it.
     """
     argv = [
@@ -38,6 +42,7 @@ def gunicorn_argv(bind: str, workers: int, threads: int, *, access_log: bool = T
         "--forwarded-allow-ips", "127.0.0.1",
         "--config", "python:mitra.lib.gunicorn_config",
         "--graceful-timeout", str(GRACEFUL_TIMEOUT),
+        "--preload",
         "--no-control-socket",
     ]
     if access_log:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from mitra.audit.actions import record_audit
 from mitra.audit.actor import Actor, actor_user
 from mitra.audit.events import Event
+from mitra.lib import jobs
 from mitra.lib.bounds import check_time
 from mitra.lib.idempotency import SubmissionConflict, stored_or_created
 from mitra.measures.library import Instrument, get_instrument
@@ -240,28 +241,38 @@ WITHDRAWAL_INSTRUMENTS = ("cows", "sows")
 
 def severe_withdrawal_alert_spec(patient: Patient, inst: Instrument,
                                  response: Response) -> dict[str, Any] | None:
-    """The SEVERE_WITHDRAWAL alert when a withdrawal scale's total reaches its top band.
+    """The SEVERE_WITHDRAWAL alert when a withdrawal scale's total reaches its top band, or
+    the file's `alert_threshold` for a scale published without bands.
 
-    COWS: 37-48, "Severe" (more than 36, Wesson & Ling 2003). SOWS: the top band of the file
-    (21-30, "Severe withdrawal"; totals above 30 have no band and count as well), which the
-    file marks unverified: the reason says so. Shared by the live action and the demo cohort.
+    COWS: 37-48, "Severe" (more than 36, Wesson & Ling 2003). SOWS: no published bands; the
+    alert comes at 21 or more, the "severe" cut-off of a later convention, which the file marks
+    unverified: the reason says so. Shared by the live action and the demo cohort.
     """
     if inst.id not in WITHDRAWAL_INSTRUMENTS or response.total is None:
         return None
-    if not inst.severity_bands:
-        return None
-    top = inst.severity_bands[-1]
-    if response.total < top.min:
-        return None
     total = f"{response.total:g}"
-    reason = f"{inst.short_name} total {total}: top band \"{top.label}\" ({top.min}-{top.max}"
-    if top.note:
-        reason += f"; {top.note}"
-    reason += ")"
-    if response.total > top.max:
-        reason += f", above the band's upper limit of {top.max}"
-    if top.unverified or inst.severity_bands_unverified:
-        reason += ". The band is unverified: not confirmed against the original publication"
+    threshold = inst.alert_threshold
+    if threshold is not None:
+        if response.total < threshold.at_least:
+            return None
+        reason = (f"{inst.short_name} total {total} of {inst.scoring.max}: "
+                  f"{threshold.label}")
+        if threshold.note:
+            reason += f" ({threshold.note})"
+        unverified = threshold.unverified
+    elif inst.severity_bands:
+        top = inst.severity_bands[-1]
+        if response.total < top.min:
+            return None
+        reason = f"{inst.short_name} total {total}: top band \"{top.label}\" ({top.min}-{top.max}"
+        if top.note:
+            reason += f"; {top.note}"
+        reason += ")"
+        unverified = top.unverified or inst.severity_bands_unverified
+    else:
+        return None
+    if unverified:
+        reason += ". The cut-off is unverified: not confirmed against the original publication"
     return dict(
         kind=Alert.Kind.SEVERE_WITHDRAWAL, priority=Alert.Priority.HIGH, reason=reason,
         dedupe_key=f"measures:severe_withdrawal:{response.uuid}",
@@ -303,15 +314,17 @@ def raise_overdue_alerts(today: date | None = None) -> list[Alert]:
                              dedupe_key__in=[spec["dedupe_key"] for _p, spec in specs])
         .values_list("patient_id", "dedupe_key")
     )
-    raised = []
-    for patient, spec in specs:
-        if (patient.pk, spec["dedupe_key"]) in existing:
-            continue
+
+    def raise_one(unit: tuple[Patient, dict[str, Any]]) -> Alert | None:
+        patient, spec = unit
         with transaction.atomic():
             alert, created = do_raise_alert(patient, **spec)
-        if created:
-            raised.append(alert)
-    return raised
+        return alert if created else None
+
+    # One patient's failure (a lock, a bad row) leaves the others' alerts raised.
+    new = [(p, spec) for p, spec in specs if (p.pk, spec["dedupe_key"]) not in existing]
+    return jobs.each(new, raise_one,
+                     lambda unit: f"patient {unit[0].uuid} ({unit[1]['dedupe_key']})")
 
 
 def _alert_on_deterioration(patient: Patient, inst: Instrument, response: Response,

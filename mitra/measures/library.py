@@ -127,6 +127,14 @@ class Band(Marked):
     loinc_answer_text: str | None = None
 
 
+class AlertThreshold(Marked):
+    """A total at or above which a withdrawal scale raises the severe-withdrawal alert, for a
+    scale whose own publication gives no severity band to take it from (SOWS)."""
+
+    at_least: int
+    label: str
+
+
 class Screen(Marked):
     id: str
     at_least: int
@@ -218,6 +226,7 @@ class Instrument(_Strict):
     severity_bands_source: list[str] = Field(default_factory=list)
     severity_bands_unverified: bool = False
     severity_bands_note: str = ""
+    alert_threshold: AlertThreshold | None = None
     thresholds: Thresholds
     alerts: list[AlertRule]
     notes: list[str] = Field(default_factory=list)
@@ -323,6 +332,19 @@ class Instrument(_Strict):
                 raise ValueError(f"severity_bands.{index}.min: bands must follow each other"
                                  f" without gap or overlap ({previous.max} then {band.min})")
             previous = band
+        if self.severity_bands and (self.severity_bands[0].min, self.severity_bands[-1].max) != (
+                self.scoring.min, self.scoring.max):
+            # A total without a band would read as "no severity" when the scheme simply
+            # stops: cover the whole range, or give no bands and say why in the note.
+            raise ValueError(
+                f"severity_bands: the bands cover {self.severity_bands[0].min}-"
+                f"{self.severity_bands[-1].max}, the scale {self.scoring.min}-"
+                f"{self.scoring.max}; cover the whole range or give none")
+        threshold = self.alert_threshold
+        if threshold is not None and not (
+                self.scoring.min < threshold.at_least <= self.scoring.max):
+            raise ValueError(f"alert_threshold.at_least: {threshold.at_least} is outside "
+                             f"{self.scoring.min + 1}-{self.scoring.max}")
         rule = self.scoring.missing_item_rule
         if rule.kind == "skip_when":
             for name in [rule.when_item, *rule.skipped_items]:

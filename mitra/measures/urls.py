@@ -8,6 +8,7 @@ urlpatterns = [
     # the patient's own
     path("me/", views.due, name="due"),
     path("me/<slug:instrument_id>/", views.fill, name="fill"),
+    path("me/answers/<uuid:response_uuid>/", views.saved, name="saved"),
     # the care team's
     path("overdue/", views.overdue_list, name="overdue"),
     path("instruments/", views.library_list, name="instruments"),

@@ -87,11 +87,51 @@ def _form_page(request: HttpRequest, patient, inst: Instrument, *, done_url: str
         )
     except ResponseConflict:
         return render(request, "measures/conflict.html", {"instrument": inst}, status=409)
-    if request.user.role == Role.PATIENT and raised_suicide_risk(response):
-        # The very next page shows crisis resources; the care team's alert is already stored.
-        return redirect("safety:crisis")
-    messages.success(request, f"{inst.short_name} saved. Thank you.")
+    if request.user.role == Role.PATIENT:
+        if raised_suicide_risk(response):
+            # The very next page shows crisis resources; the care team's alert is stored.
+            return redirect("safety:crisis")
+        # Else the next page says the answers are stored, with the total and band as scored.
+        return redirect("measures:saved", response_uuid=response.uuid)
+    messages.success(request, f"{inst.short_name} saved: {score_sentence(response)}")
     return redirect(done_url)
+
+
+def score_sentence(response: Response) -> str:
+    """"total 8 of 27, Mild" or why there is no total, as stored by the scoring."""
+    if response.total is None:
+        return "not scored (too many items left out for a total)."
+    band = f", {response.severity}" if response.severity else ""
+    prorated = " (prorated from the items answered)" if response.prorated else ""
+    return f"total {response.total_display} of {response.max_total}{band}{prorated}."
+
+
+# What each scoring method means for the patient (`scoring.score`'s methods, as stored).
+METHOD_WORDS = {
+    "prorated": "A question was left out, so the total is worked out from the ones you "
+                "answered, as this questionnaire's scoring allows.",
+    "skip_rule": "Some questions did not apply to you and were skipped, as this "
+                 "questionnaire allows.",
+    "not_scored": "Too many questions were left out for a total to be given. Your care team "
+                  "sees the answers you gave.",
+}
+
+
+@require_GET
+@role_required(Role.PATIENT)
+def saved(request: HttpRequest, response_uuid) -> HttpResponse:
+    """The patient's confirmation after a questionnaire: the answers are stored, with the
+    total and the severity band the scoring gave them (its band among the instrument's)."""
+    patient = get_own_patient(request)
+    response = get_object_or_404(Response, uuid=response_uuid, patient=patient)
+    inst = response.instrument_def
+    return render(request, "measures/saved.html", {
+        "response": response, "instrument": inst,
+        "bands": [{"band": b, "current": b.label == response.severity}
+                  for b in inst.severity_bands],
+        "method_words": METHOD_WORDS.get(response.scoring_method, ""),
+        "suicide_risk": raised_suicide_risk(response),
+    })
 
 
 def raised_suicide_risk(response: Response) -> bool:

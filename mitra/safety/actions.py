@@ -67,8 +67,12 @@ def _create_alert(patient: Patient, spec: dict[str, Any], source_uuid: UUID | No
         with transaction.atomic():
             alert.save(force_insert=True)
     except IntegrityError:
-        # A concurrent request raised the same alert first.
-        return Alert.objects.get(patient=patient, dedupe_key=alert.dedupe_key), False
+        # A concurrent request raised the same alert first; if no such alert is there, the
+        # insert failed for another reason, which is the error to report.
+        existing = Alert.objects.filter(patient=patient, dedupe_key=alert.dedupe_key).first()
+        if existing is None:
+            raise
+        return existing, False
     record_audit(Event.ALERT_RAISED, acting=acting, patient=patient, obj=alert,
                  detail=alert.kind)
     if alert.priority == Alert.Priority.URGENT:

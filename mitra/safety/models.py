@@ -83,6 +83,40 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return f"{self.get_priority_display()}: {self.reason}"
 
+    @property
+    def summary(self) -> str:
+        """The reason as a card shows it under the kind's heading (`reason_under_kind`)."""
+        return reason_under_kind(self.reason, self.get_kind_display())
+
+
+def reason_under_kind(reason: str, kind_label: str) -> str:
+    """The reason without what a heading naming the kind already says.
+
+    Reasons are stored whole (the escalation mail and the record read them alone), so some
+    open with labels: "PHQ-9: Possible suicide risk: PHQ-9 item 9 ... answered above 'Not at
+    all'". Under the heading "Suicide risk" the leading "label: " parts that repeat it go:
+    the kind's own label (also as "Possible <label>"), and a source's name that the rest
+    names again. So does a leading clause (up to ", ") that has every word of the kind's
+    label ("First recorded use of a concentrated 7-OH product, on 2026-01-05" under "First
+    use of a concentrated 7-OH product": "On 2026-01-05"). What remains is never empty: a
+    reason that is only labels stays as it is.
+    """
+    rest = reason.strip()
+    kind = kind_label.strip().lower()
+    while ": " in rest:
+        head, tail = rest.split(": ", 1)
+        label = head.strip().lower()
+        repeats_kind = label in (kind, f"possible {kind}")
+        repeats_source = bool(label) and " " not in label and label in tail.lower()
+        if not tail.strip() or not (repeats_kind or repeats_source):
+            break
+        rest = tail.strip()
+    clause, _comma, tail = rest.partition(", ")
+    if tail.strip() and set(kind.split()) <= set(clause.lower().split()):
+        tail = tail.strip()
+        rest = tail[0].upper() + tail[1:]
+    return rest
+
 
 class ScreeningRun(models.Model):
     """One run of `rules.screen` for a patient: its inputs and results, kept for the record."""

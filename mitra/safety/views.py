@@ -21,6 +21,7 @@ from mitra.patients.access import (
 )
 from mitra.patients.models import Intake, Medication, Patient
 from mitra.safety import actions, screening
+from mitra.safety import inbox as inbox_view
 from mitra.safety.crisis import crisis_resources, locale_for_country, locales
 from mitra.safety.forms import (
     IntakeForm,
@@ -111,15 +112,25 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 @require_GET
 @role_required(Role.CLINICIAN)
 def inbox(request: HttpRequest) -> HttpResponse:
-    alerts = (
-        Alert.objects.filter(patient__in=patients_for_user(request.user))
-        .exclude(status=Alert.Status.RESOLVED)
-        .select_related("patient", "acknowledged_by")
-        .order_by("priority", "-created_at")[:300]
-    )
-    record_patients_shown(request, (alert.patient for alert in alerts))
-    return render(request, "safety/inbox.html", {"alerts": alerts,
-                                                 "resolve_form": ResolveAlertForm()})
+    """The care team's alerts: filtered, ordered (new, then acknowledged; most urgent first),
+    paged, one list or grouped by patient (`safety.inbox`)."""
+    context: dict = {"kinds": inbox_view.KINDS, "priorities": inbox_view.PRIORITIES,
+                     "states": inbox_view.STATES, "groups": inbox_view.GROUPS,
+                     "alerts_per_group": inbox_view.ALERTS_PER_GROUP,
+                     "resolve_form": ResolveAlertForm()}
+    params = {name: request.GET.get(name, "") for name in
+              ("kind", "priority", "patient", "state", "group")}
+    try:
+        filters = inbox_view.parse_filters(request.GET)
+        board = inbox_view.build(patients_for_user(request.user), filters,
+                                 request.GET.get("page", 1))
+    except inbox_view.InboxError as exc:
+        return render(request, "safety/inbox.html",
+                      {**context, "error": str(exc), "params": params}, status=400)
+    record_patients_shown(request, board.patients_shown)
+    return render(request, "safety/inbox.html", {**context, "board": board, "params": {
+        "kind": filters.kind, "priority": filters.priority, "state": filters.state,
+        "group": filters.group, "patient": str(filters.patient or "")}})
 
 
 @require_GET
@@ -137,7 +148,8 @@ def patient_alerts(request: HttpRequest, patient_uuid) -> HttpResponse:
 def alert_ack(request: HttpRequest, alert_uuid) -> HttpResponse:
     alert = _alert_for_user(request, alert_uuid, write=True)
     if actions.do_acknowledge_alert(alert, acting=request):
-        messages.success(request, f"Acknowledged: {alert.reason[:80]}")
+        messages.success(request, f"Acknowledged: {alert.get_kind_display()},"
+                                  f" {alert.patient.display_name}.")
     return _back(request, reverse("safety:inbox"))
 
 

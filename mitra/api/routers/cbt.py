@@ -136,7 +136,8 @@ def submit_thought_record(request, patient_uuid: UUID, payload: ThoughtRecordIn)
     for i, emotion in enumerate(body["emotions"], start=1):
         values |= {f"emotion_{i}": emotion["emotion"], f"before_{i}": emotion["before"],
                    f"after_{i}": emotion["after"]}
-    form = _validated(forms.ThoughtRecordForm(_formdata(values)), _thought_field)
+    form = _validated(forms.ThoughtRecordForm(_formdata(values),
+                                                  enrolled_on=patient.enrolled_on), _thought_field)
     return _store_once(actions.do_record_thought, patient, acting=request,
         uuid=form.cleaned_data["uuid"], data=form.record_data())
 
@@ -161,7 +162,8 @@ def assign_homework(request, patient_uuid: UUID, payload: HomeworkIn):
     if request.user.role != Role.CLINICIAN:
         raise Http404("Homework is assigned by the care team")
     patient = get_patient_for_user(request, patient_uuid, write=True)
-    form = _validated(forms.HomeworkForm(_formdata(payload.dict())))
+    form = _validated(forms.HomeworkForm(_formdata(payload.dict()),
+                                          enrolled_on=patient.enrolled_on))
     data = form.cleaned_data
     return _store_once(actions.do_assign_homework, patient, acting=request, uuid=data["uuid"],
         kind=data["kind"], due_on=data["due_on"], instructions=data["instructions"].strip(),
@@ -230,7 +232,7 @@ def log_exposure(request, patient_uuid: UUID, payload: ExposureLogIn):
     if item is None:
         raise ApiError(400, "item: not one of this patient's exposure items "
                        "(GET .../exposure-items)", field="item", location="body")
-    form = _validated(forms.ExposureLogForm(_formdata(body)))
+    form = _validated(forms.ExposureLogForm(_formdata(body), enrolled_on=patient.enrolled_on))
     return _store_once(actions.do_log_exposure, item, acting=request,
         uuid=form.cleaned_data["uuid"], data=form.log_data())
 

@@ -122,6 +122,8 @@ def test_the_care_team_acknowledges_and_resolves_alerts():
 
 def test_a_day_with_plant_material_of_unknown_weight_has_no_gram_figure():
     cast = make_cast()
+    cast.patient.enrolled_on = timezone.localdate() - timedelta(days=7)
+    cast.patient.save(update_fields=["enrolled_on"])
     entry = _diary(cast, uses=[
         {"substance": "kratom_powder", "amount": "3", "unit": "g"},
         {"substance": "kratom_capsule", "amount": "4", "unit": "capsules"},  # fill not known

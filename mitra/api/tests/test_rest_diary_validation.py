@@ -5,6 +5,7 @@ messages with the allowed values, and nothing stored."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils import timezone
 from mitra.api.tests.helpers import TokenClient, assert_error_shape, token_for
 from mitra.diary.models import DiaryEntry, UseEvent
 from mitra.diary.units import SUBSTANCES
+from mitra.patients.models import Patient
 from mitra.testing import make_cast
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +62,7 @@ def test_every_problem_is_listed_with_the_diarys_names_and_messages(client):
     assert list(problems) == ["date", "mood", "motives", "uses[0].amount", "uses[0].substance",
                               "uses[0].time", "uses[1].amount"]
     assert not any(name.startswith("uses.") for name in problems)
-    assert problems["date"].startswith("date must be a day as YYYY-MM-DD within the last year")
+    assert problems["date"].startswith("date must be a day as YYYY-MM-DD from")
     assert "0 (very low) to 10 (very good)" in problems["mood"]
     assert "pain, energy, mood" in problems["motives"]
     assert problems["uses[0].amount"] == ("amount must be a number more than 0 and at most "
@@ -92,3 +94,26 @@ def test_a_valid_body_is_still_stored(client):
     assert response.status_code == 201, response.content
     assert response.json()["uses"][0]["amount"] == "2.500"
     assert client.post("/api/diary", body(uses=[])).status_code == 201
+
+
+def test_a_day_before_enrolment_or_a_use_time_a_day_ahead_is_a_400_naming_the_range(client):
+    today = timezone.localdate()
+    enrolled = today - timedelta(days=5)
+    Patient.objects.update(enrolled_on=enrolled)
+    problems = refused(client, body(date=(enrolled - timedelta(days=1)).isoformat()))
+    assert problems == {"date": f"date must be a day as YYYY-MM-DD from {enrolled} (enrolment) "
+                                f"to today ({today}), not {enrolled - timedelta(days=1)}"}
+    tomorrow = today + timedelta(days=1)
+    latest = timezone.localtime().replace(tzinfo=None) + timedelta(days=1)
+    if latest.date() > tomorrow or latest.strftime("%H:%M") == "23:59":
+        pytest.skip("no minute of tomorrow is past the limit")
+    problems = refused(client, body(date=tomorrow.isoformat(), uses=[{**USE, "time": "23:59"}]))
+    assert list(problems) == ["uses[0].time"]
+    assert problems["uses[0].time"].startswith(f"time: {tomorrow}T23:59:00 is not allowed; "
+                                               f"allowed: from {enrolled} (enrolment) to ")
+
+
+def test_the_enrolment_day_is_accepted(client):
+    enrolled = timezone.localdate() - timedelta(days=5)
+    Patient.objects.update(enrolled_on=enrolled)
+    assert client.post("/api/diary", body(date=enrolled.isoformat())).status_code == 201

@@ -95,3 +95,45 @@ def test_the_clinician_assigns_homework_and_the_patient_completes_it(browser_pag
     homework.refresh_from_db()
     assert homework.completed_at is not None
     assert homework.completion_note == "Useful, questions on Friday"
+
+
+@pytest.mark.browser
+def test_a_thought_record_written_from_the_cbt_menu_completes_the_open_assignment(browser_page):
+    """Issue 18, item 10: homework is done by doing it, not only from its own Start link."""
+    from mitra.cbt.tests import factories
+
+    ctx = cohort()
+    patient = ctx.patients[0].patient
+    factories.homework(patient, ctx.staff["clinician"], kind="thought_record",
+                       due=timezone.localdate() + timedelta(days=2))
+    expected = (Homework.objects.open().filter(patient=patient, kind="thought_record")
+                .order_by("created_at", "pk").first())
+    open_before = Homework.objects.open().filter(patient=patient).count()
+    page = browser_page
+    ui_login(page, "patient", DEMO_PASSWORD)
+    page.goto("/me/")
+    assert page.locator(".cbt-card").get_by_role("link", name="Thought record").count() >= 1
+    # Not the homework's link: the CBT menu's own "New thought record".
+    page.get_by_role("link", name="CBT", exact=True).first.click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="New thought record").first.click()
+    page.wait_for_load_state()
+    assert "homework=" not in page.url
+    page.get_by_label("Situation").fill("Payday, walking past the shop")
+    page.get_by_label("Automatic thoughts").fill("One more time will not matter")
+    page.get_by_label("Emotion 1:", exact=True).fill("restless")
+    page.get_by_label("Emotion 1 intensity").fill("70")
+    page.get_by_label("Balanced thought").fill("It has mattered before; I can call Sam")
+    page.get_by_role("button", name="Save thought record").click()
+    page.get_by_role("heading", name="Thought record,").wait_for()
+    assert page.get_by_text("Your homework (Thought record) is marked as done.").is_visible()
+    screenshot(page, "cbt-thought-record-completes-homework")
+    record = ThoughtRecord.objects.filter(patient=patient).latest("created_at")
+    expected.refresh_from_db()
+    assert expected.completed_at is not None and expected.completed_with == record.uuid
+    assert Homework.objects.open().filter(patient=patient).count() == open_before - 1
+
+    page.goto("/cbt/homework/")
+    done = page.locator("li", has_text="by doing the exercise")
+    assert done.count() == 1 and "Thought record" in done.inner_text()
+    screenshot(page, "cbt-homework-done-by-exercise")

@@ -99,12 +99,36 @@ def test_validation_names_the_field_and_keeps_the_answers(cast, field, value, me
 
 
 def test_a_future_date_is_refused_with_the_allowed_range(cast):
+    # Tomorrow is allowed (lib/bounds.py: a phone east of the server is already there).
     client = login(Client(), cast.patient_user)
     tomorrow = timezone.localdate() + timedelta(days=1)
     response = client.post(reverse("cbt:thought_create"),
-                           payload(occurred_on=tomorrow.isoformat()))
+                           payload(occurred_on=(tomorrow + timedelta(days=1)).isoformat()))
     assert response.status_code == 400
-    assert f"and {timezone.localdate():%Y-%m-%d}" in response.content.decode()
+    assert f"and {tomorrow:%Y-%m-%d}." in response.content.decode()
+    response = client.post(reverse("cbt:thought_create"),
+                           payload(occurred_on=tomorrow.isoformat()))
+    assert response.status_code == 302
+    assert ThoughtRecord.objects.get().occurred_on == tomorrow
+
+
+def test_a_day_before_enrolment_is_refused_naming_the_range(cast):
+    today = timezone.localdate()
+    enrolled = today - timedelta(days=20)
+    cast.patient.enrolled_on = enrolled
+    cast.patient.save(update_fields=["enrolled_on"])
+    client = login(Client(), cast.patient_user)
+    form = client.get(reverse("cbt:thought_new")).content.decode()
+    assert "Date it happened" in form
+    response = client.post(reverse("cbt:thought_create"),
+                           payload(occurred_on=(enrolled - timedelta(days=1)).isoformat()))
+    assert response.status_code == 400
+    assert (f"Date it happened must be between {enrolled:%Y-%m-%d} (enrolment) and "
+            f"{today + timedelta(days=1):%Y-%m-%d}.") in response.content.decode()
+    assert ThoughtRecord.objects.count() == 0
+    response = client.post(reverse("cbt:thought_create"),
+                           payload(occurred_on=enrolled.isoformat()))
+    assert response.status_code == 302
 
 
 def test_a_rating_without_an_emotion_name_is_refused(cast):

@@ -97,7 +97,35 @@ def test_week_navigation(cast, client):
 
 # Exposure -----------------------------------------------------------------------------------
 
+def test_practice_and_scheduling_before_enrolment_are_refused_naming_the_range(cast, client):
+    enrolled = TODAY() - timedelta(days=5)
+    cast.patient.enrolled_on = enrolled
+    cast.patient.save(update_fields=["enrolled_on"])
+    item = factories.exposure_item(cast.patient)
+    response = client.post(reverse("cbt:exposure_log_create", args=[item.uuid]), {
+        "uuid": key(), "done_on": (enrolled - timedelta(days=1)).isoformat(),
+        "suds_before": "40", "suds_peak": "60", "suds_after": "20"})
+    assert response.status_code == 400
+    assert (f"Date must be between {enrolled:%Y-%m-%d} (enrolment) and "
+            f"{TODAY() + timedelta(days=1):%Y-%m-%d}.") in response.content.decode()
+    assert not ExposureLog.objects.exists()
+    activity = factories.activity(cast.patient)
+    response = client.post(reverse("cbt:slot_create"), {
+        "uuid": key(), "activity": str(activity.uuid),
+        "scheduled_for": (enrolled - timedelta(days=1)).isoformat()})
+    assert response.status_code == 400
+    assert (f"Day must be between {enrolled:%Y-%m-%d} (enrolment) and "
+            f"{TODAY() + timedelta(days=180):%Y-%m-%d}.") in response.content.decode()
+    assert not ActivitySlot.objects.exists()
+    response = client.post(reverse("cbt:slot_create"), {
+        "uuid": key(), "activity": str(activity.uuid), "scheduled_for": enrolled.isoformat()})
+    assert response.status_code == 302
+    assert ActivitySlot.objects.get().scheduled_for == enrolled
+
+
 def test_exposure_ladder_and_logs(cast, client):
+    cast.patient.enrolled_on = TODAY() - timedelta(days=30)  # practice logged since then
+    cast.patient.save(update_fields=["enrolled_on"])
     for situation, suds in (("Phone the GP", 50), ("Say hello to a neighbour", 20)):
         client.post(reverse("cbt:exposure_item_create"),
                     {"uuid": key(), "situation": situation, "expected_suds": str(suds)})

@@ -198,3 +198,55 @@ def test_escalation_since_does_not_raise_an_episode_that_began_before():
     assert [f.date for f in analytics.escalation_flags(uses)] == [day(34)]
     assert analytics.escalation_flags(uses, since=day(40)) == []
     assert [f.date for f in analytics.escalation_flags(uses, since=day(34))] == [day(34)]
+
+
+# `mitra diary analyze` sums the events per day, substance and unit as it reads them
+# (DailySums); the report on the sums must be the report on the events, flags included.
+_event = st.tuples(
+    st.integers(0, 80),
+    st.sampled_from([("kratom_powder", "g"), ("kratom_powder", "g"), ("kratom_powder", "mg"),
+                     ("kratom_capsule", "capsules"), ("kratom_extract", "mL"),
+                     ("7oh_product", "tablets"), ("alcohol", "standard_drinks"), ("kava", "mL"),
+                     ("benzodiazepine", "mg")]),
+    st.decimals(min_value=Decimal("0.001"), max_value=Decimal(500), places=3),
+    st.sampled_from([None, Decimal("0.5"), Decimal("0.75")]),
+)
+
+
+def _use(n: int, kind: tuple[str, str], amount: Decimal, fill: Decimal | None) -> Use:
+    substance, unit = kind
+    grams_of = {"g": amount, "mg": amount / 1000,
+                "capsules": None if fill is None else amount * fill}
+    converts = substance in ("kratom_powder", "kratom_capsule")
+    return Use(day(n), substance, amount, unit, grams_of.get(unit) if converts else None)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None)
+@given(per_day=st.lists(st.integers(0, 3), min_size=40, max_size=60),
+       events=st.lists(_event, max_size=300))
+def test_the_report_on_daily_sums_is_the_report_on_the_events(per_day, events):
+    # Regular powder use (so that escalation can flag) and events of every kind around it.
+    uses = [grams(n, 2) for n, k in enumerate(per_day) for _ in range(k)]
+    uses += [_use(*e) for e in events]
+    sums = analytics.DailySums()
+    for u in uses:
+        sums.add(u.day, u.substance, u.unit, u.amount, u.grams)
+    summed = sums.uses()
+    assert len(summed) == len({(u.day, u.substance, u.unit) for u in uses})
+    assert sum(u.events for u in summed) == len(uses)
+    assert analytics.analyze(summed) == analytics.analyze(uses)
+    assert analytics.analyze(summed, share="0.1") == analytics.analyze(uses, share="0.1")
+
+
+def test_a_daily_sum_has_grams_only_when_every_event_had_them():
+    sums = analytics.DailySums()
+    sums.add(day(0), "kratom_capsule", "capsules", Decimal(2), Decimal(1))
+    sums.add(day(0), "kratom_capsule", "capsules", Decimal(4), None)  # fill unknown
+    sums.add(day(1), "kratom_capsule", "capsules", Decimal(2), Decimal(1))
+    sums.add(day(1), "kratom_capsule", "capsules", Decimal(4), Decimal(2), events=3)
+    first, second = sums.uses()
+    assert (first.amount, first.grams, first.events) == (Decimal(6), None, 2)
+    assert (second.amount, second.grams, second.events) == (Decimal(6), Decimal(3), 4)
+    rows = analytics.daily_totals(sums.uses())
+    assert [(r.total_g, r.uses) for r in rows] == [(None, 2), (Decimal(3), 4)]

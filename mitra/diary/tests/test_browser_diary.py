@@ -176,3 +176,68 @@ def test_changing_the_day_opens_that_days_entry_and_never_copies_todays(browser_
     assert current_today.pk == saved_today.pk
     assert [(u.substance, float(u.amount)) for u in current_today.uses.all()] == [
         ("kratom_powder", 4.0)]
+
+
+@pytest.mark.browser
+def test_saving_refreshes_the_last_entries_and_a_strong_craving_offers_the_plan(browser_page):
+    """Issue 18, item 14: after a save through the page's script, "Your last entries" shows the
+    day at once (time saved, uses added up, mood), and a strong craving brings the
+    relapse-prevention prompt to the diary page, not only to Home."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from tests.browser import ARTIFACTS
+
+    ctx = demo_cohort()
+    patient = ctx.patients[0].patient
+    page = browser_page
+    ui_login(page, "patient", DEMO_PASSWORD)
+    page.goto("/diary/")
+    page.wait_for_load_state("networkidle")
+    for row, (amount, at) in enumerate((("2.5", "07:45"), ("3", "13:10"))):
+        if row:
+            page.locator("details.more-uses summary").click()
+        page.select_option(f"#id_uses-{row}-substance", "kratom_powder")
+        page.fill(f"#id_uses-{row}-amount", amount)
+        page.select_option(f"#id_uses-{row}-unit", "g")
+        page.fill(f"#id_uses-{row}-time", at)
+    craving = settings.MITRA_CBT_CRAVING_PROMPT_THRESHOLD + 1
+    for name, value in (("mood", "3"), ("craving", str(craving))):
+        page.locator(f"#rating-{name} label.chip", has_text=value).first.click()
+    page.evaluate("window.notReloaded = true")
+    page.get_by_role("button", name="Save diary").click()
+    page.locator("#diary-status").get_by_text("Saved.").wait_for()
+    page.locator("#diary-form[data-refreshed]").wait_for(state="attached")
+    assert page.evaluate("window.notReloaded === true")  # the list changed in place
+
+    today = timezone.localdate()
+    line = page.locator("#diary-recent li").first
+    assert line.get_attribute("data-day") == today.isoformat()
+    text = " ".join(line.inner_text().split())
+    entry = DiaryEntry.objects.current().get(patient=patient, date=today)
+    saved = timezone.localtime(entry.created_at)
+    assert text.startswith(f"{today:%a} {today.day} {today:%b} saved {saved:%H:%M}")
+    assert "Kratom leaf powder 5.5 g (2 uses: 07:45, 13:10)" in text and "Mood 3/10" in text
+    assert f"Craving {craving}/10" in text and text.count("Kratom") == 1
+    # One line a day: the list names each day once.
+    days = [li.get_attribute("data-day") for li in page.locator("#diary-recent li").all()]
+    assert len(days) == len(set(days)) and days == sorted(days, reverse=True)
+
+    prompt = page.locator("#diary-panels .plan-prompt")
+    assert prompt.is_visible()
+    assert f"You recorded a strong craving ({craving} out of 10) today." in prompt.inner_text()
+    screenshot(page, "diary-saved-phone")
+    page.locator("#diary-panels").screenshot(path=str(ARTIFACTS / "diary-craving-prompt.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot(page, "diary-saved-desktop")
+    page.set_viewport_size({"width": 412, "height": 915})
+
+    # The page loaded afresh shows the same (the server renders both).
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#diary-panels .plan-prompt").is_visible()
+    assert " ".join(page.locator("#diary-recent li").first.inner_text().split()) == text
+    prompt = page.locator("#diary-panels .plan-prompt")
+    prompt.get_by_role("link", name="plan").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/cbt/plan/")

@@ -22,8 +22,9 @@ from mitra.diary.models import MOTIVES
 from mitra.diary.units import DEFAULT_MAX_AMOUNT, SUBSTANCES, UNITS, UNITS_FOR
 
 
-def by_forms(payload: dict):
-    _, _, submission = forms.parse_submission(json_submission.json_to_formdata(payload))
+def by_forms(payload: dict, enrolled_on=None):
+    _, _, submission = forms.parse_submission(json_submission.json_to_formdata(payload),
+                                              enrolled_on=enrolled_on)
     return submission, json_submission.json_shape_errors(payload)
 
 
@@ -62,6 +63,20 @@ def test_the_parse_entry_point_uses_the_plain_path_and_still_words_errors():
     assert submission is None
     assert errors == {"uses[0].amount": ["amount must be more than 0 and at most 100 g, "
                                          "not 250"]}
+
+
+def test_a_day_before_enrolment_or_a_use_time_a_day_ahead_goes_to_the_forms():
+    today = timezone.localdate()
+    before = typical(date=(today - timedelta(days=3)).isoformat())
+    assert json_submission.plain_json_submission(before) is not None
+    assert json_submission.plain_json_submission(
+        before, enrolled_on=today - timedelta(days=2)) is None
+    late = typical(date=(today + timedelta(days=2)).isoformat())
+    assert json_submission.plain_json_submission(late) is None
+    submission, errors = json_submission.parse_json_submission(
+        before, enrolled_on=today - timedelta(days=2))
+    assert submission is None and list(errors) == ["date"]
+    assert "(enrolment)" in errors["date"][0]
 
 
 def test_values_outside_the_plain_shape_go_to_the_forms():
@@ -172,14 +187,15 @@ plain_payloads = st.fixed_dictionaries(
 
 
 @pytest.mark.slow
-@given(payload=plain_payloads)
+@given(payload=plain_payloads, enrolled=st.one_of(st.none(), st.integers(-400, 1)))
 @settings(max_examples=300, deadline=None)
-def test_plain_payloads_are_read_as_the_forms_read_them(payload):
-    """Plainly shaped payloads (amounts up to just over each unit's maximum): the plain path
-    accepts exactly what the forms accept among them, with the same result, so the forms are
-    left only the unusual shapes."""
-    plain = json_submission.plain_json_submission(payload)
-    submission, shape = by_forms(payload)
+def test_plain_payloads_are_read_as_the_forms_read_them(payload, enrolled):
+    """Plainly shaped payloads (amounts up to just over each unit's maximum; days around the
+    enrolment, use times late on tomorrow's page): the plain path accepts exactly what the forms
+    accept among them, with the same result, so the forms are left only the unusual shapes."""
+    enrolled_on = None if enrolled is None else timezone.localdate() + timedelta(days=enrolled)
+    plain = json_submission.plain_json_submission(payload, enrolled_on=enrolled_on)
+    submission, shape = by_forms(payload, enrolled_on)
     accepted_by_forms = submission is not None and not shape
     if plain is not None:
         assert accepted_by_forms and submission == plain

@@ -186,6 +186,8 @@ def test_one_submission_takes_a_fixed_number_of_statements(cast, patient_client)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    cast.patient.enrolled_on = timezone.localdate() - timedelta(days=30)
+    cast.patient.save(update_fields=["enrolled_on"])
     post(patient_client, payload(date=(timezone.localdate() - timedelta(days=9)).isoformat()))
     two_uses = [{"substance": "kratom_powder", "amount": "3", "unit": "g", "time": "08:15"},
                 {"substance": "kava", "amount": "250", "unit": "mL"}]

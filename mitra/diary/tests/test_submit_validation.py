@@ -15,6 +15,7 @@ from mitra.audit.models import AuditEvent
 from mitra.diary.json_submission import parse_json_submission
 from mitra.diary.models import MOTIVES, DiaryEntry, UseEvent
 from mitra.diary.units import SUBSTANCES, UNITS
+from mitra.patients.models import Patient
 from mitra.testing import login, make_cast
 
 pytestmark = pytest.mark.django_db
@@ -96,8 +97,8 @@ BAD_FIELDS = [
     ({"motives": ["pain", "boredom"]}, "motives",
      ["motives must be a list of any of", *MOTIVES, "not 'boredom'"]),
     ({"motives": "pain"}, "motives", ["motives must be a list of any of", *MOTIVES]),
-    ({"date": "yesterday"}, "date", ["date must be a day as YYYY-MM-DD within the last year",
-                                     "not 'yesterday'"]),
+    ({"date": "yesterday"}, "date", ["date must be a day as YYYY-MM-DD from",
+                                     "(enrolment) to today", "not 'yesterday'"]),
     ({"date": "2999-01-01"}, "date", ["date must be a day as YYYY-MM-DD", "not 2999-01-01"]),
     ({"date": None}, "date", ["date must be a day as YYYY-MM-DD"]),
     ({"uuid": "not-a-uuid"}, "uuid", ["uuid must be a UUID", "not 'not-a-uuid'"]),
@@ -120,8 +121,82 @@ def test_each_bad_field_is_named_with_the_allowed_values(patient_client, sent, f
 
 def test_the_date_message_gives_the_window(patient_client):
     today = timezone.localdate()
+    Patient.objects.update(enrolled_on=today - timedelta(days=800))
     message = refused(patient_client, payload(date="01.02.2026"))["date"][0]
+    assert message.startswith("date must be a day as YYYY-MM-DD within the last year")
     assert f"from {today - timedelta(days=366)} to today ({today})" in message
+
+
+# Diary days and use times are bounded by the patient's enrolment (lib/bounds.py), on the JSON
+# endpoint (its plain fast path included) and on the web form (issue 16, item 7).
+
+def test_a_day_before_enrolment_is_refused_naming_the_range(patient_client):
+    today = timezone.localdate()
+    enrolled = today - timedelta(days=10)
+    Patient.objects.update(enrolled_on=enrolled)
+    # A plainly shaped payload: the fast path used to take any day of the last year.
+    errors = refused(patient_client, payload(date=(enrolled - timedelta(days=1)).isoformat()))
+    assert errors == {"date": [f"date must be a day as YYYY-MM-DD from {enrolled} (enrolment) "
+                               f"to today ({today}), not {enrolled - timedelta(days=1)}"]}
+
+
+def test_the_enrolment_day_and_tomorrow_are_accepted(patient_client):
+    today = timezone.localdate()
+    Patient.objects.update(enrolled_on=today - timedelta(days=10))
+    for day in (today - timedelta(days=10), today + timedelta(days=1)):
+        response = patient_client.post(API, data=json.dumps(payload(date=day.isoformat())),
+                                       content_type="application/json")
+        assert response.status_code == 201, response.content
+    assert DiaryEntry.objects.count() == 2
+
+
+def test_a_use_time_more_than_a_day_ahead_is_refused_naming_the_range(patient_client):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    latest = timezone.localtime().replace(tzinfo=None, second=0, microsecond=0) \
+        + timedelta(days=1)
+    # One minute past the limit, on tomorrow's page: a day further than any time zone.
+    late = latest + timedelta(minutes=1)
+    if late.date() != tomorrow:  # just before midnight: the limit is already the day after
+        pytest.skip("the limit falls on the day after tomorrow")
+    clock = late.strftime("%H:%M")
+    errors = refused(patient_client, payload(date=tomorrow.isoformat(),
+                                             uses=[USE, {**USE, "time": clock}]))
+    assert list(errors) == ["uses[1].time"]
+    (message,) = errors["uses[1].time"]
+    assert message.startswith(f"time: {tomorrow}T{clock}:00 is not allowed; allowed: from ")
+    assert f"(enrolment) to {latest.date()}T" in message and "(now, plus a day" in message
+
+
+def test_a_use_time_today_is_accepted(patient_client):
+    body = payload(uses=[{**USE, "time": "00:00"}, {**USE, "time": "23:59"}])
+    response = patient_client.post(API, data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.content
+
+
+def test_the_web_form_refuses_a_day_before_enrolment_and_a_late_use_time(patient_client):
+    today = timezone.localdate()
+    enrolled = today - timedelta(days=3)
+    Patient.objects.update(enrolled_on=enrolled)
+    form = patient_client.get(reverse("diary:entry")).content.decode()
+    assert f'min="{enrolled}"' in form and f'max="{today + timedelta(days=1)}"' in form
+    data = {"uuid": str(uuid.uuid4()), "date": (today - timedelta(days=4)).isoformat(),
+            "uses-TOTAL_FORMS": "1", "uses-INITIAL_FORMS": "0",
+            "uses-0-substance": "kratom_powder", "uses-0-amount": "3", "uses-0-unit": "g"}
+    response = patient_client.post(reverse("diary:submit"), data)
+    assert response.status_code == 400
+    assert (f"date must be a day as YYYY-MM-DD from {enrolled} (enrolment) to today ({today}), "
+            f"not {today - timedelta(days=4)}") in response.content.decode()
+    latest = timezone.localtime().replace(tzinfo=None) + timedelta(days=1)
+    if latest.strftime("%H:%M") == "23:59":
+        pytest.skip("no minute of tomorrow is past the limit")
+    data.update({"date": (today + timedelta(days=1)).isoformat(), "uses-0-time": "23:59"})
+    if latest.date() > today + timedelta(days=1):
+        pytest.skip("the limit falls on the day after tomorrow")
+    response = patient_client.post(reverse("diary:submit"), data)
+    assert response.status_code == 400
+    assert f"time: {today + timedelta(days=1)}T23:59:00 is not allowed" in \
+        response.content.decode()
+    assert not DiaryEntry.objects.exists()
 
 
 def test_every_problem_is_reported_at_once(patient_client):

@@ -22,6 +22,8 @@ def test_gunicorn_gets_the_hooks_a_short_grace_and_no_shared_control_socket():
     assert argv[argv.index("--config") + 1] == "python:mitra.lib.gunicorn_config"
     assert argv[argv.index("--graceful-timeout") + 1] == str(GRACEFUL_TIMEOUT)
     assert "--no-control-socket" in argv
+    # The workers are forked from a master that has imported Mitra (a restart is one start-up).
+    assert "--preload" in argv
 
 
 def test_restarts_wait_longer_each_time_and_start_over_after_a_stable_run():

@@ -19,3 +19,15 @@ def route_schedule(cast, patient) -> dict:
     """URL kwargs for the stop-schedule route: a schedule of Team A's patient."""
     schedule = make_schedule(patient, created_by=cast.clinician)
     return {"patient_uuid": patient.uuid, "schedule_uuid": schedule.uuid}
+
+
+def route_response(cast, patient) -> dict:
+    """URL kwargs for the patient's confirmation page: a PHQ-9 response of Team A's patient."""
+    import uuid
+
+    from mitra.measures.actions import do_submit_response
+
+    answers = {f"phq9.q{n}": 1 for n in range(1, 9)} | {"phq9.q9": 0}
+    response, _ = do_submit_response(patient, instrument="phq9", answers=answers,
+                                     response_uuid=uuid.uuid4(), acting=patient.user)
+    return {"response_uuid": response.uuid}

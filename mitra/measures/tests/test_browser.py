@@ -28,9 +28,15 @@ def test_the_demo_patient_completes_a_phq9_and_the_clinician_sees_the_score(brow
     screenshot(page, "measures-phq9-form")
     page.get_by_role("button", name="Save answers").click()
     page.wait_for_load_state()
-    assert page.get_by_text("PHQ-9 saved").is_visible()
+    # The next page says the answers are stored, with the total and its band (issue 18, 16).
+    assert page.get_by_role("heading", name="Your PHQ-9 answers are saved").is_visible()
     latest = Response.objects.filter(patient=patient, instrument="phq9").latest("submitted_at")
     assert latest.total == 8 and latest.severity == "Mild"
+    assert page.url.endswith(reverse("measures:saved", args=[latest.uuid]))
+    score = " ".join(page.locator(".score-total").inner_text().split())
+    assert score == "8 out of 27: Mild"
+    assert page.locator(".score-bands li.current").inner_text().startswith("5-9: Mild")
+    screenshot(page, "measures-phq9-saved")
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_load_state()

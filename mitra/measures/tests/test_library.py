@@ -38,7 +38,7 @@ def test_it_keeps_the_reference_unverified_marks_visible():
     assert "scoring.rounding" in phq9
     assert "stem" in dict(unverified_marks(lib["gad7"]))
     sows = dict(unverified_marks(lib["sows"]))
-    assert {"items", "severity_bands", "instructions"} <= set(sows)
+    assert {"items", "severity_bands", "instructions", "alert_threshold"} <= set(sows)
     craving = dict(unverified_marks(lib["craving"]))
     assert "items.0" in craving and "items.0.response" in craving  # the 0-10 range is ours
     # Verified values stay unmarked: the PHQ-9 bands and response rule are published.
@@ -95,3 +95,18 @@ def test_cows_sweating_item_reads_as_the_published_form():
     sweating = load_library()["cows"].items[1]
     assert "room temperature or patient activity" in sweating.text
     assert "of patient activity" not in sweating.text
+
+
+def test_bands_that_stop_short_of_the_scale_are_refused(data_copy):
+    # The old SOWS convention (1-10, 11-20, 21-30 on a 0-64 scale) left 0 and 31-64 unbanded.
+    edit(data_copy / "gad7.yaml", lambda d: d["severity_bands"].pop())
+    with pytest.raises(LibraryError,
+                       match=r"gad7\.yaml: .*the bands cover 0-14, the scale 0-21"):
+        load_library(data_copy)
+
+
+def test_an_alert_threshold_outside_the_scale_is_refused(data_copy):
+    edit(data_copy / "sows.yaml", lambda d: d["alert_threshold"].update(at_least=65))
+    with pytest.raises(LibraryError, match=r"sows\.yaml: .*alert_threshold\.at_least"):
+        load_library(data_copy)
+

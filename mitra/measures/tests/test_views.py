@@ -59,8 +59,9 @@ def test_a_complete_form_is_saved_and_the_patient_sees_it(cast):
     client = client_for(cast.patient_user)
     page = client.post(reverse("measures:fill", args=["phq9"]),
                        phq9_post([2, 2, 2, 2, 1, 1, 2, 0, 0], q10="1"))
-    assert page.status_code == 302 and page["Location"] == reverse("measures:due")
     response = Response.objects.get()
+    assert page.status_code == 302
+    assert page["Location"] == reverse("measures:saved", args=[response.uuid])
     assert (response.total, response.patient, response.submitted_by) == (
         12, cast.patient, cast.patient_user)
     assert "PHQ-9" in client.get(reverse("measures:due")).content.decode()
@@ -259,3 +260,70 @@ def test_the_instrument_page_shows_every_unverified_mark(cast):
     assert "Handelsman" in html and "I feel like shooting up now." in html
     library = client.get(reverse("measures:instruments")).content.decode()
     assert "C-SSRS is not included" in library
+
+
+# -- the confirmation after a questionnaire (issue 18, item 16) ---------------------------
+
+
+def test_after_saving_the_patient_sees_the_answers_saved_with_total_and_band(cast):
+    client = client_for(cast.patient_user)
+    page = client.post(reverse("measures:fill", args=["phq9"]),
+                       phq9_post([2, 2, 2, 2, 1, 1, 2, 0, 0], q10="1"), follow=True)
+    response = Response.objects.get()
+    assert page.redirect_chain == [(reverse("measures:saved", args=[response.uuid]), 302)]
+    html = page.content.decode()
+    assert "Your PHQ-9 answers are saved" in html
+    # 12 of 27 is the band "Moderate" (10-14) of the data file, as the scoring stored it.
+    assert response.severity == "Moderate"
+    text = " ".join(re.sub(r"<[^>]+>", "", html).split())
+    assert "12 out of 27: Moderate" in text
+    assert re.search(r'<li class="current" aria-current="true">10-14: Moderate', html)
+    assert html.count('aria-current="true"') == 1  # the one band that is the patient's
+    assert "help is available now" not in html  # no crisis note for item 9 at 0
+
+
+def test_a_prorated_total_says_how_it_was_worked_out(cast):
+    from mitra.measures.actions import do_submit_response
+
+    # Sent without item 1 (the API allows it): the NHS rule prorates one or two gaps.
+    answers = {f"phq9.q{n}": 2 for n in range(2, 9)} | {"phq9.q1": None, "phq9.q9": 0}
+    response, _ = do_submit_response(cast.patient, instrument="phq9", answers=answers,
+                                     response_uuid=uuid.uuid4(), acting=cast.patient_user)
+    assert response.scoring_method == "prorated"
+    html = client_for(cast.patient_user).get(
+        reverse("measures:saved", args=[response.uuid])).content.decode()
+    assert "worked out from the ones you answered" in html
+    assert f'{response.total_display}</span> out of 27' in html
+
+
+def test_item9_still_goes_to_the_crisis_page_first(cast):
+    client = client_for(cast.patient_user)
+    page = client.post(reverse("measures:fill", args=["phq9"]),
+                       phq9_post([0, 0, 0, 0, 0, 0, 0, 0, 2]))
+    assert page["Location"] == reverse("safety:crisis")
+    # Opened later, the confirmation shows the score and the way to help.
+    response = Response.objects.get()
+    html = client.get(reverse("measures:saved", args=[response.uuid])).content.decode()
+    assert "Your PHQ-9 answers are saved" in html and "help is available now" in html
+    assert "2</span> out of 27" in html
+
+
+def test_the_confirmation_is_the_patients_own(cast):
+    theirs = Response.objects.create(
+        uuid=uuid.uuid4(), patient=cast.other_patient, instrument="phq9",
+        instrument_version="1", answers={}, total=3, max_total=27, severity="None-minimal",
+        complete=True, scoring_method="sum", submitted_at=timezone.now())
+    url = reverse("measures:saved", args=[theirs.uuid])
+    assert client_for(cast.patient_user).get(url).status_code == 404
+    assert client_for(cast.clinician).get(url).status_code == 404
+
+
+def test_the_clinician_rating_cows_sees_the_total_in_the_message(cast):
+    client = client_for(cast.clinician)
+    url = reverse("measures:rate", args=[cast.patient.uuid, "cows"])
+    form = client.get(url).content.decode()
+    names = sorted(set(re.findall(r'name="(q\d+)"', form)), key=lambda n: int(n[1:]))
+    data = {name: "0" for name in names} | {"response_uuid": str(uuid.uuid4())}
+    page = client.post(url, data, follow=True)
+    assert page.status_code == 200, page.content.decode()[:2000]
+    assert "COWS saved: total 0 of 48" in page.content.decode()

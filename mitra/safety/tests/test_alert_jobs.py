@@ -4,6 +4,7 @@ that survives a failed mail."""
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from io import StringIO
 
@@ -12,6 +13,8 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -132,15 +135,18 @@ def test_a_severe_cows_raises_severe_withdrawal_once_per_response(cast):
     assert "COWS total 37" in alerts[0].reason and "unverified" not in alerts[0].reason
 
 
-def test_a_sows_in_its_unverified_top_band_says_so(cast):
+def test_a_sows_at_the_unverified_cut_off_or_above_says_where_it_comes_from(cast):
     _respond(cast, "sows", 20)
     assert not _alerts(cast.patient, Alert.Kind.SEVERE_WITHDRAWAL)
     _respond(cast, "sows", 21)
-    _respond(cast, "sows", 40)  # above the last band: still severe
+    _respond(cast, "sows", 40)  # far above the old convention's 30: still severe
+    _respond(cast, "sows", 64)
     alerts = _alerts(cast.patient, Alert.Kind.SEVERE_WITHDRAWAL)
-    assert len(alerts) == 2
-    assert all("unverified" in a.reason for a in alerts)
-    assert "above the band" in alerts[1].reason
+    assert len(alerts) == 3
+    for alert, total in zip(alerts, (21, 40, 64), strict=True):
+        assert f"SOWS total {total} of 64" in alert.reason
+        assert "later clinical convention" in alert.reason and "unverified" in alert.reason
+        assert len(alert.reason) <= 300
 
 
 def test_an_overdue_questionnaire_raises_one_alert_per_occurrence(cast):
@@ -198,6 +204,74 @@ def test_a_new_gap_after_writing_again_raises_again(cast):
     make_entry(cast.patient, today - timedelta(days=12))  # wrote again after the alert
     assert len(raise_missed_diary_alerts(today)) == 1
     assert len(_alerts(cast.patient, Alert.Kind.MISSED_DIARY)) == 2
+
+
+@contextmanager
+def alerts_refused_for(patient):
+    """A real failure for one patient's alerts: a trigger that makes the database refuse them
+    (SQLite or PostgreSQL), dropped again afterwards."""
+    table = Alert._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION planted_failure() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.patient_id = {patient.pk:d} THEN RAISE EXCEPTION 'planted failure'; "
+                "END IF; RETURN NEW; END $$ LANGUAGE plpgsql")
+            cursor.execute(f"CREATE TRIGGER planted_failure BEFORE INSERT ON {table} "
+                           "FOR EACH ROW EXECUTE FUNCTION planted_failure()")
+        else:
+            cursor.execute(f"CREATE TRIGGER planted_failure BEFORE INSERT ON {table} "
+                           f"WHEN NEW.patient_id = {patient.pk:d} "
+                           "BEGIN SELECT RAISE(ABORT, 'planted failure'); END")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER planted_failure ON {table}")
+                cursor.execute("DROP FUNCTION planted_failure()")
+            else:
+                cursor.execute("DROP TRIGGER planted_failure")
+
+
+def test_a_patient_whose_missed_diary_alert_fails_does_not_stop_the_others(cast):
+    today = timezone.localdate()
+    for patient in (cast.patient, cast.other_patient):
+        _enrol(patient, 30)
+        make_entry(patient, today - timedelta(days=10))
+    first, second = sorted((cast.patient, cast.other_patient), key=lambda p: p.pk)
+    with alerts_refused_for(first), pytest.raises(JobFailed) as failed:
+        raise_missed_diary_alerts(today)
+    # The first patient (in the job's order) failed; the second was still done.
+    assert failed.value.done == 1
+    (failure,) = failed.value.failures
+    assert failure.line().startswith(f"patient {first.uuid}: ")
+    assert "planted failure" in failure.line()
+    assert not _alerts(first, Alert.Kind.MISSED_DIARY)
+    assert len(_alerts(second, Alert.Kind.MISSED_DIARY)) == 1
+    # Next run, with the fault gone: the one left over is raised, nothing twice.
+    assert [a.patient_id for a in raise_missed_diary_alerts(today)] == [first.pk]
+
+
+def test_a_patient_whose_overdue_alert_fails_does_not_stop_the_others(cast):
+    today = timezone.localdate()
+    for patient in (cast.patient, cast.other_patient):
+        Schedule.objects.create(patient=patient, instrument="phq9", every_days=14,
+                                start=today - timedelta(days=20))
+    with alerts_refused_for(cast.patient), pytest.raises(JobFailed) as failed:
+        raise_overdue_alerts(today)
+    assert failed.value.done == 1
+    (failure,) = failed.value.failures
+    assert failure.line().startswith(f"patient {cast.patient.uuid} (measures:overdue:")
+    assert len(_alerts(cast.other_patient, Alert.Kind.OVERDUE_MEASURE)) == 1
+    assert not _alerts(cast.patient, Alert.Kind.OVERDUE_MEASURE)
+    out, err = StringIO(), StringIO()
+    with alerts_refused_for(cast.patient), pytest.raises(CommandError) as exited:
+        call_command("escalate", stdout=out, stderr=err)
+    # `mitra escalate` names the failed patient on one line and exits 1.
+    assert exited.value.returncode == 1
+    lines = [line for line in err.getvalue().splitlines() if str(cast.patient.uuid) in line]
+    assert len(lines) == 1 and "planted failure" in lines[0], err.getvalue()
 
 
 def test_missed_diary_needs_the_gap_the_enrolment_and_a_diary_in_use(cast, settings):

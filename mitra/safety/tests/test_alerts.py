@@ -177,7 +177,10 @@ def test_item_9_above_zero_on_the_form_raises_the_urgent_alert_and_shows_the_cri
     assert reverse("safety:my_plan") in html  # the crisis page opens the safety plan
     assert ALERTED in html and NOT_ALERTED not in html
     inbox = _client(cast.clinician).get(reverse("safety:inbox")).content.decode()
-    assert escape(alert.reason) in inbox
+    # The card names the kind once and gives the reason without repeating it.
+    assert escape("PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered"
+                  " above 'Not at all', regardless of the total") in inbox
+    assert "Possible suicide risk" not in inbox and "PHQ-9: " not in inbox
 
 
 def test_the_alert_and_the_response_are_stored_together_or_not_at_all(cast, monkeypatch):
@@ -208,8 +211,10 @@ def test_item_9_at_zero_raises_nothing_and_the_crisis_page_promises_no_call(cast
     client = _client(cast.patient_user)
     page = client.post(reverse("measures:fill", args=["phq9"]),
                        phq9_post([1, 1, 0, 0, 0, 0, 0, 0, 0]))
-    assert page.status_code == 302 and page["Location"] == reverse("measures:due")
-    assert Response.objects.filter(patient=cast.patient).exists()
+    response = Response.objects.get(patient=cast.patient)
+    # Not the crisis page: the confirmation with the score.
+    assert page.status_code == 302
+    assert page["Location"] == reverse("measures:saved", args=[response.uuid])
     assert not Alert.objects.filter(kind=Alert.Kind.SUICIDE_RISK).exists()
     html = client.get(reverse("safety:crisis")).content.decode()
     assert "988" in html and NOT_ALERTED in html and ALERTED not in html

@@ -17,12 +17,14 @@ import socket
 import subprocess
 import sys
 import time
+from importlib import import_module
 
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, connections
 
 from mitra.lib.command import MitraCommand, UsageError
 from mitra.lib.env import env_int
+from mitra.lib.forked_gunicorn import ForkedProcess, fork_gunicorn
 from mitra.lib.serving import (
     GRACEFUL_TIMEOUT,
     Backoff,
@@ -35,9 +37,11 @@ from mitra.lib.serving import (
 )
 
 # How long `mitra serve` waits for a free port (a server stopping on it frees it within a
-# second), and for the workers of a dead gunicorn master to finish their requests.
+# second), and for the workers of a dead gunicorn master to finish their requests: a request
+# takes milliseconds, and each second here is a second more before the supervisor can start
+# the server again (a request cut short is retried by its client with the same UUID).
 PORT_WAIT_SECONDS = 3
-ORPHAN_GRACE_SECONDS = 3
+ORPHAN_GRACE_SECONDS = 1
 POLL_SECONDS = 0.2
 
 
@@ -107,8 +111,12 @@ class Command(MitraCommand):
         self.stop_signal: int | None = None
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_stop_signal)
-        web = self._start([sys.executable, "-m", "gunicorn",
-                           *gunicorn_argv(f"{host}:{port}", workers, threads)])
+        # gunicorn's master is forked from this process with Mitra imported here, once
+        # (mitra.lib.forked_gunicorn: a restart costs one Python start-up, not two).
+        application = import_module("mitra.wsgi").application
+        connections.close_all()
+        web = fork_gunicorn(application, gunicorn_argv(f"{host}:{port}", workers, threads),
+                            in_child=die_with_parent)
         # One id per host and port: a restarted worker takes over the tasks its predecessor
         # left RUNNING at once (mitra.core.taskworker).
         worker_id = f"serve-{socket.gethostname()[:40]}-{port}"
@@ -146,7 +154,7 @@ class Command(MitraCommand):
     def _start(self, argv: list[str]) -> subprocess.Popen:
         return subprocess.Popen(argv, preexec_fn=die_with_parent)  # noqa: S603 - fixed argv
 
-    def _stop(self, web: subprocess.Popen, worker: subprocess.Popen | None) -> None:
+    def _stop(self, web: ForkedProcess, worker: subprocess.Popen | None) -> None:
         """SIGTERM to gunicorn (its workers finish their requests) and to the worker (it
         finishes its task), SIGKILL past the grace period. The workers of a master that died
         are this process's children now (become_subreaper): they have closed the listening

@@ -1,6 +1,8 @@
 // Diary form: keeps the unsent entry (with its UUID) in this browser until the server has it,
-// sends it as JSON with mitraFetch, and retries when the connection comes back.
-// Without JavaScript the form posts normally.
+// sends it as JSON with mitraFetch, and retries when the connection comes back. Once saved,
+// the list of last entries and the panels under the form (the relapse-plan prompt after a
+// strong craving) are fetched again and put in place. Without JavaScript the form posts
+// normally and the page that follows shows both.
 (function () {
   "use strict";
   const form = document.getElementById("diary-form");
@@ -45,6 +47,23 @@
       if (Object.keys(use).length) { payload.uses.push(use); }
     }
     return payload;
+  }
+
+  // The server renders both (escaping what they print); a failed fetch leaves the old ones.
+  function refresh() {
+    if (!form.dataset.recent) { return; }
+    window.mitraFetch(form.dataset.recent, { headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        const type = response.headers.get("Content-Type") || "";
+        return response.ok && type.indexOf("json") !== -1 ? response.json() : null;
+      }).then(function (body) {
+        if (!body) { return; }
+        const recent = document.getElementById("diary-recent");
+        const panels = document.getElementById("diary-panels");
+        if (recent) { recent.innerHTML = body.recent; }
+        if (panels) { panels.innerHTML = body.panels; }
+        form.dataset.refreshed = String(Number(form.dataset.refreshed || 0) + 1);
+      }).catch(function () { /* offline again: the list catches up on the next load */ });
   }
 
   function clearErrors() {
@@ -105,6 +124,7 @@
         form.querySelector("[name=uuid]").value = "";
         form.dataset.saved = r.body.uuid;
         form.querySelector("button[type=submit]").disabled = true;
+        refresh();
       } else if (r.code === 400) {
         clear(); // answers stay on the form for the fix; the bad payload is not retried
         showErrors(r.body.errors || {});
