@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
 from mitra.api import errors, fhir
+from mitra.api.parsing import CheckedParser
 from mitra.api.routers import (
     alerts,
     cbt,
@@ -34,6 +35,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=CheckedParser(),
 )
 errors.install_rest_handlers(api)
 api.add_router("", me.router)
@@ -55,6 +57,7 @@ fhir_api = NinjaAPI(
     renderer=FhirRenderer(),
     docs_url=None,
     openapi_url=None,
+    parser=CheckedParser(),
 )
 errors.install_fhir_handlers(fhir_api)
 fhir_api.add_router("", fhir_metadata.router)

@@ -251,12 +251,46 @@ def _loinc_from_link_id(link_id: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _flatten(items: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
-    for item in items:
-        yield item
-        yield from _flatten(item.get("item") or [])
-        for answer in item.get("answer") or []:
-            yield from _flatten(answer.get("item") or [])
+# Items within items (`item.item`, `answer.item`): the published instruments nest none; a
+# response with groups nests a few. Deeper is refused before it costs a recursion per level.
+MAX_ITEM_DEPTH = 10
+
+
+def _json_kind(value: object) -> str:
+    for kind, name in ((bool, "true/false"), (str, "text"), (int, "a number"),
+                       (float, "a number"), (list, "a list"), (Mapping, "an object")):
+        if isinstance(value, kind):
+            return name
+    return "null"
+
+
+def _objects(value: object, path: str) -> list[Mapping[str, Any]]:
+    """`value` as a list of objects (absent or null: none), or FhirError 400 naming `path`."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise FhirError(400, f"{path}: must be a list of objects, not {_json_kind(value)}",
+                        code="structure", expression=path)
+    for index, entry in enumerate(value):
+        if not isinstance(entry, Mapping):
+            raise FhirError(400, f"{path}[{index}]: must be an object, not {_json_kind(entry)}",
+                            code="structure", expression=f"{path}[{index}]")
+    return value
+
+
+def _flatten(items: object, path: str = "item",
+             depth: int = 1) -> Iterable[tuple[str, Mapping[str, Any]]]:
+    """(path, item) for every item, nested ones too, in document order."""
+    entries = _objects(items, path)
+    if entries and depth > MAX_ITEM_DEPTH:
+        raise FhirError(400, f"{path}: items nested more than {MAX_ITEM_DEPTH} levels deep "
+                        "(item.item and answer.item)", code="structure", expression=path)
+    for index, item in enumerate(entries):
+        where = f"{path}[{index}]"
+        yield where, item
+        yield from _flatten(item.get("item"), f"{where}.item", depth + 1)
+        for number, answer in enumerate(_objects(item.get("answer"), f"{where}.answer")):
+            yield from _flatten(answer.get("item"), f"{where}.answer[{number}].item", depth + 1)
 
 
 def resolve_instrument(canonical: str, instruments: Iterable[Instrument]) -> Instrument:
@@ -282,9 +316,9 @@ def answers_from_response(resource: Mapping[str, Any], instrument: Instrument) -
     by_link = {item.link_id: item for item in instrument.items}
     by_loinc = {item.loinc: item for item in instrument.items if item.loinc}
     chosen: dict[str, AnswerOption] = {}
-    for index, given in enumerate(_flatten(resource.get("item") or [])):
+    # Every item's shape is checked first, so a malformed one is refused wherever it is.
+    for where, given in list(_flatten(resource.get("item"))):
         link_id = str(given.get("linkId", ""))
-        where = f"item[{index}]"
         item = by_link.get(link_id)
         if item is None and link_id in alias_links:
             item = by_link.get(alias_links[link_id])

@@ -5,6 +5,7 @@ from django import forms
 from mitra.accounts.models import STAFF_ROLES
 from mitra.api.actions import ALLOWED_LIFETIMES_DAYS, STAFF_MAX_DAYS, lifetimes_for
 from mitra.api.models import Scope
+from mitra.lib.textfield import TextField
 
 
 def _days(values) -> str:
@@ -14,7 +15,7 @@ def _days(values) -> str:
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(
+    name = TextField(
         max_length=80, help_text="What the token is for, e.g. “phone app” or “export script”."
     )
     scopes = forms.MultipleChoiceField(

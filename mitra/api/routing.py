@@ -9,6 +9,10 @@ OperationOutcome, `mitra.api.errors`): a method the path does not take is refuse
 ninja's plain-text 405, and `unknown_path_pattern` (placed last in the URL conf) answers every
 path the API does not have, so Django's HTML 404 page is never reached.
 
+Before any endpoint runs, the request's query parameters and JSON body are checked
+(`mitra.api.parsing.check_request`: no NUL, no lone surrogate, bounded nesting): a 400 in the
+API's shape naming the parameter or the JSON path.
+
 An unknown path answers 404 to everyone, with or without a token: the answer depends on the
 path alone, never on who asks or on what the database holds (it cannot tell whether a patient
 exists), and what it names is public anyway (the OpenAPI schema, the CapabilityStatement).
@@ -27,7 +31,7 @@ from django.urls.exceptions import Resolver404
 from ninja import NinjaAPI
 from ninja.operation import PathView
 
-from mitra.api import errors
+from mitra.api import errors, parsing
 
 UNKNOWN_PATH = "unknown_path"
 
@@ -38,6 +42,7 @@ def _token_view(api: NinjaAPI, view: Callable, *, allowed: Sequence[str] | None 
         try:
             if allowed is not None and request.method not in allowed:
                 raise errors.MethodNotAllowed(request.method, allowed, route)
+            parsing.check_request(request)
             return view(request, *args, **kwargs)
         except Exception as exc:  # ninja's operations handle their own; this is the rest
             return api.on_exception(request, exc)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from mitra.cbt.catalogue import distortions, modules
 from mitra.cbt.models import Activity, Homework, RelapsePlan, Value
 from mitra.lib import bounds
+from mitra.lib.textfield import TextField
 
 EMOTION_ROWS = 3
 
@@ -28,7 +29,7 @@ def rating(label: str, lo: int, hi: int, *, required: bool = True, help_text: st
 
 def text(label: str, *, required: bool = True, max_length: int = 4000, rows: int = 3,
          help_text: str = ""):
-    return forms.CharField(
+    return TextField(
         label=label, required=required, max_length=max_length, help_text=help_text,
         widget=forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput(),
         error_messages={

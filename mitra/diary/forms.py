@@ -20,6 +20,7 @@ from mitra.diary import units
 from mitra.diary.models import MOTIVES, TaperPause, TaperPlan
 from mitra.diary.submission import Submission
 from mitra.lib import bounds, conf
+from mitra.lib.textfield import TextField
 
 RATINGS = {
     # field: (label, anchor at 0, anchor at 10)
@@ -107,7 +108,7 @@ class EntryForm(forms.Form):
     motives = forms.MultipleChoiceField(
         choices=list(MOTIVES.items()), required=False, widget=forms.CheckboxSelectMultiple
     )
-    note = forms.CharField(required=False, max_length=2000,
+    note = TextField(required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, enrolled_on: date | None = None, **kwargs: Any) -> None:
@@ -164,7 +165,7 @@ class UseForm(forms.Form):
     grams_per_unit = forms.DecimalField(required=False, max_digits=6, decimal_places=3,
                                         label="Grams per capsule")
     time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    product_label = forms.CharField(required=False, max_length=120, label="Product")
+    product_label = TextField(required=False, max_length=120, label="Product")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -269,6 +270,7 @@ class TaperPlanForm(forms.ModelForm):
                   "step_kind", "step_size", "interval_days", "note"]
         widgets = {"start_date": forms.DateInput(attrs={"type": "date"})}
         labels = {"interval_days": "Days per step", "note": "Note for the care team"}
+        field_classes = {"note": TextField}
 
     def __init__(self, *args: Any, enrolled_on: date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -304,7 +306,7 @@ class TaperPauseForm(forms.Form):
     start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                help_text="Leave empty to pause until further notice.")
-    reason = forms.CharField(max_length=300)
+    reason = TextField(max_length=300)
 
     def __init__(self, *args: Any, enrolled_on: date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -32,7 +32,7 @@ from mitra.diary.forms import (
 )
 from mitra.diary.models import MOTIVES
 from mitra.diary.submission import Submission
-from mitra.lib import conf
+from mitra.lib import conf, untrusted
 
 USES_RULE = ("uses: send a list of use objects, each with substance, amount and unit "
              "(optional: grams_per_unit, time, product_label), or [] for a day without use")
@@ -148,7 +148,8 @@ class _NotPlain(Exception):
 def _text(value: object, limit: int) -> str:
     if value is None:
         return ""
-    if not isinstance(value, str) or "\x00" in value or len(value.strip()) > limit:
+    if (not isinstance(value, str) or untrusted.text_problem(value) is not None
+            or len(value.strip()) > limit):
         raise _NotPlain
     return value.strip()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date, timedelta
 
@@ -28,7 +27,7 @@ from mitra.diary.forms import (
 )
 from mitra.diary.json_submission import parse_json_submission
 from mitra.diary.models import DiaryEntry, TaperPause, TaperPlan, UseEvent
-from mitra.lib import panels
+from mitra.lib import panels, untrusted
 from mitra.lib.links import fixed_path
 from mitra.patients.access import can_write_patient, get_own_patient, get_patient_for_user
 from mitra.safety.models import Alert
@@ -125,7 +124,9 @@ def api_submit(request: HttpRequest) -> JsonResponse:
     answers, 400 with errors per field."""
     patient = get_own_patient(request)
     try:
-        payload = json.loads(request.body or b"null")
+        payload = untrusted.load_json(request.body or b"null")
+    except untrusted.Refused as exc:  # a NUL or lone surrogate, or nested too deep
+        return JsonResponse({"errors": {exc.field or "__all__": [str(exc)]}}, status=400)
     except ValueError:
         payload = None
     # Every problem at once, by field (`uses[0].amount`), with the web form's messages.

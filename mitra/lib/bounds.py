@@ -53,8 +53,15 @@ def check_time(field: str, value: datetime, *, enrolled_on: date,
     now = now or timezone.now()
     if timezone.is_naive(value):
         raise _refuse(field, value, "a date and time with a time zone, e.g. 2026-11-22T09:30:00Z")
-    if value > now + CLOCK_SKEW or timezone.localdate(value) < enrolled_on:
-        raise _refuse(field, value, f"from {enrolled_on} (enrolment) to now")
+    allowed = f"from {enrolled_on} (enrolment) to now"
+    if value > now + CLOCK_SKEW:
+        raise _refuse(field, value, allowed)
+    try:
+        day = timezone.localdate(value)
+    except OverflowError:  # year 1 east of UTC: before the first day the calendar can hold
+        raise _refuse(field, value, allowed) from None
+    if day < enrolled_on:
+        raise _refuse(field, value, allowed)
     return value
 
 

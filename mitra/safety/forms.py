@@ -5,6 +5,7 @@ import uuid
 from django import forms
 
 from mitra.lib import bounds
+from mitra.lib.textfield import TextField
 from mitra.safety.kb import SUBSTANCE_LABELS, SUBSTANCES, knowledge_base
 from mitra.safety.legal import known_codes
 from mitra.safety.models import SafetyPlanVersion
@@ -46,7 +47,7 @@ class IntakeForm(forms.Form):
 
 
 class MedicationForm(forms.Form):
-    name = forms.CharField(max_length=120, strip=True, error_messages={
+    name = TextField(max_length=120, strip=True, error_messages={
         "required": "name: enter the medication's generic or brand name (such as sertraline or "
                     "Zoloft)",
         "max_length": "name: at most %(limit_value)d characters (it has %(show_value)d)",
@@ -75,7 +76,7 @@ def _history_day(value, field: str):
 
 
 class ResolveAlertForm(forms.Form):
-    note = forms.CharField(max_length=2000, strip=True, widget=forms.Textarea(attrs={"rows": 2}),
+    note = TextField(max_length=2000, strip=True, widget=forms.Textarea(attrs={"rows": 2}),
                            error_messages={"required": "note: say how the alert was resolved"})
 
 
@@ -85,7 +86,7 @@ class SafetyPlanForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field, heading, prompt in SafetyPlanVersion.SECTIONS:
-            self.fields[field] = forms.CharField(
+            self.fields[field] = TextField(
                 label=heading, help_text=prompt, required=False, max_length=4000, strip=True,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )

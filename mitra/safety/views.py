@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -77,9 +77,11 @@ def _alert_for_user(request: HttpRequest, alert_uuid, *, write: bool) -> Alert:
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
+    # A path on this site only ("/safety/alerts/"): `redirect` would take a bare word for a
+    # view name and fail (500) when there is none.
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return redirect(target)
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return HttpResponseRedirect(target)
     return redirect(default)
 
 

@@ -5,11 +5,11 @@ from uuid import UUID
 
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from mitra.accounts.models import Role
 from mitra.api.errors import responses
-from mitra.api.pagination import ShownPatientsPagination
+from mitra.api.pagination import Pagination, ShownPatientsPagination
 from mitra.api.permissions import READ, WRITE
 from mitra.api.schemas.alerts import AlertOut
 from mitra.patients.access import get_patient_for_user, patients_for_user
@@ -42,7 +42,7 @@ def list_alerts(request, filters: Query[AlertFilter]):
 
 @router.get("/patients/{uuid:patient_uuid}/alerts", auth=READ,
             response=responses({200: list[AlertOut]}), url_name="patient_alerts")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def patient_alerts(request, patient_uuid: UUID, filters: Query[AlertFilter]):
     _clinician_only(request)
     patient = get_patient_for_user(request, patient_uuid)

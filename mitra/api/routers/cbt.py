@@ -12,10 +12,11 @@ from django import forms as djforms
 from django.http import Http404
 from django.utils.datastructures import MultiValueDict
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from mitra.accounts.models import Role
 from mitra.api.errors import ApiError, responses
+from mitra.api.pagination import Pagination
 from mitra.api.permissions import READ, WRITE
 from mitra.api.schemas.cbt import (
     ActivityCompleteIn,
@@ -114,7 +115,7 @@ def _thought_field(name: str) -> str:
 
 @router.get(f"{BASE}/thought-records", auth=READ,
             response=responses({200: list[ThoughtRecordOut]}), url_name="thought_records")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_thought_records(request, patient_uuid: UUID):
     """Newest first."""
     patient = get_patient_for_user(request, patient_uuid)
@@ -145,7 +146,7 @@ def submit_thought_record(request, patient_uuid: UUID, payload: ThoughtRecordIn)
 
 @router.get(f"{BASE}/homework", auth=READ, response=responses({200: list[HomeworkOut]}),
             url_name="homework")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_homework(request, patient_uuid: UUID):
     """Open homework first (soonest due), then completed."""
     patient = get_patient_for_user(request, patient_uuid)
@@ -192,7 +193,7 @@ def complete_homework(request, patient_uuid: UUID, homework_uuid: UUID,
 
 @router.get(f"{BASE}/exposure-items", auth=READ,
             response=responses({200: list[ExposureItemOut]}), url_name="exposure_items")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_exposure_items(request, patient_uuid: UUID):
     """The exposure hierarchy, least distressing first."""
     patient = get_patient_for_user(request, patient_uuid)
@@ -213,7 +214,7 @@ def add_exposure_item(request, patient_uuid: UUID, payload: ExposureItemIn):
 
 @router.get(f"{BASE}/exposure-logs", auth=READ,
             response=responses({200: list[ExposureLogOut]}), url_name="exposure_logs")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_exposure_logs(request, patient_uuid: UUID):
     """Exposure practice, newest first, each with the step practised."""
     patient = get_patient_for_user(request, patient_uuid)
@@ -240,7 +241,7 @@ def log_exposure(request, patient_uuid: UUID, payload: ExposureLogIn):
 
 @router.get(f"{BASE}/values", auth=READ, response=responses({200: list[ValueOut]}),
             url_name="values")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_values(request, patient_uuid: UUID):
     """The patient's values, by name (as on the web page's behavioural-activation tool)."""
     patient = get_patient_for_user(request, patient_uuid)
@@ -261,7 +262,7 @@ def add_value(request, patient_uuid: UUID, payload: ValueIn):
 
 @router.get(f"{BASE}/activities", auth=READ, response=responses({200: list[ActivityOut]}),
             url_name="activities")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_activities(request, patient_uuid: UUID):
     """The patient's activity list, by name, each with the value it serves (if any)."""
     patient = get_patient_for_user(request, patient_uuid)
@@ -288,7 +289,7 @@ def add_activity(request, patient_uuid: UUID, payload: ActivityIn):
 
 @router.get(f"{BASE}/activity-slots", auth=READ,
             response=responses({200: list[ActivitySlotOut]}), url_name="activity_slots")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_activity_slots(request, patient_uuid: UUID):
     """Scheduled activities, newest day first, with their completion ratings."""
     patient = get_patient_for_user(request, patient_uuid)

@@ -4,10 +4,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import WrapValidator
 
 from mitra.api.errors import ApiError, responses
+from mitra.api.pagination import Pagination
 from mitra.api.permissions import READ, WRITE
 from mitra.api.schemas.diary import DiaryIn, DiaryOut
 from mitra.diary import actions
@@ -20,7 +21,7 @@ router = Router(tags=["diary"])
 
 @router.get("/patients/{uuid:patient_uuid}/diary", auth=READ,
             response=responses({200: list[DiaryOut]}), url_name="diary")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_diary(request, patient_uuid: UUID):
     """The current version of each day, newest first."""
     patient = get_patient_for_user(request, patient_uuid)

@@ -5,7 +5,6 @@ validated against its Questionnaire, then stored and scored by the measures app'
 (`do_submit_response`, the same call the web form makes); its total becomes an Observation.
 """
 
-import json
 import uuid as uuidlib
 from datetime import datetime
 from decimal import Decimal
@@ -17,6 +16,7 @@ from ninja import Router
 from mitra.api import fhir, instruments
 from mitra.api.errors import ApiError
 from mitra.api.fhir_support import FhirResponse, check_params, searchset
+from mitra.api.parsing import json_body
 from mitra.api.permissions import FHIR_READ, FHIR_WRITE
 from mitra.audit.actions import record_audit
 from mitra.audit.events import Event
@@ -124,8 +124,9 @@ def _parse_authored(resource: dict) -> datetime | None:
 @router.post("/QuestionnaireResponse", auth=FHIR_WRITE, url_name="qr_create")
 def create_questionnaire_response(request):
     try:
-        resource = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
+        # Checked as every API body is (mitra.api.parsing): text, and how deep it nests.
+        resource = json_body(request) if request.body else None
+    except ValueError:
         raise fhir.FhirError(400, "the body is not JSON", code="structure") from None
     if not isinstance(resource, dict) or resource.get("resourceType") != "QuestionnaireResponse":
         raise fhir.FhirError(400, "resourceType: must be QuestionnaireResponse",

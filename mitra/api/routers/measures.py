@@ -4,10 +4,11 @@ from uuid import UUID
 
 from django.http import Http404
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from mitra.accounts.models import Role
 from mitra.api.errors import ApiError, responses
+from mitra.api.pagination import Pagination
 from mitra.api.permissions import READ, WRITE
 from mitra.api.schemas.measures import (
     InstrumentOut,
@@ -47,7 +48,7 @@ def list_instruments(request):
 
 @router.get("/patients/{uuid:patient_uuid}/responses", auth=READ,
             response=responses({200: list[ResponseOut]}), url_name="responses")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_responses(request, patient_uuid: UUID):
     patient = get_patient_for_user(request, patient_uuid)
     return Response.objects.filter(patient=patient).select_related("patient") \
@@ -89,7 +90,7 @@ def submit_response(request, patient_uuid: UUID, payload: ResponseIn):
 
 @router.get("/patients/{uuid:patient_uuid}/schedules", auth=READ,
             response=responses({200: list[ScheduleOut]}), url_name="schedules")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_schedules(request, patient_uuid: UUID):
     patient = get_patient_for_user(request, patient_uuid)
     return Schedule.objects.filter(patient=patient).select_related("patient") \

@@ -8,6 +8,8 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from mitra.api.schemas.common import TimeOfDay
+
 CLIENT_UUID = "Made by the client; resend the same to retry safely."
 
 
@@ -196,7 +198,7 @@ class ActivitySlotIn(Schema):
     activity: UUID = Field(description="One of the patient's activities "
                                        "(GET .../activities).")
     scheduled_for: dt.date = Field(description="From 30 days ago to 180 days ahead.")
-    at_time: dt.time | None = Field(None, description="Time of day, HH:MM (optional).")
+    at_time: TimeOfDay | None = Field(None, description="Time of day, HH:MM (optional).")
 
 
 class ActivityCompleteIn(Schema):
@@ -213,7 +215,7 @@ class ActivitySlotOut(_OfPatient):
     activity_name: str
     value: str | None
     scheduled_for: dt.date
-    at_time: dt.time | None
+    at_time: TimeOfDay | None
     completed_at: dt.datetime | None
     mastery: int | None
     pleasure: int | None

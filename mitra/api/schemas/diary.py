@@ -6,6 +6,8 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from mitra.api.schemas.common import TimeOfDay
+
 
 class UseIn(Schema):
     substance: str = Field(description="kratom_powder, kratom_capsule, kratom_extract, "
@@ -13,7 +15,7 @@ class UseIn(Schema):
     amount: Decimal
     unit: str = Field(description="g, mg, capsules, tablets, mL, standard_drinks")
     grams_per_unit: Decimal | None = None
-    time: dt.time | None = None
+    time: TimeOfDay | None = None
     product_label: str | None = None
 
 
@@ -37,7 +39,7 @@ class UseOut(Schema):
     amount: Decimal
     unit: str
     grams: Decimal | None
-    time: dt.time | None
+    time: TimeOfDay | None
     product_label: str
 
 
