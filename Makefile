@@ -38,7 +38,7 @@ run: $(ENV)
 	@$(BIN)/mitra migrate --no-input -v0
 	@echo "Loading the synthetic demo cohort (first time only)"
 	@$(BIN)/mitra demo --if-empty
-	$(BIN)/mitra serve --host 127.0.0.1 --port $(PORT)
+	MITRA_BASE_URL=$${MITRA_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/mitra serve --host 127.0.0.1 --port $(PORT)
 
 # Style, the layering (pyproject.toml, [tool.importlinter]) and the types (mypy: a new error
 # fails, and so does a baselined one that is gone, until `make mypy-baseline` drops it).
