@@ -2,10 +2,13 @@
 
 Files (each has `schema_version` and an `as_of` date; every entry cites `references.yaml`):
 
-- `interaction_rules.yaml`: a substance (kratom, kava, 7oh) against a list of generic drug ids;
+- `interaction_rules.yaml`: a substance (kratom, kava, 7oh) against drug classes (`classes`)
+  and single generic drug ids (`drugs`);
 - `condition_rules.yaml`: a substance against condition ids from `conditions.yaml`;
 - `medications.yaml`: generic, alias and brand names -> one generic id (combinations are entries
-  of their own, with `contains`);
+  of their own, with `contains`), and the drug classes: members, the published classification
+  they come from (`source`), `as_of`, and for classes defined by WHO ATC groups a check that
+  every dictionary entry coded in those groups is a member or excluded with a reason;
 - `legal_status.yaml`: status by ISO 3166 code, an entry for every US state, DC and territory
   (status `unknown`, with the reason, where Mitra has no researched data);
 - `references.yaml`: the bibliography, read into `citations.Citation` (one model for every page
@@ -53,6 +56,9 @@ US_STATES_AND_DC = (
 )
 CONFIDENCE = ("high", "medium", "low")
 AS_OF_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+# A full ATC code (N05AH02) on a medication; a group (N05A, N05AH, N) on a class.
+ATC_CODE_RE = re.compile(r"^[A-Z]\d{2}[A-Z]{2}\d{2}$")
+ATC_GROUP_RE = re.compile(r"^[A-Z](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 US_SUB_RE = re.compile(r"^US-[A-Z]{2}$")
 
@@ -84,6 +90,27 @@ class Rule:
     drugs_basis: str = ""
     pharmacist_check: str = "not_needed"
     see_also_claims: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()  # the drug classes named; `drugs` holds their members too
+
+
+@dataclass(frozen=True)
+class DrugClass:
+    """A class a rule names: its members and the classification they were derived from."""
+
+    id: str
+    name: str
+    source: str  # the published classification: ATC group(s), FDA table, product labels
+    as_of: str
+    pharmacist_check: str
+    members: tuple[str, ...]
+    atc: tuple[str, ...] = ()  # ATC groups whose coded dictionary entries must all be members
+    excluded: tuple[tuple[str, str], ...] = ()  # (generic, reason) left out of those groups
+    citations: tuple[str, ...] = ()
+    note: str = ""
+
+    def describe(self) -> str:
+        """One line for a finding: the class, its source and date."""
+        return f"{self.name}: {' '.join(self.source.split())} (as of {self.as_of})"
 
 
 @dataclass(frozen=True)
@@ -92,6 +119,8 @@ class Medication:
     label: str  # the drug class, for display
     names: tuple[str, ...]  # every accepted name, as written in the file
     contains: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    atc: tuple[str, ...] = ()
 
     @property
     def ingredients(self) -> frozenset[str]:
@@ -110,6 +139,7 @@ class KnowledgeBase:
     references: dict[str, Citation]
     legal: dict[str, dict[str, Any]]
     us_subdivisions: frozenset[str] = field(default_factory=frozenset)
+    classes: dict[str, DrugClass] = field(default_factory=dict)  # class id -> class
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -195,8 +225,8 @@ class _Checker:
 
 
 def _load_medications(
-    directory: Path,
-) -> tuple[dict[str, Medication], dict[str, str], dict[str, str]]:
+    directory: Path, references: dict[str, Any],
+) -> tuple[dict[str, Medication], dict[str, str], dict[str, str], dict[str, DrugClass]]:
     check = _Checker("medications.yaml")
     data = _read(directory, "medications.yaml")
     meds: dict[str, Medication] = {}
@@ -209,8 +239,14 @@ def _load_medications(
         generic = normalize(check.text(entry, "generic", where))
         if generic in meds:
             check.fail(f"{where}.generic", f"{generic!r} is listed twice")
+        brands = check.strings(entry, "brands", where, required=False)
         written = (entry["generic"], *check.strings(entry, "aliases", where, required=False),
-                   *check.strings(entry, "brands", where, required=False))
+                   *brands)
+        atc = check.strings(entry, "atc", where, required=False)
+        for code in atc:
+            if not ATC_CODE_RE.match(code):
+                check.fail(f"{where}.atc",
+                           f"{code!r} is not a 7-character ATC code such as N05AH02")
         for name in written:
             key = normalize(name)
             if names.get(key, generic) != generic:
@@ -221,6 +257,7 @@ def _load_medications(
             generic=generic, label=check.text(entry, "class", where), names=tuple(written),
             contains=tuple(normalize(c) for c in check.strings(entry, "contains", where,
                                                                 required=False)),
+            brands=brands, atc=atc,
         )
     if not meds:
         check.fail("medications", "must list at least one medication")
@@ -228,11 +265,90 @@ def _load_medications(
         for part in med.contains:
             if part not in meds:
                 check.fail(f"medications[{med.generic}].contains", f"{part!r} has no entry")
-    return meds, names, display
+    classes = _load_classes(check, data, meds, references)
+    return meds, names, display, classes
+
+
+def _load_classes(check: _Checker, data: dict[str, Any], meds: dict[str, Medication],
+                  references: dict[str, Any]) -> dict[str, DrugClass]:
+    classes: dict[str, DrugClass] = {}
+    for i, entry in enumerate(data.get("classes") or []):
+        where = f"classes[{i}]"
+        if not isinstance(entry, dict):
+            check.fail(where, "must be a mapping")
+        class_id = check.text(entry, "id", where)
+        where = f"classes[{class_id}]"
+        if class_id in classes:
+            check.fail(f"{where}.id", f"{class_id!r} is listed twice")
+        members = tuple(normalize(m) for m in check.strings(entry, "members", where))
+        for m in members:
+            if m not in meds:
+                check.fail(f"{where}.members", f"{m!r} is not in the medications list")
+        if len(set(members)) != len(members):
+            dup = sorted({m for m in members if members.count(m) > 1})
+            check.fail(f"{where}.members", f"listed twice: {dup}")
+        groups = check.strings(entry, "atc", where, required=False)
+        for g in groups:
+            if not ATC_GROUP_RE.match(g):
+                check.fail(f"{where}.atc", f"{g!r} is not an ATC group such as N05A")
+        raw_excluded = entry.get("excluded") or {}
+        if not isinstance(raw_excluded, dict):
+            check.fail(f"{where}.excluded", "must map a generic id to the reason it is left out")
+        excluded = []
+        for generic, reason in raw_excluded.items():
+            key = normalize(str(generic))
+            if key not in meds:
+                check.fail(f"{where}.excluded", f"{generic!r} is not in the medications list")
+            if key in members:
+                check.fail(f"{where}.excluded", f"{generic!r} is also a member")
+            if not isinstance(reason, str) or not reason.strip():
+                check.fail(f"{where}.excluded.{generic}", "must give the reason")
+            excluded.append((key, reason.strip()))
+        left_out = {g for g, _ in excluded}
+        for med in meds.values():
+            in_groups = [c for c in med.atc if any(c.startswith(g) for g in groups)]
+            if in_groups and med.generic not in members and med.generic not in left_out:
+                check.fail(f"{where}.members",
+                           f"{med.generic!r} has ATC code {in_groups[0]} in this class's groups "
+                           f"({', '.join(groups)}) but is not a member: add it, or list it "
+                           "under `excluded` with the reason")
+        classes[class_id] = DrugClass(
+            id=class_id, name=check.text(entry, "name", where),
+            source=check.text(entry, "source", where), as_of=check.as_of(entry, where),
+            pharmacist_check=check.choice(entry, "pharmacist_check", PHARMACIST_CHECK, where),
+            members=members, atc=groups, excluded=tuple(excluded),
+            citations=(check.citations(entry, "citations", where, references)
+                       if "citations" in entry else ()),
+            note=" ".join(str(entry.get("note") or "").split()),
+        )
+    return classes
+
+
+def _rule_drugs(check: _Checker, entry: dict[str, Any], where: str,
+                meds: dict[str, Medication],
+                classes: dict[str, DrugClass]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A rule's class ids and its drugs: every member of its classes, then its own `drugs`."""
+    class_ids = check.strings(entry, "classes", where, required=False)
+    own = tuple(normalize(d) for d in check.strings(entry, "drugs", where, required=False))
+    if not class_ids and not own:
+        check.fail(where, "must name at least one of `classes` or `drugs`")
+    drugs: list[str] = []
+    for c in class_ids:
+        if c not in classes:
+            check.fail(f"{where}.classes", f"{c!r} is not a class in medications.yaml")
+        drugs += [m for m in classes[c].members if m not in drugs]
+    for d in own:
+        if d not in meds:
+            check.fail(f"{where}.drugs", f"{d!r} is not in medications.yaml")
+        if d in drugs:
+            check.fail(f"{where}.drugs", f"{d!r} is already a member of one of its classes")
+        drugs.append(d)
+    return class_ids, tuple(drugs)
 
 
 def _load_rules(directory: Path, file: str, kind: str, references: dict[str, Any],
-                meds: dict[str, Medication], conditions: dict[str, str]) -> list[Rule]:
+                meds: dict[str, Medication], conditions: dict[str, str],
+                classes: dict[str, DrugClass]) -> list[Rule]:
     check = _Checker(file)
     data = _read(directory, file)
     rules = []
@@ -257,14 +373,18 @@ def _load_rules(directory: Path, file: str, kind: str, references: dict[str, Any
             see_also_claims=check.strings(entry, "see_also_claims", where, required=False),
         )
         if kind == "interaction":
-            drugs = tuple(normalize(d) for d in check.strings(entry, "drugs", where))
-            for d in drugs:
-                if d not in meds:
-                    check.fail(f"{where}.drugs", f"{d!r} is not in medications.yaml")
-            rule = Rule(**common, drugs=drugs,
-                        drugs_basis=check.choice(entry, "drugs_basis", DRUG_BASES, where),
-                        pharmacist_check=check.choice(entry, "pharmacist_check",
-                                                      PHARMACIST_CHECK, where))
+            class_ids, drugs = _rule_drugs(check, entry, where, meds, classes)
+            basis = check.choice(entry, "drugs_basis", DRUG_BASES, where)
+            mark = check.choice(entry, "pharmacist_check", PHARMACIST_CHECK, where)
+            if basis == "class_membership" and not class_ids:
+                check.fail(f"{where}.classes", "a class_membership rule must name its classes")
+            unchecked = [c for c in class_ids if classes[c].pharmacist_check == "pending"]
+            if unchecked and mark != "pending":
+                check.fail(f"{where}.pharmacist_check",
+                           f"must be pending: class {unchecked[0]!r} has not been checked by a "
+                           "pharmacist")
+            rule = Rule(**common, drugs=drugs, classes=class_ids, drugs_basis=basis,
+                        pharmacist_check=mark)
         else:
             conds = check.strings(entry, "conditions", where)
             for c in conds:
@@ -364,11 +484,11 @@ def load(directory: Path = DATA_DIR) -> KnowledgeBase:
     for i, c in enumerate(cond_data.get("conditions") or []):
         conditions[ccheck.text(c, "id", f"conditions[{i}]")] = ccheck.text(
             c, "label", f"conditions[{i}]")
-    meds, names, display = _load_medications(directory)
+    meds, names, display, classes = _load_medications(directory, references)
     rules = _load_rules(directory, "interaction_rules.yaml", "interaction", references, meds,
-                        conditions)
+                        conditions, classes)
     rules += _load_rules(directory, "condition_rules.yaml", "condition", references, meds,
-                         conditions)
+                         conditions, classes)
     ids = [r.id for r in rules]
     if len(ids) != len(set(ids)):
         dup = sorted({i for i in ids if ids.count(i) > 1})
@@ -378,7 +498,7 @@ def load(directory: Path = DATA_DIR) -> KnowledgeBase:
     version = str(_read(directory, "interaction_rules.yaml").get("kb_version", "unversioned"))
     return KnowledgeBase(version=version, rules=tuple(rules), medications=meds, names=names,
                          display_names=display, conditions=conditions, references=references,
-                         legal=legal, us_subdivisions=subs)
+                         legal=legal, us_subdivisions=subs, classes=classes)
 
 
 @cache

@@ -3,7 +3,8 @@
 A finding is one rule that fired, with every input name that triggered it (de-duplicated: Xanax
 and alprazolam together give one finding). A medication name the dictionary does not know is
 never passed as safe: it is returned in `unrecognized` with close matches, so the page and the
-CLI can say "not recognized — not screened".
+CLI can say "not recognized — not screened". A finding of a rule that names drug classes says
+which of them the matched drugs belong to, with the classification each list comes from.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class Finding:
     pharmacist_check: str
     see_also_claims: list[str]
     as_of: str
+    # The rule's classes that hold a matched drug: "name: source (as of date)".
+    class_sources: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -143,9 +146,11 @@ def screen(
     for rule in kb.rules:
         if rule.substance not in subs:
             continue
-        matched = _matched(rule, present, given_conditions)
+        matched, generics = _matched(rule, present, given_conditions)
         if matched:
-            result.findings.append(_finding(rule, matched))
+            sources = [kb.classes[c].describe() for c in rule.classes
+                       if generics & set(kb.classes[c].members)]
+            result.findings.append(_finding(rule, matched, sources))
     order = {s: i for i, s in enumerate(SEVERITIES)}
     result.findings.sort(key=lambda f: (order[f.severity], f.rule))
     return result
@@ -153,29 +158,32 @@ def screen(
 
 def _matched(
     rule: Rule, present: dict[str, list[str]], conditions: list[tuple[str, str]]
-) -> list[str]:
+) -> tuple[list[str], set[str]]:
+    """The input names that fire the rule, and the rule's generic ids they brought in."""
     matched: list[str] = []
+    generics: set[str] = set()
     if rule.kind == "interaction":
         for drug in rule.drugs:
             for name in present.get(drug, []):
                 # A substance never matches a rule about itself (kava's rules do not list kava).
                 if name == rule.substance:
                     continue
+                generics.add(drug)
                 if name not in matched:
                     matched.append(name)
     else:
         for given, key in conditions:
             if key in rule.conditions and given not in matched:
                 matched.append(given)
-    return matched
+    return matched, generics
 
 
-def _finding(rule: Rule, matched: list[str]) -> Finding:
+def _finding(rule: Rule, matched: list[str], class_sources: list[str]) -> Finding:
     return Finding(
         rule=rule.id, kind=rule.kind, substance=rule.substance, severity=rule.severity,
         evidence_level=rule.evidence_level, matched=matched, summary=rule.summary,
         citations=list(rule.citations), applies_to=rule.applies_to, mechanism=rule.mechanism,
         monitor=list(rule.monitor), plain_language=rule.plain_language,
         pharmacist_check=rule.pharmacist_check, see_also_claims=list(rule.see_also_claims),
-        as_of=rule.as_of,
+        as_of=rule.as_of, class_sources=class_sources,
     )

@@ -60,33 +60,36 @@ def short_key(*parts: str) -> str:
 
 
 # Substance classes the diary records without naming the drug ("another opioid", "a
-# benzodiazepine"). They are screened as the class's common members, so the rules about the class
-# fire (kratom with an opioid, 7-OH with a sedative) but not rules about one member only
-# (fentanyl's CYP3A rule, tramadol's serotonergic rule). `matched` shows the class name.
-CO_SUBSTANCE_CLASSES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "opioid": ("opioid (class, recorded in the diary)",
-               ("oxycodone", "hydrocodone", "morphine", "heroin")),
-    "benzodiazepine": ("benzodiazepine (class, recorded in the diary)",
-                       ("alprazolam", "clonazepam", "lorazepam", "diazepam")),
+# benzodiazepine"), each with the knowledge-base class (medications.yaml) it stands for. They
+# match the rules that name that class (kratom with an opioid, 7-OH with a sedative) but not
+# rules about some members only (fentanyl's CYP3A rule, tramadol's serotonergic rule,
+# diazepam's CYP2C19 rule). `matched` shows the class name.
+CO_SUBSTANCE_CLASSES: dict[str, tuple[str, str]] = {
+    "opioid": ("opioid (class, recorded in the diary)", "opioid-agonists"),
+    "benzodiazepine": ("benzodiazepine (class, recorded in the diary)", "benzodiazepines"),
 }
 _CLASS_KB: dict[int, tuple[KnowledgeBase, KnowledgeBase]] = {}
 
 
 def knowledge_base_with_classes() -> KnowledgeBase:
-    """The knowledge base plus the diary's class names (`CO_SUBSTANCE_CLASSES`)."""
+    """The knowledge base plus the diary's class names (`CO_SUBSTANCE_CLASSES`): each is an
+    entry of its own, a member of its class and matched by the rules naming that class."""
     kb = knowledge_base()
     cached = _CLASS_KB.get(id(kb))
     if cached is not None and cached[0] is kb:
         return cached[1]
     medications, names, display = dict(kb.medications), dict(kb.names), dict(kb.display_names)
-    for name, (label, members) in CO_SUBSTANCE_CLASSES.items():
+    classes, rules = dict(kb.classes), list(kb.rules)
+    for name, (label, class_id) in CO_SUBSTANCE_CLASSES.items():
         generic = f"class:{name}"
-        medications[generic] = KbMedication(generic=generic, label=label, names=(name,),
-                                            contains=tuple(m for m in members
-                                                           if m in kb.medications))
+        medications[generic] = KbMedication(generic=generic, label=label, names=(name,))
         names[normalize(name)], display[normalize(name)] = generic, name
+        classes[class_id] = dataclasses.replace(
+            classes[class_id], members=(*classes[class_id].members, generic))
+        rules = [dataclasses.replace(r, drugs=(*r.drugs, generic)) if class_id in r.classes
+                 else r for r in rules]
     derived = dataclasses.replace(kb, medications=medications, names=names,
-                                  display_names=display)
+                                  display_names=display, classes=classes, rules=tuple(rules))
     _CLASS_KB.clear()
     _CLASS_KB[id(kb)] = (kb, derived)
     return derived

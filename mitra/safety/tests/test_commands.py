@@ -18,6 +18,10 @@ def test_check_json_has_the_contract_shape():
     rules = {f["rule"]: f for f in data["findings"]}
     assert rules["kratom-benzodiazepines"]["matched"] == ["Xanax"]
     assert rules["kratom-pregnancy"]["matched"] == ["pregnancy"]
+    # where the benzodiazepine list comes from; a condition rule names no class
+    assert rules["kratom-benzodiazepines"]["class_sources"][0].startswith(
+        "benzodiazepines: WHO ATC N05BA")
+    assert rules["kratom-pregnancy"]["class_sources"] == []
     for f in data["findings"]:
         assert f["severity"] in ("major", "moderate", "minor") and f["citations"]
     assert data["unrecognized"][0]["name"] == "notarealdrugname"

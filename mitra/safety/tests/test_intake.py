@@ -41,6 +41,7 @@ def test_saving_intake_screens_and_raises_an_alert_for_a_major_finding(cast):
     assert "kratom-benzodiazepines" in page and "Alabama" in page
     assert "Possibly out of date" in page
     assert "not yet been checked by a pharmacist" in page
+    assert "Drug class list: benzodiazepines: WHO ATC N05BA" in page
     assert "/evidence/claims/" in page or "Citations" in page
 
 

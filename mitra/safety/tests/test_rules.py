@@ -196,7 +196,7 @@ def test_an_unknown_citation_is_refused(data_copy):
 
 def test_a_rule_drug_missing_from_the_dictionary_is_refused(data_copy):
     _edit(data_copy / "interaction_rules.yaml",
-          lambda d: d["rules"][3]["drugs"].append("unobtainium"))
+          lambda d: d["rules"][3].setdefault("drugs", []).append("unobtainium"))
     with pytest.raises(kbmod.KnowledgeBaseError, match="unobtainium"):
         kbmod.load(data_copy)
 

@@ -51,7 +51,7 @@ class Command(MitraCommand, SystemCheckCommand):
                 "findings": [
                     {**{k: getattr(f, k) for k in CONTRACT_KEYS}, "kind": f.kind,
                      "applies_to": f.applies_to, "pharmacist_check": f.pharmacist_check,
-                     "monitor": f.monitor, "as_of": f.as_of}
+                     "class_sources": f.class_sources, "monitor": f.monitor, "as_of": f.as_of}
                     for f in result.findings
                 ],
                 "unrecognized": [
@@ -69,6 +69,8 @@ class Command(MitraCommand, SystemCheckCommand):
             self.stdout.write(f"{f.severity.upper():<8} {f.rule}: {f.summary}")
             self.stdout.write(f"         matched {', '.join(f.matched)}; evidence "
                               f"{f.evidence_level}; cites {', '.join(f.citations)}{mark}")
+            for source in f.class_sources:
+                self.stdout.write(f"         class list: {source}")
         for u in result.unrecognized:
             hint = f" (did you mean {', '.join(u.suggestions)}?)" if u.suggestions else ""
             self.stdout.write(f"NOT RECOGNIZED — NOT SCREENED: {u.name}{hint}")
