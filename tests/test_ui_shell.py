@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import pytest
 
 from mitra.patients.cohort import DEMO_PASSWORD
-from tests.browser import demo_cohort, screenshot, ui_login
+from tests.browser import demo_cohort, screenshot, sign_out_button, ui_login
 
 pytestmark = pytest.mark.browser
 
@@ -129,7 +129,7 @@ def test_signing_out_returns_to_the_login_page(browser_page):
     demo_cohort()
     page = browser_page
     ui_login(page, "patient", DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign out (patient)").click()
+    sign_out_button(page).click()
     page.wait_for_load_state()
     assert "/accounts/login/" in page.url
     page.goto("/me/")

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from mitra.measures.models import Response
 from mitra.patients.cohort import DEMO_PASSWORD
-from tests.browser import demo_cohort, open_due_questionnaire, screenshot, ui_login
+from tests.browser import demo_cohort, open_due_questionnaire, screenshot, ui_login, ui_logout
 
 
 @pytest.mark.browser
@@ -32,8 +32,7 @@ def test_the_demo_patient_completes_a_phq9_and_the_clinician_sees_the_score(brow
     latest = Response.objects.filter(patient=patient, instrument="phq9").latest("submitted_at")
     assert latest.total == 8 and latest.severity == "Mild"
 
-    page.get_by_role("button", name="Sign out").click()
-    page.wait_for_load_state()
+    ui_logout(page)
     ui_login(page, "clinician", DEMO_PASSWORD)
     page.goto(reverse("core:patient", args=[patient.uuid]))
     page.get_by_role("link", name="Questionnaires and scores").click()
