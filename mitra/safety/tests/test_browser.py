@@ -8,7 +8,14 @@ from django.urls import reverse
 from mitra.measures.models import Response
 from mitra.patients.cohort import DEMO_PASSWORD
 from mitra.safety.models import Alert
-from tests.browser import ARTIFACTS, demo_cohort, open_due_questionnaire, screenshot, ui_login, ui_logout
+from tests.browser import (
+    ARTIFACTS,
+    demo_cohort,
+    open_due_questionnaire,
+    screenshot,
+    ui_login,
+    ui_logout,
+)
 
 
 @pytest.mark.browser

@@ -130,9 +130,8 @@
     });
     if (simple) { rt = rt.slice(0, 3); }
     if (narrow) {
-      rt.forEach(function (t) {
-        rows.push({ title: t.name + " 0-10", weight: 0.6, range: [-0.5, 10.5], traces: [t],
-          dtick: 5 });
+      ["Mood", "Anxiety", "Craving", "Withdrawal"].slice(0, rt.length).forEach(function (title, i) {
+        rows.push({ title: title, weight: 0.6, range: [-0.5, 10.5], traces: [rt[i]], dtick: 5 });
       });
     } else {
       rows.push({ title: "Diary 0-10", weight: 1, range: [-0.5, 10.5], traces: rt });
@@ -213,9 +212,10 @@
   var top = 1, traces = [], shapes = [], annotations = [];
   var height = 0;
   rows.forEach(function (r) { height += 175 * Math.min(r.weight, 1); });
-  // The top margin leaves room for Plotly's mode bar above the first row, clear of its labels.
+  // The top margin leaves room for Plotly's mode bar (buttons 44 px high, a finger's size)
+  // above the first row, clear of its band names.
   var layout = { showlegend: true, legend: { orientation: "h", y: -0.06, font: { size: 11 } },
-    hovermode: "closest", margin: { l: 48, r: 12, t: 34, b: 40 },
+    hovermode: "closest", margin: { l: 48, r: narrow ? 58 : 96, t: 50, b: 40 },
     height: Math.max(480, height + 110), dragmode: "zoom" };
   rows.forEach(function (r, i) {
     var n = i + 1, axis = n === 1 ? "y" : "y" + n, key = n === 1 ? "yaxis" : "yaxis" + n;
@@ -230,8 +230,11 @@
     (r.bands || []).forEach(function (b, j) {
       shapes.push({ type: "rect", xref: "paper", x0: 0, x1: 1, yref: axis, y0: b.min - 0.5,
         y1: b.max + 0.5, fillcolor: shades[j % shades.length], line: { width: 0 }, layer: "below" });
-      annotations.push({ xref: "paper", x: 1, xanchor: "right", yref: axis, y: (b.min + b.max) / 2,
-        text: b.label, showarrow: false, font: { size: 9, color: "#5a6474" } });
+      // Named in the right margin, beside the plot, where no point or line can run into them
+      // (on a narrow screen a name of two words takes two lines).
+      annotations.push({ xref: "paper", x: 1, xanchor: "left", xshift: 4, yref: axis,
+        y: (b.min + b.max) / 2, text: narrow ? b.label.replace(/[ -]/g, "<br>") : b.label,
+        align: "left", showarrow: false, font: { size: 9, color: "#5a6474" } });
     });
     top = bottom - gap;
   });
@@ -248,6 +251,10 @@
     range: [data.start, dayAfter(data.end)], showspikes: true, spikemode: "across", spikedash: "dot" };
   layout.shapes = shapes;
   layout.annotations = annotations;
+  // The mode bar sits in the top margin, above the first row and its band names; on a narrow
+  // screen it keeps only zoom, reset and download, so it stays one row high there.
+  var remove = ["lasso2d", "select2d"];
+  if (narrow) { remove = remove.concat(["pan2d", "zoomIn2d", "zoomOut2d", "autoScale2d"]); }
   Plotly.newPlot(el, traces, layout, { responsive: true, displaylogo: false,
-    modeBarButtonsToRemove: ["lasso2d", "select2d"] });
+    modeBarButtonsToRemove: remove });
 })();
