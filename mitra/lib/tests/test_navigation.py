@@ -34,7 +34,7 @@ def test_help_now_is_pinned_second_in_the_patient_menu_and_only_there():
 
 def test_a_menu_other_than_main_or_account_is_refused_naming_the_allowed_ones():
     with pytest.raises(ValueError, match="menu: 'footer'; allowed: 'main', 'account'"):
-        navigation.register("Somewhere", "core:me", "patient", menu="footer")  # type: ignore[arg-type]
+        navigation.register("Somewhere", "core:me", "patient", menu="footer")
 
 
 @pytest.mark.django_db
