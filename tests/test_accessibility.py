@@ -4,6 +4,8 @@ ones are printed. Each page is saved under test-artifacts/ as a11y-<role>-<page>
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -37,7 +39,7 @@ def _check(page, axe_source, name: str, size: str, role: str) -> list[str]:
     page.wait_for_load_state("networkidle")
     if page.locator("#timeline").count():  # the chart is part of the page: check it drawn
         page.wait_for_selector("#timeline .main-svg")
-    screenshot(page, f"a11y-{role}-{name.replace(':', '-')}-{size}")
+    screenshot(page, f"a11y-{role}-{re.sub(r'[^a-z0-9]+', '-', name).strip('-')}-{size}")
     failing = []
     with (ARTIFACTS / f"axe-{role}-{size}.txt").open("a", encoding="utf-8") as report:
         for v in axe_violations(page, axe_source):
@@ -66,7 +68,7 @@ def test_the_patient_pages_have_no_serious_or_critical_axe_violation(browser_pag
     page.goto(reverse("core:me"))
     for menu in (["details.nav-fold"] if size == "phone" else []) + ["details.account-menu"]:
         page.locator(f"{menu} > summary").click()
-        failing += _check(page, axe_source, f"core:me, {menu} open", size, "patient")
+        failing += _check(page, axe_source, f"core:me with {menu} open", size, "patient")
     assert not failing, "\n".join(failing)
 
 
