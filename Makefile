@@ -15,7 +15,7 @@ RUN_MYPY = mkdir -p var && echo "mypy (against mypy-baseline.txt)" && \
 # worker's own test database and browser cost more than they save. PYTEST_WORKERS=-n0: one process.
 PYTEST_WORKERS ?= -n logical --maxprocesses 4
 
-.PHONY: run test lint mypy-baseline fmt install demo bench clean
+.PHONY: run test lint mypy-baseline fmt install demo bench clean axe
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Mitra needs $(PYTHON) on PATH (or: make PYTHON=/path/to/python3.11 ...)"; exit 1; }
@@ -29,6 +29,19 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	@echo "Installed."
 
 install: $(STAMP)
+
+# axe-core for the browser tests' accessibility checks, from npm at the version package.json and
+# package-lock.json pin (a lock without download addresses: .npmrc). Without npm the checks are
+# skipped with a notice, and fail under CI=true (tests/browser.py).
+AXE := node_modules/axe-core/axe.min.js
+
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(AXE)
+
+axe:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) -s --no-print-directory $(AXE); \
+	else echo "npm not found: the accessibility checks (axe-core) will be skipped; CI=true fails them"; fi
 
 # `make run PORT=8001` serves on another port.
 PORT ?= 8000
@@ -61,7 +74,7 @@ fmt: $(ENV)
 
 # The lint steps, then the suite: SQLite always; PostgreSQL too when MITRA_TEST_DATABASE_URL is
 # set (CI sets it).
-test: lint
+test: lint axe
 	$(BIN)/mitra check --fail-level WARNING
 	DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest -q $(PYTEST_WORKERS)
 	@if [ -n "$$MITRA_TEST_DATABASE_URL" ]; then \
@@ -73,4 +86,4 @@ bench: $(ENV)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

@@ -1,6 +1,8 @@
 """Browser fixtures: Debian's chromium driven by Playwright against a live Mitra server.
 
 Without chromium the browser tests are skipped with a notice; under CI=true they fail instead.
+The same goes for axe-core (package.json, installed by `make test` with npm), which
+`axe_violations` runs in a page to check its accessibility.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -25,20 +29,53 @@ def chromium_path() -> str | None:
     )
 
 
+def _required(message: str) -> None:
+    """Skip with `message`, or fail under CI=true, where every check must run."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " — required under CI")
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def chromium_browser():
     path = chromium_path()
     if path is None:
-        message = "browser tests need Debian's chromium (apt install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " — required under CI")
-        pytest.skip(message)
+        _required("browser tests need Debian's chromium (apt install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script, from the npm package that package.json pins."""
+    if not AXE.exists():
+        _required("accessibility checks need axe-core from npm (make test installs it when npm"
+                  " is on PATH; or run npm ci)")
+    return AXE.read_text(encoding="utf-8")
+
+
+# Impacts that fail a page; "moderate" and "minor" ones are printed.
+AXE_FAILING = ("serious", "critical")
+
+
+def axe_violations(page, source: str) -> list[dict]:
+    """axe-core's violations on the page as it is now, each with its impact and its nodes.
+
+    The script is evaluated in the page's main world through the DevTools protocol, which the
+    page's Content-Security-Policy (no inline script) does not govern; a <script> tag would be
+    refused by it.
+    """
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(source)
+    return page.evaluate("""async () => {
+        const result = await window.axe.run(document, {resultTypes: ["violations"]});
+        return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary}))}));
+    }""")
 
 
 @pytest.fixture
@@ -82,6 +119,20 @@ def ui_login(page, username: str, password: str) -> None:
         page.fill("input[name=code]", current_code(User.objects.get(username=username)))
         page.click("form button[type=submit]")
         page.wait_for_load_state()
+
+
+def sign_out_button(page):
+    """The account menu's sign-out button, with the menu opened."""
+    page.locator("details.account-menu > summary").click()
+    button = page.locator("details.account-menu").get_by_role("button", name="Sign out")
+    assert button.is_visible()
+    return button
+
+
+def ui_logout(page) -> None:
+    """Sign out through the account menu, as a person would."""
+    sign_out_button(page).click()
+    page.wait_for_url("**/accounts/**")
 
 
 def demo_cohort(patients: int = 12, days: int = 60, seed: int = 7):

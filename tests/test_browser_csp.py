@@ -64,7 +64,7 @@ def test_the_patients_diary_and_trends_run_under_the_policy(browser_page):
     page = browser_page
     problems = _watch(page)
     ui_login(page, "patient", DEMO_PASSWORD)
-    _visit(page, "/diary/", "form", problems)
+    _visit(page, "/diary/", "main form", problems)
     # The diary's own script runs: choosing a rating chip checks its radio button.
     page.locator("#rating-mood label.chip", has_text="6").first.click()
     assert page.locator("#rating-mood input[value='6']").is_checked()

@@ -59,6 +59,8 @@ def test_the_sdist_carries_the_readmes_the_test_helpers_and_the_suite(built):
     wanted = [*DOMAIN_READMES, "README.md", "ARCHITECTURE.md", "CONTRIBUTING.md", "Makefile",
               "constraints.txt", "conftest.py", "mitra/testing.py", "tests/conftest.py",
               "tests/browser.py", "tests/clitools.py", "tests/routes.py",
-              "deploy/mitra.service", "bench/drills/common.py"]
+              "deploy/mitra.service", "bench/drills/common.py",
+              # what `make test` installs axe-core from (the accessibility checks)
+              "package.json", "package-lock.json", ".npmrc"]
     missing = [name for name in wanted if name not in sdist]
     assert not missing, f"left out of the sdist: {missing}"

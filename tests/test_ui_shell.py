@@ -6,9 +6,10 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import pytest
+from django.urls import reverse
 
 from mitra.patients.cohort import DEMO_PASSWORD
-from tests.browser import demo_cohort, screenshot, ui_login
+from tests.browser import demo_cohort, screenshot, sign_out_button, ui_login
 
 pytestmark = pytest.mark.browser
 
@@ -129,8 +130,78 @@ def test_signing_out_returns_to_the_login_page(browser_page):
     demo_cohort()
     page = browser_page
     ui_login(page, "patient", DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign out (patient)").click()
+    sign_out_button(page).click()
     page.wait_for_load_state()
     assert "/accounts/login/" in page.url
     page.goto("/me/")
     assert "/accounts/login/" in page.url
+
+
+def _header_rows(page) -> float:
+    """Height of the header's visible items from the top of the first to the bottom of the last."""
+    return page.evaluate("""() => {
+        const items = [...document.querySelectorAll(
+            ".site-header > .brand, .nav-links li, .site-header details.menu > summary")]
+            .filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect());
+        return Math.max(...items.map(b => b.bottom)) - Math.min(...items.map(b => b.top));
+    }""")
+
+
+PATIENT_PAGES = ["core:me", "diary:entry", "measures:due", "reports:my_trends", "cbt:home",
+                 "safety:crisis", "safety:my_plan"]
+
+
+def test_the_patient_menu_takes_one_row_on_a_phone_with_help_now_in_view(browser_page):
+    demo_cohort()
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    ui_login(page, "patient", DEMO_PASSWORD)
+    main_nav = page.locator("nav[aria-label=Main]")
+    for name in PATIENT_PAGES:
+        path = reverse(name)
+        page.goto(path)
+        rows = _header_rows(page)
+        assert rows <= 50, f"{path}: the header takes {rows}px"
+        assert main_nav.get_by_role("link", name="Help now").is_visible(), path
+        heading = page.get_by_role("heading", level=1).bounding_box()
+        assert heading["y"] < 120, (path, heading)  # content starts under that one row
+        assert_fits_the_phone(page)
+    screenshot(page, "ui-phone-menu-closed")
+    # The rest of the menu folds into "Menu"; account settings are not in it at all.
+    diary = main_nav.get_by_role("link", name="Diary", exact=True)
+    assert not diary.is_visible()
+    assert main_nav.get_by_role("link", name="API tokens").count() == 0
+    assert main_nav.get_by_role("link", name="Security").count() == 0
+    page.locator("details.nav-fold > summary").click()
+    assert diary.is_visible()
+    screenshot(page, "ui-phone-menu-open")
+    # Escape closes it and gives the focus back to its button.
+    page.keyboard.press("Escape")
+    assert not diary.is_visible()
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Menu"
+    # One menu open at a time: opening the account menu closes the main one.
+    page.locator("details.nav-fold > summary").click()
+    page.locator("details.account-menu > summary").click()
+    assert not diary.is_visible()
+    account = page.locator("details.account-menu")
+    for label in ("API tokens", "Security"):
+        assert account.get_by_role("link", name=label).is_visible(), label
+    screenshot(page, "ui-phone-account-open")
+    # A click elsewhere closes it; the folded links lead where they say.
+    page.mouse.click(5, 600)  # the page's margin, away from the open menu
+    assert not account.get_by_role("link", name="Security").is_visible()
+    page.locator("details.nav-fold > summary").click()
+    diary.click()
+    page.wait_for_load_state()
+    assert urlparse(page.url).path == reverse("diary:entry")
+
+    # On a desktop every main entry is in view in one row, and there is no "Menu".
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(reverse("core:me"))
+    assert _header_rows(page) <= 50
+    for label in ("Home", "Help now", "Safety plan", "Questionnaires", "Diary", "CBT",
+                  "How I have been"):
+        assert main_nav.get_by_role("link", name=label, exact=True).is_visible(), label
+    assert not page.locator("details.nav-fold > summary").is_visible()
+    assert not account.get_by_role("link", name="API tokens").is_visible()
+    screenshot(page, "ui-desktop-menu")

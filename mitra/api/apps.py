@@ -19,7 +19,8 @@ class ApiConfig(AppConfig):
             raise ImproperlyConfigured(f"mitra/api/data/{exc}") from None
 
         # Every signed-in role may hold a token; what it reaches is the same as on the web.
-        register("API tokens", "api:tokens", "patient", "clinician", "researcher", "admin")
+        register("API tokens", "api:tokens", "patient", "clinician", "researcher", "admin",
+                 menu="account")
 
         from mitra.accounts.models import password_changed
 

@@ -23,7 +23,14 @@ from mitra.patients.access import (
 )
 from mitra.patients.models import Patient
 from mitra.reports import dashboard, goals, pdf
-from mitra.reports.dashboard.diary_columns import ADHERENCE_DAYS, SPARK_DAYS, sparkline_points
+from mitra.reports.dashboard.diary_columns import (
+    ADHERENCE_DAYS,
+    BASELINE,
+    RECENT,
+    SPARK_DAYS,
+    TREND_SHARE,
+    sparkline_points,
+)
 from mitra.reports.dashboard.ordering import FILTERS, SORTS, DashboardError
 from mitra.reports.dashboard.rows import SCORED
 from mitra.reports.series import PatientSeries, Period, PeriodError, build_series, parse_period
@@ -44,7 +51,10 @@ def caseload(request: HttpRequest) -> HttpResponse:
     }
     context = {"sorts": SORTS, "filters": FILTERS, "today": today,
                "overdue_after": OVERDUE_AFTER_DAYS, "adherence_days": ADHERENCE_DAYS,
-               "spark_days": SPARK_DAYS, "reliable": _reliable_thresholds(), **params}
+               "spark_days": SPARK_DAYS, "reliable": _reliable_thresholds(),
+               # The kratom trend's rule, said beside the column (not only in the notes).
+               "trend_recent": RECENT, "trend_baseline": BASELINE,
+               "trend_pct": f"{(TREND_SHARE * 100).normalize():f}", **params}
     try:
         board = dashboard.build(patients, today, page=request.GET.get("page", 1), **params)
     except DashboardError as exc:

@@ -22,11 +22,12 @@ class SafetyConfig(AppConfig):
             crisis._load()
         except (kb.KnowledgeBaseError, crisis.CrisisDataError) as exc:
             raise ImproperlyConfigured(f"mitra/safety/data/{exc}") from None
-        register("Alerts", "safety:inbox", "clinician")
+        register("Alerts", "safety:inbox", "clinician", pinned=True)
         register("Legal status", "safety:legal_index", "clinician")
         jobs.register("escalated", escalate_due_alerts,
                       "notify the care team of urgent alerts left unacknowledged")
         register("Safety plan", "safety:my_plan", "patient")
         register("Legal status", "safety:my_legal", "patient")
-        # Second in every patient's menu, after Home: crisis help one tap away on any page.
-        register("Help now", "safety:crisis", "patient", position=2)
+        # Second in every patient's menu, after Home: crisis help one tap away on any page,
+        # in view on a phone too (pinned: outside the folded "Menu").
+        register("Help now", "safety:crisis", "patient", position=2, pinned=True)

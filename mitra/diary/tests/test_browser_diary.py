@@ -2,7 +2,7 @@ import pytest
 
 from mitra.diary.models import DiaryEntry
 from mitra.patients.cohort import DEMO_PASSWORD
-from tests.browser import demo_cohort, screenshot, ui_login
+from tests.browser import demo_cohort, screenshot, ui_login, ui_logout
 
 
 @pytest.mark.browser
@@ -122,8 +122,7 @@ def test_a_draft_is_never_sent_into_another_persons_record_and_sign_out_clears_i
     # Back online but the server out of reach, so the draft is still waiting at sign-out.
     page.route("**/diary/api/entries/", lambda route: route.abort())
     page.context.set_offline(False)
-    page.get_by_role("button", name="Sign out (patient)").click()
-    page.wait_for_url("**/accounts/**")
+    ui_logout(page)
     assert _drafts(page) == []
 
 

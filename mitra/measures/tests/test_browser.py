@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from mitra.measures.models import Response
 from mitra.patients.cohort import DEMO_PASSWORD
-from tests.browser import demo_cohort, open_due_questionnaire, screenshot, ui_login
+from tests.browser import demo_cohort, open_due_questionnaire, screenshot, ui_login, ui_logout
 
 
 @pytest.mark.browser
@@ -38,8 +38,7 @@ def test_the_demo_patient_completes_a_phq9_and_the_clinician_sees_the_score(brow
     assert page.locator(".score-bands li.current").inner_text().startswith("5-9: Mild")
     screenshot(page, "measures-phq9-saved")
 
-    page.get_by_role("button", name="Sign out").click()
-    page.wait_for_load_state()
+    ui_logout(page)
     ui_login(page, "clinician", DEMO_PASSWORD)
     page.goto(reverse("core:patient", args=[patient.uuid]))
     page.get_by_role("link", name="Questionnaires and scores").click()

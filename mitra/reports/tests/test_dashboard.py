@@ -109,7 +109,8 @@ def test_overdue_and_taper_filters(client, cast):
     login(client, cast.clinician)
     response = client.get(URL, {"show": "overdue"})
     assert names(response) == ["Lee Late"]
-    assert "PHQ-9 overdue 10 days" in response.content.decode()
+    assert 'PHQ-9 <span class="badge urgent">&#9888; overdue 10 days</span>' in \
+        response.content.decode()
     response = client.get(URL, {"show": "taper"})
     assert names(response) == ["Tay Taper"]
     row = response.context["rows"][0]

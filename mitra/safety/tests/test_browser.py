@@ -8,7 +8,14 @@ from django.urls import reverse
 from mitra.measures.models import Response
 from mitra.patients.cohort import DEMO_PASSWORD
 from mitra.safety.models import Alert
-from tests.browser import ARTIFACTS, demo_cohort, open_due_questionnaire, screenshot, ui_login
+from tests.browser import (
+    ARTIFACTS,
+    demo_cohort,
+    open_due_questionnaire,
+    screenshot,
+    ui_login,
+    ui_logout,
+)
 
 
 @pytest.mark.browser
@@ -42,8 +49,7 @@ def test_item_9_shows_crisis_help_and_the_clinician_acknowledges_the_urgent_aler
                               kind=Alert.Kind.SUICIDE_RISK)
     assert alert.priority == Alert.Priority.URGENT and alert.status == Alert.Status.OPEN
 
-    page.get_by_role("button", name="Sign out").click()
-    page.wait_for_load_state()
+    ui_logout(page)
 
     # The demo clinician: that alert is the first in the inbox; acknowledge it.
     ui_login(page, "clinician", DEMO_PASSWORD)

@@ -2,6 +2,9 @@
 // Reads the JSON that Django wrote into #timeline-data. Every series differs by marker and
 // dash style as well as colour, and carries a label, so nothing depends on colour alone.
 // data-mode="simple" (the patient's own page) leaves out the withdrawal scales and events.
+// Diary series have a point for every day of the period: a day without a diary entry is a gap
+// in the line (null, connectgaps false), never bridged; a day with an entry and no use of a
+// substance is a recorded zero. On a narrow screen each diary rating gets its own row.
 (function () {
   "use strict";
   var source = document.getElementById("timeline-data");
@@ -9,10 +12,35 @@
   if (!source || !el || typeof window.Plotly === "undefined") { return; }
   var data = JSON.parse(source.textContent);
   var simple = el.getAttribute("data-mode") === "simple";
+  var narrow = el.clientWidth < 640;
   var shades = ["#eef5ee", "#f7f4e6", "#fbeede", "#f9e3dc", "#f3d6d6", "#eddada"];
   var colours = ["#1f5fa8", "#b35900", "#2f7d4a", "#7a3e9d", "#8a1c1c", "#3d5a80"];
   var dashes = ["solid", "dash", "dot", "dashdot", "longdash"];
   var symbols = ["circle", "square", "diamond", "x", "triangle-up"];
+  // Daily amounts: solid lines, one colour and one marker per substance, none shared with the
+  // diary ratings' lines.
+  var amountColours = ["#00707a", "#8a1c1c", "#5b4b8a", "#6b5d00"];
+  var amountSymbols = ["hexagon", "pentagon", "hourglass", "cross"];
+
+  // Every day of the period, as YYYY-MM-DD.
+  function days(start, end) {
+    var out = [], d = new Date(start + "T00:00:00Z"), last = new Date(end + "T00:00:00Z");
+    for (; d <= last; d.setUTCDate(d.getUTCDate() + 1)) { out.push(d.toISOString().slice(0, 10)); }
+    return out;
+  }
+  var period = days(data.start, data.end);
+  var recorded = {};
+  data.ratings.dates.forEach(function (d) { recorded[d] = true; });
+  // One value a day: the value on a day that has one, `absent` on another recorded day, null
+  // (a gap) on a day without a diary entry.
+  function daily(dates, values, absent) {
+    var byDay = {};
+    dates.forEach(function (d, i) { byDay[d] = values[i]; });
+    return period.map(function (d) {
+      if (!recorded[d]) { return null; }
+      return byDay[d] === undefined || byDay[d] === null ? absent : byDay[d];
+    });
+  }
   var rows = [];   // {title, height, traces, yaxis props, shapes, annotations}
 
   function scoreRow(q) {
@@ -32,12 +60,14 @@
       }
       return t;
     });
+    // An item alert: a large open star on the score, named in the legend and on hover (a text
+    // label beside it would run into the band names).
     var flagged = pts.filter(function (p) { return p.alerts && p.alerts.length; });
     var extra = flagged.length ? [{ x: flagged.map(function (p) { return p.date; }),
-      y: flagged.map(function (p) { return p.total; }), mode: "markers+text",
-      name: q.short_name + " item alert", text: flagged.map(function () { return "item alert"; }),
-      textposition: "top center", textfont: { color: "#a4161a", size: 11 },
-      hovertext: flagged.map(function (p) { return p.alerts.join("<br>"); }), hoverinfo: "text+x",
+      y: flagged.map(function (p) { return p.total; }), mode: "markers",
+      name: q.short_name + " item alert",
+      hovertext: flagged.map(function (p) { return "Item alert: " + p.alerts.join("<br>"); }),
+      hoverinfo: "text+x",
       marker: { size: 22, symbol: "star-open", color: "#a4161a", line: { width: 2 } } }] : [];
     return {
       title: q.short_name, weight: 1.1, range: [q.min - 0.5, q.max + 0.5],
@@ -56,15 +86,17 @@
     });
   });
 
-  // Daily amounts, one line per substance with an amount.
+  // Daily amounts, one solid line per substance with an amount.
   var amountTraces = [];
   var unitNames = {};
-  data.substances.forEach(function (s, i) {
+  data.substances.forEach(function (s) {
     if (!s.unit || !s.amounts.length) { return; }
     unitNames[s.unit] = true;
-    amountTraces.push({ x: s.dates, y: s.amounts, mode: "lines+markers", name: s.label + " (" + s.unit + ")",
-      line: { color: colours[i % colours.length], dash: dashes[i % dashes.length], width: 1.5 },
-      marker: { size: 4, symbol: symbols[i % symbols.length] },
+    var n = amountTraces.length;
+    amountTraces.push({ x: period, y: daily(s.dates, s.amounts, 0), mode: "lines+markers",
+      name: s.label + " (" + s.unit + ")", connectgaps: false,
+      line: { color: amountColours[n % amountColours.length], dash: "solid", width: 1.5 },
+      marker: { size: 5, symbol: amountSymbols[n % amountSymbols.length] },
       hovertemplate: s.label + ": %{y} " + s.unit + "<extra></extra>" });
   });
   if (amountTraces.length) {
@@ -86,17 +118,24 @@
         hovertemplate: "Clinician's plan: %{y} " + terms + "<extra></extra>" }] });
   }
 
-  // Diary ratings 0-10.
+  // Diary ratings 0-10: one row, or on a narrow screen one row each (four lines in one small
+  // row are a tangle there).
   if (data.ratings.dates.length) {
     var rt = ["mood", "anxiety", "craving", "withdrawal"].map(function (key, i) {
-      return { x: data.ratings.dates, y: data.ratings[key], mode: "lines+markers",
-        name: data.ratings.labels[key], connectgaps: false,
+      return { x: period, y: daily(data.ratings.dates, data.ratings[key], null),
+        mode: "lines+markers", name: data.ratings.labels[key], connectgaps: false,
         line: { color: colours[i], dash: dashes[i], width: 1.3 },
         marker: { size: 5, symbol: symbols[i] },
         hovertemplate: data.ratings.labels[key] + ": %{y}/10<extra></extra>" };
     });
     if (simple) { rt = rt.slice(0, 3); }
-    rows.push({ title: "Diary 0-10", weight: 1, range: [-0.5, 10.5], traces: rt });
+    if (narrow) {
+      ["Mood", "Anxiety", "Craving", "Withdrawal"].slice(0, rt.length).forEach(function (title, i) {
+        rows.push({ title: title, weight: 0.6, range: [-0.5, 10.5], traces: [rt[i]], dtick: 5 });
+      });
+    } else {
+      rows.push({ title: "Diary 0-10", weight: 1, range: [-0.5, 10.5], traces: rt });
+    }
   }
 
   if (!simple) {
@@ -116,14 +155,19 @@
 
     // Events on a categorical axis: medications, alerts, homework.
     var ev = [];
-    var medX = [], medText = [], medSym = [];
+    // One marker a day and kind: medications started (or stopped) on the same day share one
+    // label instead of printing theirs over each other.
+    var medX = [], medText = [], medSym = [], medAt = {};
+    function medEvent(day, verb, symbol, name) {
+      if (!day || day < data.start || day > data.end) { return; }
+      var k = day + verb;
+      if (medAt[k] === undefined) {
+        medAt[k] = medX.length; medX.push(day); medText.push(verb + " " + name); medSym.push(symbol);
+      } else { medText[medAt[k]] += ", " + name; }
+    }
     data.medications.forEach(function (m) {
-      if (m.started_on && m.started_on >= data.start && m.started_on <= data.end) {
-        medX.push(m.started_on); medText.push("Started " + m.name); medSym.push("triangle-right");
-      }
-      if (m.stopped_on && m.stopped_on >= data.start && m.stopped_on <= data.end) {
-        medX.push(m.stopped_on); medText.push("Stopped " + m.name); medSym.push("x");
-      }
+      medEvent(m.started_on, "Started", "triangle-right", m.name);
+      medEvent(m.stopped_on, "Stopped", "x", m.name);
     });
     if (medX.length) {
       ev.push({ x: medX, y: medX.map(function () { return "Medications"; }), mode: "markers+text",
@@ -166,23 +210,31 @@
   rows.forEach(function (r) { total += r.weight; });
   var usable = 1 - gap * (rows.length - 1);
   var top = 1, traces = [], shapes = [], annotations = [];
+  var height = 0;
+  rows.forEach(function (r) { height += 175 * Math.min(r.weight, 1); });
+  // The top margin leaves room for Plotly's mode bar (buttons 44 px high, a finger's size)
+  // above the first row, clear of its band names.
   var layout = { showlegend: true, legend: { orientation: "h", y: -0.06, font: { size: 11 } },
-    hovermode: "closest", margin: { l: 48, r: 12, t: 16, b: 40 },
-    height: Math.max(480, 175 * rows.length + 90), dragmode: "zoom" };
+    hovermode: "closest", margin: { l: 48, r: narrow ? 58 : 96, t: 50, b: 40 },
+    height: Math.max(480, height + 110), dragmode: "zoom" };
   rows.forEach(function (r, i) {
     var n = i + 1, axis = n === 1 ? "y" : "y" + n, key = n === 1 ? "yaxis" : "yaxis" + n;
     var bottom = top - usable * r.weight / total;
     layout[key] = { domain: [Math.max(bottom, 0), top], title: { text: r.title, font: { size: 11 } },
       fixedrange: true, zeroline: false, automargin: true };
     if (r.range) { layout[key].range = r.range; }
+    if (r.dtick) { layout[key].dtick = r.dtick; }
     if (r.rangemode) { layout[key].rangemode = r.rangemode; }
     if (r.categorical) { layout[key].type = "category"; }
     r.traces.forEach(function (t) { t.xaxis = "x"; t.yaxis = axis; traces.push(t); });
     (r.bands || []).forEach(function (b, j) {
       shapes.push({ type: "rect", xref: "paper", x0: 0, x1: 1, yref: axis, y0: b.min - 0.5,
         y1: b.max + 0.5, fillcolor: shades[j % shades.length], line: { width: 0 }, layer: "below" });
-      annotations.push({ xref: "paper", x: 1, xanchor: "right", yref: axis, y: (b.min + b.max) / 2,
-        text: b.label, showarrow: false, font: { size: 9, color: "#5a6474" } });
+      // Named in the right margin, beside the plot, where no point or line can run into them
+      // (on a narrow screen a name of two words takes two lines).
+      annotations.push({ xref: "paper", x: 1, xanchor: "left", xshift: 4, yref: axis,
+        y: (b.min + b.max) / 2, text: narrow ? b.label.replace(/[ -]/g, "<br>") : b.label,
+        align: "left", showarrow: false, font: { size: 9, color: "#5a6474" } });
     });
     top = bottom - gap;
   });
@@ -199,6 +251,10 @@
     range: [data.start, dayAfter(data.end)], showspikes: true, spikemode: "across", spikedash: "dot" };
   layout.shapes = shapes;
   layout.annotations = annotations;
+  // The mode bar sits in the top margin, above the first row and its band names; on a narrow
+  // screen it keeps only zoom, reset and download, so it stays one row high there.
+  var remove = ["lasso2d", "select2d"];
+  if (narrow) { remove = remove.concat(["pan2d", "zoomIn2d", "zoomOut2d", "autoScale2d"]); }
   Plotly.newPlot(el, traces, layout, { responsive: true, displaylogo: false,
-    modeBarButtonsToRemove: ["lasso2d", "select2d"] });
+    modeBarButtonsToRemove: remove });
 })();
