@@ -129,6 +129,17 @@ def sign_out_button(page):
     return button
 
 
+def ui_nav(page, label: str) -> None:
+    """Follow the main menu's link `label` as a person would: from the header when it shows
+    there, else from the folded "Menu" (a phone)."""
+    link = page.locator("nav.main-nav .nav-links").get_by_role("link", name=label, exact=True)
+    if not link.is_visible():
+        page.locator("details.nav-fold > summary").click()
+        link = page.locator("details.nav-fold").get_by_role("link", name=label, exact=True)
+    link.click()
+    page.wait_for_load_state()
+
+
 def ui_logout(page) -> None:
     """Sign out through the account menu, as a person would."""
     sign_out_button(page).click()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from mitra.cbt import demo
 from mitra.cbt.models import Homework, ThoughtRecord
 from mitra.patients.cohort import DEMO_PASSWORD, build_cohort
-from tests.browser import ARTIFACTS, screenshot, ui_login
+from tests.browser import ARTIFACTS, screenshot, ui_login, ui_nav
 
 
 def cohort():
@@ -114,7 +114,7 @@ def test_a_thought_record_written_from_the_cbt_menu_completes_the_open_assignmen
     page.goto("/me/")
     assert page.locator(".cbt-card").get_by_role("link", name="Thought record").count() >= 1
     # Not the homework's link: the CBT menu's own "New thought record".
-    page.get_by_role("link", name="CBT", exact=True).first.click()
+    ui_nav(page, "CBT")
     page.wait_for_load_state()
     page.get_by_role("link", name="New thought record").first.click()
     page.wait_for_load_state()
