@@ -28,8 +28,8 @@ from mitra.reports.dashboard.diary_columns import (
     BASELINE,
     RECENT,
     SPARK_DAYS,
-    TREND_SHARE,
     sparkline_points,
+    trend_share,
 )
 from mitra.reports.dashboard.ordering import FILTERS, SORTS, DashboardError
 from mitra.reports.dashboard.rows import SCORED
@@ -54,7 +54,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
                "spark_days": SPARK_DAYS, "reliable": _reliable_thresholds(),
                # The kratom trend's rule, said beside the column (not only in the notes).
                "trend_recent": RECENT, "trend_baseline": BASELINE,
-               "trend_pct": f"{(TREND_SHARE * 100).normalize():f}", **params}
+               "trend_pct": f"{(trend_share() * 100).normalize():f}", **params}
     try:
         board = dashboard.build(patients, today, page=request.GET.get("page", 1), **params)
     except DashboardError as exc:

@@ -17,6 +17,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from mitra.diary import analytics
 from mitra.diary.models import DiaryEntry, UseEvent
 from mitra.diary.units import KRATOM
+from mitra.lib import conf
 
 if TYPE_CHECKING:
     from mitra.reports.dashboard.rows import Row
@@ -27,10 +28,14 @@ SPARK_DAYS = 28
 # last 7 days against the 28 days before them, each mean over recorded diary days only.
 RECENT = analytics.RECENT_DAYS
 BASELINE = analytics.BASELINE_DAYS
-# The arrow turns to "rising" at the diary's escalation share (25%, a platform choice documented
-# in diary/analytics.py); the same share downwards reads "falling". Display only: the alert
-# itself comes from the diary's flag.
-TREND_SHARE = analytics.DEFAULT_ESCALATION_SHARE
+
+
+def trend_share() -> Decimal:
+    """The arrow turns to "rising" at the diary's escalation share (`MITRA_DIARY_ESCALATION_SHARE`,
+    25% by default, documented in diary/analytics.py), read from the settings as the diary's
+    flag reads it, so the badge and the escalation alert never disagree; the same share
+    downwards reads "falling"."""
+    return conf.diary_escalation_share()
 
 
 @dataclass
@@ -49,9 +54,10 @@ class Trend:
         pct = self.change_pct
         if pct is None:
             return "none"
-        if pct >= TREND_SHARE * 100:
+        share = trend_share() * 100
+        if pct >= share:
             return "rising"
-        if pct <= -TREND_SHARE * 100:
+        if pct <= -share:
             return "falling"
         return "steady"
 

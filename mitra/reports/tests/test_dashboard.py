@@ -272,3 +272,19 @@ def test_the_homework_values_are_in_the_allowed_values_message(client, cast):
     assert "show: " in body and "homework" in body
     body = client.get(URL, {"sort": "nope"}).content.decode()
     assert "sort: " in body and "-homework" in body
+
+
+@pytest.mark.parametrize(("share", "change", "direction"), [
+    ("0.25", "1.30", "rising"), ("0.25", "0.70", "falling"), ("0.25", "1.24", "steady"),
+    # A deployment that flags escalation at 50%: the badge follows the same share.
+    ("0.5", "1.30", "steady"), ("0.5", "1.50", "rising"), ("0.5", "0.50", "falling"),
+])
+def test_the_trend_badge_turns_at_the_diarys_escalation_share(settings, share, change,
+                                                                direction):
+    from decimal import Decimal
+
+    from mitra.reports.dashboard.diary_columns import Trend
+
+    settings.MITRA_DIARY_ESCALATION_SHARE = Decimal(share)
+    trend = Trend(recent_mean=Decimal("10") * Decimal(change), baseline_mean=Decimal("10"))
+    assert trend.direction == direction
