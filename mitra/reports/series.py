@@ -291,7 +291,7 @@ def _alert_row(a: Alert) -> dict:
     return {
         "date": _local_day(a.created_at).isoformat(), "kind": a.get_kind_display(),
         "priority": a.get_priority_display(), "priority_value": a.priority,
-        "status": a.get_status_display(), "reason": a.reason,
+        "status": a.get_status_display(), "reason": a.summary,
     }
 
 

@@ -179,3 +179,16 @@ def test_the_baseline_is_the_first_score_of_the_whole_record(cast):
     points = series.questionnaires["phq9"]["points"]
     assert [p["total"] for p in points] == [11, 9]
     assert points[-1]["baseline"] == 17 and points[-1]["change"] == -8
+
+
+def test_the_timeline_lists_an_alert_without_repeating_its_kind(client, cast):
+    from mitra.safety.actions import do_raise_alert
+
+    do_raise_alert(cast.patient, kind=Alert.Kind.SUICIDE_RISK, priority=Alert.Priority.URGENT,
+                   reason="PHQ-9: Possible suicide risk: PHQ-9 item 9 answered above "
+                          "'Not at all'", dedupe_key="timeline:kind-once")
+    login(client, cast.clinician)
+    page = client.get(reverse("reports:timeline", args=[cast.patient.uuid])).content.decode()
+    # The list gives the kind once, then the reason without the labels that repeat it.
+    assert "Suicide risk · Open: PHQ-9 item 9 answered above" in page
+    assert "Possible suicide risk: PHQ-9 item 9" not in page
