@@ -89,6 +89,9 @@ class HomeworkOut(_OfPatient):
     overdue: bool
     completed_at: dt.datetime | None
     completion_note: str
+    # The exercise that completed it (a thought record, activity slot, exposure log or
+    # relapse-plan version, by `kind`), when the patient did the work rather than marking it.
+    completed_with: UUID | None
     created_at: dt.datetime
 
     @staticmethod

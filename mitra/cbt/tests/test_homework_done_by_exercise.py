@@ -160,3 +160,8 @@ def test_a_thought_record_sent_through_the_api_completes_it_too(cast):
         f"/api/patients/{cast.patient.uuid}/thought-records", body)
     assert answer.status_code == 201, answer.content
     assert _state(homework) == [(False, uuid.UUID(body["uuid"]))]
+    # The API's homework list names the record that completed it.
+    listed = TokenClient(token_for(cast.patient_user)).get(
+        f"/api/patients/{cast.patient.uuid}/homework").json()
+    (row,) = [h for h in listed["items"] if h["uuid"] == str(homework.uuid)]
+    assert row["completed_with"] == body["uuid"] and row["completed_at"] is not None
