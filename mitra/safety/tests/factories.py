@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
 from mitra.patients.models import Medication
 from mitra.safety.actions import do_raise_alert
 from mitra.safety.models import Alert
@@ -21,3 +27,10 @@ def route_alert(cast, patient) -> dict:
 def route_medication(cast, patient) -> dict:
     med = Medication.objects.create(patient=patient, name="alprazolam")
     return {"patient_uuid": patient.uuid, "medication_uuid": med.uuid}
+
+
+def edit_yaml(path: Path, change: Callable[[Any], Any]) -> None:
+    """Read a data file, let `change` alter it, write it back (key order kept)."""
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
 from mitra.evidence import library
 from mitra.safety import kb as kbmod
@@ -20,20 +18,11 @@ from mitra.safety.citations import (
     check_url,
     parse_citation,
 )
-
-
-@pytest.fixture
-def data_copy(tmp_path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(kbmod.DATA_DIR, target)
-    return target
+from mitra.safety.tests.factories import edit_yaml
 
 
 def _set(directory: Path, key: str, **fields) -> None:
-    path = directory / "references.yaml"
-    data = yaml.safe_load(path.read_text())
-    data["references"][key].update(fields)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    edit_yaml(directory / "references.yaml", lambda d: d["references"][key].update(fields))
 
 
 # ---- load-time validation: one test per rule --------------------------------------------------

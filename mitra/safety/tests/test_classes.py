@@ -4,15 +4,13 @@ and date of every class; and start-up validation that stops a class from losing 
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 import yaml
 
 from mitra.safety import kb as kbmod
 from mitra.safety.rules import screen
 from mitra.safety.screening import knowledge_base_with_classes
+from mitra.safety.tests.factories import edit_yaml
 
 KB = kbmod.knowledge_base()
 INTERACTIONS = {r.id: r for r in KB.rules if r.kind == "interaction"}
@@ -230,25 +228,12 @@ def test_every_class_is_named_by_a_rule_and_every_class_rule_is_marked_pending()
 
 # ---- start-up validation ----------------------------------------------------------------------
 
-@pytest.fixture
-def data_copy(tmp_path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(kbmod.DATA_DIR, target)
-    return target
-
-
-def _edit(path: Path, change) -> None:
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-
-
 def _class(data: dict, class_id: str) -> dict:
     return next(c for c in data["classes"] if c["id"] == class_id)
 
 
 def test_dropping_a_coded_member_from_its_atc_class_is_refused(data_copy):
-    _edit(data_copy / "medications.yaml",
+    edit_yaml(data_copy / "medications.yaml",
           lambda d: _class(d, "antipsychotics")["members"].remove("clozapine"))
     with pytest.raises(kbmod.KnowledgeBaseError) as exc:
         kbmod.load(data_copy)
@@ -261,40 +246,40 @@ def test_a_new_coded_drug_must_join_its_atc_class(data_copy):
         d["medications"].append({"generic": "pimavanserin", "class": "antipsychotic",
                                  "atc": ["N05AX17"]})
 
-    _edit(data_copy / "medications.yaml", change)
+    edit_yaml(data_copy / "medications.yaml", change)
     with pytest.raises(kbmod.KnowledgeBaseError, match="'pimavanserin' has ATC code N05AX17"):
         kbmod.load(data_copy)
 
     def exclude(d):
         _class(d, "antipsychotics")["excluded"]["pimavanserin"] = "no D2 binding (label)"
 
-    _edit(data_copy / "medications.yaml", exclude)
+    edit_yaml(data_copy / "medications.yaml", exclude)
     assert "pimavanserin" not in kbmod.load(data_copy).classes["antipsychotics"].members
 
 
 @pytest.mark.parametrize("field", ["source", "as_of"])
 def test_a_class_without_its_source_or_date_is_refused(data_copy, field):
-    _edit(data_copy / "medications.yaml", lambda d: _class(d, "benzodiazepines").pop(field))
+    edit_yaml(data_copy / "medications.yaml", lambda d: _class(d, "benzodiazepines").pop(field))
     with pytest.raises(kbmod.KnowledgeBaseError, match=rf"classes\[benzodiazepines\]\.{field}"):
         kbmod.load(data_copy)
 
 
 def test_a_class_member_missing_from_the_dictionary_is_refused(data_copy):
-    _edit(data_copy / "medications.yaml",
+    edit_yaml(data_copy / "medications.yaml",
           lambda d: _class(d, "ssris")["members"].append("unobtainium"))
     with pytest.raises(kbmod.KnowledgeBaseError, match=r"classes\[ssris\]\.members.*unobtainium"):
         kbmod.load(data_copy)
 
 
 def test_a_bad_atc_code_is_refused(data_copy):
-    _edit(data_copy / "medications.yaml",
+    edit_yaml(data_copy / "medications.yaml",
           lambda d: d["medications"][0].__setitem__("atc", ["N2AA05"]))
     with pytest.raises(kbmod.KnowledgeBaseError, match="'N2AA05' is not a 7-character ATC code"):
         kbmod.load(data_copy)
 
 
 def test_a_rule_naming_an_unknown_class_is_refused(data_copy):
-    _edit(data_copy / "interaction_rules.yaml",
+    edit_yaml(data_copy / "interaction_rules.yaml",
           lambda d: d["rules"][0]["classes"].append("opiods"))
     with pytest.raises(kbmod.KnowledgeBaseError,
                        match=r"rules\[kratom-opioid-agonists\]\.classes.*'opiods'"):
@@ -307,13 +292,13 @@ def test_a_class_membership_rule_must_name_its_classes(data_copy):
         rule.pop("classes")
         rule["drugs"] = ["oxycodone"]
 
-    _edit(data_copy / "interaction_rules.yaml", change)
+    edit_yaml(data_copy / "interaction_rules.yaml", change)
     with pytest.raises(kbmod.KnowledgeBaseError, match="must name its classes"):
         kbmod.load(data_copy)
 
 
 def test_a_rule_cannot_claim_a_pharmacist_check_its_classes_lack(data_copy):
-    _edit(data_copy / "interaction_rules.yaml",
+    edit_yaml(data_copy / "interaction_rules.yaml",
           lambda d: d["rules"][0].__setitem__("pharmacist_check", "not_needed"))
     with pytest.raises(kbmod.KnowledgeBaseError,
                        match=r"pharmacist_check: must be pending: class 'opioid-agonists'"):
@@ -321,7 +306,7 @@ def test_a_rule_cannot_claim_a_pharmacist_check_its_classes_lack(data_copy):
 
 
 def test_a_rule_drug_already_in_its_class_is_refused(data_copy):
-    _edit(data_copy / "interaction_rules.yaml",
+    edit_yaml(data_copy / "interaction_rules.yaml",
           lambda d: d["rules"][0].__setitem__("drugs", ["morphine"]))
     with pytest.raises(kbmod.KnowledgeBaseError, match="'morphine' is already a member"):
         kbmod.load(data_copy)

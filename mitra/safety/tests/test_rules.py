@@ -3,14 +3,11 @@ misspellings, whole-name matching, de-duplication, and start-up validation of th
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-import yaml
 
 from mitra.safety import kb as kbmod
 from mitra.safety.rules import screen
+from mitra.safety.tests.factories import edit_yaml
 
 KB = kbmod.knowledge_base()
 INTERACTIONS = [r for r in KB.rules if r.kind == "interaction"]
@@ -161,25 +158,12 @@ def test_class_lists_not_checked_by_a_pharmacist_are_marked():
 
 # ---- start-up validation --------------------------------------------------------------------
 
-@pytest.fixture
-def data_copy(tmp_path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(kbmod.DATA_DIR, target)
-    return target
-
-
-def _edit(path: Path, change) -> None:
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-
-
 def test_the_shipped_data_files_load():
     assert len(kbmod.load().rules) == 46
 
 
 def test_a_bad_severity_names_the_file_and_field(data_copy):
-    _edit(data_copy / "interaction_rules.yaml",
+    edit_yaml(data_copy / "interaction_rules.yaml",
           lambda d: d["rules"][0].__setitem__("severity", "severe"))
     with pytest.raises(kbmod.KnowledgeBaseError) as exc:
         kbmod.load(data_copy)
@@ -188,14 +172,14 @@ def test_a_bad_severity_names_the_file_and_field(data_copy):
 
 
 def test_an_unknown_citation_is_refused(data_copy):
-    _edit(data_copy / "condition_rules.yaml",
+    edit_yaml(data_copy / "condition_rules.yaml",
           lambda d: d["rules"][0]["citations"].append("nosuchpaper2099"))
     with pytest.raises(kbmod.KnowledgeBaseError, match="nosuchpaper2099"):
         kbmod.load(data_copy)
 
 
 def test_a_rule_drug_missing_from_the_dictionary_is_refused(data_copy):
-    _edit(data_copy / "interaction_rules.yaml",
+    edit_yaml(data_copy / "interaction_rules.yaml",
           lambda d: d["rules"][3].setdefault("drugs", []).append("unobtainium"))
     with pytest.raises(kbmod.KnowledgeBaseError, match="unobtainium"):
         kbmod.load(data_copy)
@@ -205,13 +189,13 @@ def test_a_brand_name_given_to_two_generics_is_refused(data_copy):
     def change(d):
         d["medications"][0]["brands"].append("Xanax")
 
-    _edit(data_copy / "medications.yaml", change)
+    edit_yaml(data_copy / "medications.yaml", change)
     with pytest.raises(kbmod.KnowledgeBaseError, match="Xanax"):
         kbmod.load(data_copy)
 
 
 def test_a_legal_entry_with_a_bad_date_is_refused(data_copy):
-    _edit(data_copy / "legal_status.yaml",
+    edit_yaml(data_copy / "legal_status.yaml",
           lambda d: d["jurisdictions"]["TH"].__setitem__("as_of", "last year"))
     with pytest.raises(kbmod.KnowledgeBaseError, match=r"jurisdictions\.TH\.as_of"):
         kbmod.load(data_copy)
