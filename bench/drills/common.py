@@ -500,6 +500,13 @@ class Figures:
         return missed
 
 
+def answers_between(load: DiaryLoad, start: float, end: float) -> str:
+    """What the clients were answered from `start` to `end` (a fault): "503 x264, 201 x37"
+    (an error name for no HTTP answer), most frequent first."""
+    seen = Counter(a.status or a.error for a in load.attempts if start <= a.at <= end)
+    return ", ".join(f"{answer} x{n}" for answer, n in seen.most_common()) or "none"
+
+
 def back_after(load: DiaryLoad, moment: float) -> float | None:
     """Seconds from `moment` (a fault's end) to the next acknowledged post; None if none."""
     after = [t for t in load.acknowledged.values() if t >= moment]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import Counter
 
 import common
 
@@ -60,9 +59,7 @@ def main() -> int:
         finally:
             if server is not None:
                 server.stop()
-    while_full = Counter(a.status or a.error for a in load.attempts if full_at <= a.at <= freed_at)
-    print("  answers while the disk was full: " + (", ".join(
-        f"{code} x{n}" for code, n in while_full.most_common()) or "none"))
+    print(f"  answers while the disk was full: {common.answers_between(load, full_at, freed_at)}")
     return common.finish(f"drill (e): SQLite on a full disk (tmpfs) for {args.full:g} s "
                          f"({args.clients} clients)", result)
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import Counter
 
 import common
 
@@ -56,9 +55,7 @@ def main() -> int:
                 server.stop()
             if cluster is not None:
                 cluster.remove()
-    while_down = Counter(a.status or a.error for a in load.attempts if down_at <= a.at <= up_at)
-    print("  answers while the database was down: " + (", ".join(
-        f"{code} x{n}" for code, n in while_down.most_common()) or "none"))
+    print(f"  answers while the database was down: {common.answers_between(load, down_at, up_at)}")
     return common.finish(f"drill (d): PostgreSQL killed (-m immediate) for {args.down:g} s and "
                          f"started again ({args.clients} clients)", result)
 

@@ -212,36 +212,38 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
                 continue
             yield user
 
-    @admin.action(description="Send a password reset link (to their own address)")
-    def send_password_reset_link(self, request, queryset):
+    def _send_links(self, request, queryset, what: str, *, needs_password: bool,
+                    send, not_yet: str, none_sent: str, sent_to: str) -> None:
+        """Send `send(user)` to each selected active user with an address who has set a
+        password (`needs_password`) or has not; say why for every other one."""
         sent = []
-        for user in self._targets(request, queryset, "a reset"):
-            if not user.is_active or not user.email or not user.has_usable_password():
-                why = ("is deactivated" if not user.is_active else "has no e-mail address"
-                       if not user.email else "has not set a password yet: send an invitation")
-                self.message_user(request, f"{user.username} {why}; no link sent.",
+        for user in self._targets(request, queryset, what):
+            why = ("is deactivated" if not user.is_active else "has no e-mail address"
+                   if not user.email else None
+                   if user.has_usable_password() == needs_password else not_yet)
+            if why:
+                self.message_user(request, f"{user.username} {why}; {none_sent}.",
                                   messages.WARNING)
                 continue
-            do_send_password_reset(user, acting=request)
+            send(user, acting=request)
             sent.append(user.username)
         if sent:
-            self.message_user(request, f"Password reset link sent to the address of: "
-                              f"{', '.join(sent)}.")
+            self.message_user(request, f"{sent_to}{', '.join(sent)}.")
+
+    @admin.action(description="Send a password reset link (to their own address)")
+    def send_password_reset_link(self, request, queryset):
+        self._send_links(request, queryset, "a reset link", needs_password=True,
+                         send=do_send_password_reset,
+                         not_yet="has not set a password yet: send an invitation",
+                         none_sent="no link sent",
+                         sent_to="Password reset link sent to the address of: ")
 
     @admin.action(description="Send a new invitation link (accounts without a password)")
     def send_invitation_link(self, request, queryset):
-        sent = []
-        for user in self._targets(request, queryset, "an invitation"):
-            if not user.is_active or not user.email or user.has_usable_password():
-                why = ("is deactivated" if not user.is_active else "has no e-mail address"
-                       if not user.email else "has set a password: send a reset link instead")
-                self.message_user(request, f"{user.username} {why}; no invitation sent.",
-                                  messages.WARNING)
-                continue
-            do_invite_user(user, acting=request)
-            sent.append(user.username)
-        if sent:
-            self.message_user(request, f"Invitation sent to: {', '.join(sent)}.")
+        self._send_links(request, queryset, "an invitation", needs_password=False,
+                         send=do_invite_user,
+                         not_yet="has set a password: send a reset link instead",
+                         none_sent="no invitation sent", sent_to="Invitation sent to: ")
 
     @admin.action(description="Deactivate the selected accounts")
     def deactivate_accounts(self, request, queryset):
