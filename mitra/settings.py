@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "mitra.cbt",
     "mitra.evidence",
     "mitra.reports",
+    "mitra.reminders",
     # django-ninja in INSTALLED_APPS: its docs page uses the bundled Swagger UI, not a CDN.
     "ninja",
     "mitra.api",

@@ -87,6 +87,7 @@ def do_assign_schedule_once(
     def create() -> Schedule:
         schedule = Schedule.objects.create(
             uuid=uuid, patient=patient, instrument=instrument, every_days=every_days,
+            cadence=Schedule.Cadence.ONCE if every_days is None else Schedule.Cadence.INTERVAL,
             start=start, created_by=actor_user(acting),
         )
         record_audit(Event.MEASURES_SCHEDULE_ASSIGNED, acting=acting, patient=patient,

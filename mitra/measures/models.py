@@ -7,6 +7,7 @@ history silently.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -16,14 +17,52 @@ from mitra.measures.library import get_instrument
 
 
 class Schedule(models.Model):
+    """When a patient is asked for a questionnaire or for the diary, in the patient's own time.
+
+    Occurrences fall on local days (`start`, then by `cadence`); each is prompted at
+    `time_of_day` in the patient's time zone (plus a seeded random offset of up to
+    `random_minutes`), and its prompt expires `window_minutes` later. The rule itself lives in
+    `mitra.measures.recurrence` (plain Python).
+    """
+
+    class Form(models.TextChoices):
+        QUESTIONNAIRE = "questionnaire", "Questionnaire"
+        DIARY = "diary", "Diary"
+
+    class Cadence(models.TextChoices):
+        ONCE = "once", "Once"
+        INTERVAL = "interval", "Every N days"
+        WEEKDAYS = "weekdays", "Chosen weekdays"
+
+    class Anchor(models.TextChoices):
+        DATE = "date", "A date"
+        ENROLMENT = "enrolment", "Enrolment"
+        TAPER_START = "taper_start", "Start of the taper plan"
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="measure_schedules"
     )
-    instrument = models.CharField(max_length=32)
-    # None: once; otherwise due again every N days from `start`.
+    form = models.CharField(max_length=16, choices=Form.choices, default=Form.QUESTIONNAIRE)
+    # An instrument id of the library; blank for the diary.
+    instrument = models.CharField(max_length=32, blank=True)
+    cadence = models.CharField(max_length=16, choices=Cadence.choices, default=Cadence.INTERVAL)
+    # Cadence INTERVAL: due again every N days from `start` (1: daily). None for the others.
     every_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Cadence WEEKDAYS: ISO weekday numbers as digits, Monday 1 .. Sunday 7 ("135": Mon Wed Fri).
+    weekdays = models.CharField(max_length=7, blank=True)
+    # The first local day; with an anchor other than DATE, worked out from it + offset_days.
     start = models.DateField()
+    anchor = models.CharField(max_length=16, choices=Anchor.choices, default=Anchor.DATE)
+    offset_days = models.SmallIntegerField(default=0)
+    time_of_day = models.TimeField(default=datetime.time(9, 0))
+    window_minutes = models.PositiveIntegerField(default=3 * 24 * 60)
+    random_minutes = models.PositiveSmallIntegerField(default=0)
+    # The care pathway that made it ("anxiety"), blank when assigned by hand.
+    pathway = models.CharField(max_length=32, blank=True)
+    # The next prompt to plan (UTC), kept by the planner: periodic jobs select due schedules by
+    # this indexed column instead of scanning every patient. None: nothing left to plan.
+    next_fire_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -39,10 +78,12 @@ class Schedule(models.Model):
         indexes = [
             # What is due for one patient; what is overdue across active schedules.
             models.Index(fields=["patient", "active"], name="schedule_patient_active"),
+            models.Index(fields=["next_fire_at"], name="schedule_next_fire",
+                         condition=models.Q(active=True, next_fire_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
-        return f"{self.instrument} {self.cadence_label}"
+        return f"{self.instrument or self.form} {self.cadence_label}"
 
     @property
     def cadence_label(self) -> str:

@@ -23,6 +23,12 @@ class Patient(models.Model):
     pseudonym = models.CharField(max_length=16, unique=True)
     date_of_birth = models.DateField(null=True, blank=True)
     enrolled_on = models.DateField(default=timezone.localdate)
+    # An IANA zone name (Europe/Berlin): reminders fire at the patient's own local time.
+    time_zone = models.CharField(max_length=64, default="UTC")
+    # A language code of settings.LANGUAGES: reminders and pages in the patient's language.
+    language = models.CharField(max_length=16, default="en")
+    # Optional, for later channels (SMS): E.164 (+4915112345678).
+    phone = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
