@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "mitra.evidence",
     "mitra.reports",
     "mitra.reminders",
+    "mitra.enrolment",
     # django-ninja in INSTALLED_APPS: its docs page uses the bundled Swagger UI, not a CDN.
     "ninja",
     "mitra.api",

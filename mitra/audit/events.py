@@ -110,6 +110,32 @@ class Event(models.TextChoices):
     MEASURES_RESPONSE_SUBMITTED = ("measures.response.submitted",
                                    "A questionnaire response was submitted and scored.")
 
+    MEASURES_PATHWAY_APPLIED = ("measures.pathway.applied",
+                                "A care pathway's schedules were assigned in one step.")
+
+    # Enrolment by invitation.
+    ENROLMENT_PATIENT_ENROLLED = ("enrolment.patient.enrolled",
+                                  "A patient was enrolled from the caseload and invited.")
+    ENROLMENT_INVITATION_RESENT = ("enrolment.invitation.resent",
+                                   "A new invitation replaced the earlier one and was sent.")
+    ENROLMENT_INVITATION_REVOKED = ("enrolment.invitation.revoked",
+                                    "An open invitation was revoked before it was used.")
+    ENROLMENT_INVITATION_SHOWN = ("enrolment.invitation.shown",
+                                  "An invitation's QR code and short code were shown in clinic.")
+    ENROLMENT_SIGNED_UP = ("enrolment.signed_up",
+                           "A patient accepted the terms and consent text and signed up.")
+    ENROLMENT_STAFF_INVITED = ("enrolment.staff.invited",
+                               "A clinician, admin or researcher was invited to a care team.")
+
+    # Reminders.
+    REMINDERS_PREFERENCES_CHANGED = ("reminders.preferences.changed",
+                                     "Reminder preferences (channels, quiet hours, pause) "
+                                     "were changed.")
+    REMINDERS_UNSUBSCRIBED = ("reminders.unsubscribed",
+                              "A reminder channel was turned off by the link in a message.")
+    REMINDERS_PROMPT_OPENED = ("reminders.prompt.opened",
+                               "The patient followed a reminder's link to the due form.")
+
     # The use-and-mood diary and taper plans.
     DIARY_ENTRY_CREATED = "diary.entry.created", "A diary day was recorded for the first time."
     DIARY_ENTRY_REVISED = ("diary.entry.revised",
