@@ -7,6 +7,7 @@ handler500 = "mitra.core.handlers.server_error"
 urlpatterns = [
     path("", include("mitra.core.urls")),
     path("accounts/invitation/", include("mitra.accounts.urls")),
+    path("", include("mitra.enrolment.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("measures/", include("mitra.measures.urls")),

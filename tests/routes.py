@@ -46,6 +46,14 @@ EXPECTED: dict[str, dict[str, Any]] = {
     # A page about Team A's patient that the patient themself reaches (UUID of their own object).
     "patient_self": _profile(DENY, anon=LOGIN, patient=ALLOW),
     "researcher": _profile(DENY, anon=LOGIN, researcher=ALLOW),
+    # Enrolling onto a care team: its read-and-write clinicians and its admins (the route's
+    # kwargs put the cast's admin on Team A); a read-only clinician is on no team to enrol onto.
+    "enrol": _profile(DENY, anon=LOGIN, clinician=ALLOW, readonly=FORBID, other_clinician=ALLOW,
+                      admin=ALLOW),
+    # The invitation of Team A's patient: Team A's read-and-write clinicians and admins.
+    "enrol_patient": _profile(DENY, anon=LOGIN, clinician=ALLOW, readonly=FORBID, admin=ALLOW),
+    # A care-team admin's page (the route's kwargs put the cast's admin on Team A).
+    "care_admin_team": _profile(DENY, anon=LOGIN, admin=ALLOW),
     # REST and FHIR endpoints take a bearer token only: a session (or none) gets 401, never a
     # redirect. Token access per role is tested in mitra/api/tests/test_access.py.
     "token": _profile(401),
@@ -77,6 +85,24 @@ def _invitation(cast, patient):
     user.save()
     _invite, url = do_invite_user(user, acting=None, send=False)
     return {"token": url.rstrip("/").rsplit("/", 1)[1]}
+
+
+def _admin_on_team_a(cast, patient):
+    from mitra.accounts.models import Membership
+
+    Membership.objects.get_or_create(team=cast.team_a, user=cast.admin)
+    return {}
+
+
+def _invited_patient(cast, patient):
+    """Team A's patient as enrolled but not signed up: no password yet, one open invitation."""
+    from mitra.accounts.actions import do_invite_user
+
+    _admin_on_team_a(cast, patient)
+    patient.user.set_unusable_password()
+    patient.user.save()
+    do_invite_user(patient.user, acting=None, send=False)
+    return {"patient_uuid": patient.uuid}
 
 
 def _api_token(cast, patient):
@@ -157,6 +183,20 @@ def _cbt(kind):
 ROUTES: dict[str, Route] = {
     # accounts: an invitation link works for whoever holds it (it shows no patient data)
     "accounts:invitation": Route("public", _invitation),
+    # enrolment: the care team's pages, then the patient's (a short code, the sign-up: with no
+    # invitation opened in the browser it says so, 404; the reminder choices after it)
+    "enrolment:add": Route("enrol", _admin_on_team_a),
+    "enrolment:invitation": Route("enrol_patient", _invited_patient),
+    "enrolment:show": Route("enrol_patient", _invited_patient, method="POST"),
+    "enrolment:resend": Route("enrol_patient", _invited_patient, method="POST",
+                              ok=frozenset({302})),
+    # The first allowed actor revokes the open invitation (302); the next finds none (400).
+    "enrolment:revoke": Route("enrol_patient", _invited_patient, method="POST",
+                              ok=frozenset({302, 400})),
+    "enrolment:staff": Route("care_admin_team", _admin_on_team_a),
+    "enrolment:join": Route("public"),
+    "enrolment:signup": Route("public", ok=frozenset({404})),
+    "enrolment:preferences": Route("own"),
     # core
     "core:home": Route("signed_in", ok=frozenset({302})),
     "core:healthz": Route("public"),

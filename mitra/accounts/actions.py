@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from datetime import datetime, timedelta
 
 from allauth.account.internal.flows.password_reset import request_password_reset
@@ -22,6 +23,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from mitra.accounts.models import Invitation, Role, User
 from mitra.audit.actions import record_audit
@@ -35,6 +37,38 @@ def invitation_days() -> int:
 
 def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# Short codes: Crockford's base32 alphabet without I, L, O and U (read as 1, 1, 0 or refused),
+# so a code read off a screen and typed on a phone has no look-alike letters. 8 characters:
+# 32**8, about 10**12 codes; the /join/ page limits wrong guesses (mitra/enrolment/throttle.py).
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 8
+_CODE_READS_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def new_short_code() -> str:
+    """A fresh short code, 8 characters of CODE_ALPHABET (shown as XXXX-XXXX)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def format_short_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalise_short_code(typed: str) -> str | None:
+    """The code as typed (any case, spaces or dashes, O for 0, I or L for 1) as stored; None
+    when it cannot be a code (another length, a letter outside the alphabet)."""
+    code = "".join(str(typed).split()).replace("-", "").upper().translate(_CODE_READS_AS)
+    if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+        return None
+    return code
+
+
+def code_digest(code: str) -> str:
+    """The stored form of a short code: keyed, since 40 bits are few enough to try them all
+    against a plain hash taken from a copy of the database."""
+    return salted_hmac("mitra.accounts.invitation-code", code, algorithm="sha256").hexdigest()
 
 
 def absolute_url(path: str, acting: Actor | None) -> str:
@@ -56,13 +90,16 @@ def _send_invitation(user: User, url: str, expires_at: datetime) -> None:
 
 
 @transaction.atomic
-def do_invite_user(user: User, *, acting: Actor | None, send: bool = True
-                   ) -> tuple[Invitation, str]:
+def do_invite_user(user: User, *, acting: Actor | None, send: bool = True,
+                   code: str | None = None) -> tuple[Invitation, str]:
     """A new invitation for `user`: (invitation, link). Earlier open ones stop working.
 
     With `send`, the link is mailed to the user's own address once the transaction commits
     (never from inside it: a mail server is network I/O); without, the caller hands it over.
+    `code` (from `new_short_code`) opens the same invitation at /join/; only its digest is kept.
     """
+    if code is not None and normalise_short_code(code) != code:
+        raise ValueError("code: give a code made by new_short_code()")
     if user.has_usable_password():
         raise ValueError(f"user {user.username!r} has set a password already: send a password "
                          "reset link instead")
@@ -76,6 +113,7 @@ def do_invite_user(user: User, *, acting: Actor | None, send: bool = True
     invitation = Invitation.objects.create(
         user=user, token_hash=digest(secret), created_by=actor_user(acting),
         expires_at=now + timedelta(days=invitation_days()),
+        code_hash=code_digest(code) if code is not None else None,
     )
     url = absolute_url(reverse("accounts:invitation", args=[secret]), acting)
     record_audit(Event.ACCOUNT_INVITATION_SENT, acting=acting, obj=user,
@@ -86,7 +124,7 @@ def do_invite_user(user: User, *, acting: Actor | None, send: bool = True
 
 
 class InvitationUnusable(Exception):
-    """The link cannot be used: `reason` is one of invalid, used, replaced, expired."""
+    """The link cannot be used: `reason` is one of invalid, used, revoked, replaced, expired."""
 
     def __init__(self, reason: str, invitation: Invitation | None = None):
         self.reason = reason
@@ -98,16 +136,55 @@ def find_invitation(secret: str) -> Invitation:
     """The open invitation for the link's `secret`; InvitationUnusable saying why not."""
     invitation = (Invitation.objects.select_related("user")
                   .filter(token_hash=digest(secret)).first()) if secret else None
+    return _usable(invitation)
+
+
+def find_invitation_by_code(typed: str) -> Invitation:
+    """The open invitation whose short code was typed; InvitationUnusable saying why not
+    ("invalid" for a code that is no invitation's, or cannot be one)."""
+    code = normalise_short_code(typed)
+    invitation = (Invitation.objects.select_related("user")
+                  .filter(code_hash=code_digest(code)).first()) if code else None
+    return _usable(invitation)
+
+
+def _usable(invitation: Invitation | None) -> Invitation:
     if invitation is None or not invitation.user.is_active:
         raise InvitationUnusable("invalid")
     # Used, or the person set a password another way (a reset link to their address).
     if invitation.used_at is not None or invitation.user.has_usable_password():
         raise InvitationUnusable("used", invitation)
+    if invitation.revoked_at is not None:
+        raise InvitationUnusable("revoked", invitation)
     if invitation.replaced_at is not None:
         raise InvitationUnusable("replaced", invitation)
     if invitation.expires_at <= timezone.now():
         raise InvitationUnusable("expired", invitation)
     return invitation
+
+
+# The invitation a visitor opened (by its link or its short code), for the pages that follow
+# in the same browser: the secret leaves the address bar after the first page, and a short
+# code, which is no link, leads to the same sign-up. Checked again on every use.
+INVITATION_SESSION_KEY = "mitra_invitation"
+
+
+def remember_invitation(request: HttpRequest, invitation: Invitation) -> None:
+    request.session[INVITATION_SESSION_KEY] = str(invitation.uuid)
+
+
+def remembered_invitation(request: HttpRequest) -> Invitation:
+    """The invitation this browser opened, still open; InvitationUnusable ("invalid" when
+    there is none) otherwise."""
+    try:
+        key = uuid.UUID(str(request.session.get(INVITATION_SESSION_KEY)))
+    except ValueError:
+        raise InvitationUnusable("invalid") from None
+    return _usable(Invitation.objects.select_related("user").filter(uuid=key).first())
+
+
+def forget_invitation(request: HttpRequest) -> None:
+    request.session.pop(INVITATION_SESSION_KEY, None)
 
 
 @transaction.atomic
@@ -116,9 +193,7 @@ def do_accept_invitation(invitation: Invitation, password: str, *, acting: Actor
     # Locked: two submissions of one link at once set one password, the other is refused.
     invitation = Invitation.objects.select_for_update().select_related("user").get(
         pk=invitation.pk)
-    if invitation.used_at is not None or invitation.replaced_at is not None \
-            or invitation.expires_at <= timezone.now():
-        raise InvitationUnusable("used" if invitation.used_at else "expired", invitation)
+    _usable(invitation)
     user = invitation.user
     user.set_password(password)
     user.save()

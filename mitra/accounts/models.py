@@ -105,7 +105,10 @@ class Invitation(models.Model):
     Accounts start without a usable password: nobody but the person ever knows it, and the
     first authenticator (TOTP) is enrolled by whoever holds the link, the person it was sent to.
     Only a SHA-256 digest of the link's secret is stored; a newer invitation to the same user
-    replaces the older ones.
+    replaces the older ones. One shown in clinic also has a short code (8 characters, typed on
+    the person's own phone at /join/), stored as a keyed digest; it shares the link's expiry and
+    single use. A revoked invitation carries `revoked_at` as well as `replaced_at`, so every
+    check that refuses a replaced one refuses it too.
     """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -117,6 +120,9 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     replaced_at = models.DateTimeField(null=True, blank=True)
+    # Keyed digest (HMAC-SHA256 with SECRET_KEY) of the short code; none for a mailed link.
+    code_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -15,16 +15,23 @@ from mitra.patients.models import Patient
 
 
 def new_pseudonym() -> str:
-    return "P-" + secrets.token_hex(4).upper()
+    """A study code no patient has yet (P- and 8 hex digits; a clash, one in 4 billion a
+    pair, draws again)."""
+    while True:
+        code = "P-" + secrets.token_hex(4).upper()
+        if not Patient.objects.filter(pseudonym__iexact=code).exists():
+            return code
 
 
 @transaction.atomic
 def do_create_patient(
-    *, user: User | None = None, display_name: str, acting: Actor | None = None, **fields: Any
+    *, user: User | None = None, display_name: str, acting: Actor | None = None,
+    pseudonym: str = "", **fields: Any
 ) -> Patient:
-    """A new patient record (for the patient's own account `user`, if they have one)."""
+    """A new patient record (for the patient's own account `user`, if they have one), with
+    the study code `pseudonym` (checked unique by the caller) or a new one."""
     patient = Patient.objects.create(
-        user=user, display_name=display_name, pseudonym=new_pseudonym(), **fields
+        user=user, display_name=display_name, pseudonym=pseudonym or new_pseudonym(), **fields
     )
     record_audit(Event.PATIENT_CREATED, acting=acting, patient=patient, obj=patient)
     return patient
