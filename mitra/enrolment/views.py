@@ -3,6 +3,9 @@ invite staff; and the patient's side: /join/ with a short code, sign-up, reminde
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from allauth.account.internal.flows.login import record_authentication
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -43,6 +46,20 @@ from mitra.patients.access import get_own_patient
 from mitra.patients.models import Patient
 from mitra.reminders.preferences import PreferenceForm
 
+log = logging.getLogger(__name__)
+
+# The invitation mail goes out when the action's transaction commits, so a mail server that
+# refuses or cannot be reached surfaces from the action's call, after its writes are committed.
+MAIL_FAILURES = (smtplib.SMTPException, OSError)
+
+
+def _mail_failed(request: HttpRequest, exc: Exception, what: str) -> None:
+    log.warning("enrolment: the invitation mail was not sent: %s", exc)
+    messages.error(request, f"{what}, but the invitation e-mail could not be sent (the mail "
+                   "server did not take it). Resend it later, or show the QR code and short "
+                   "code in clinic.")
+
+
 # ---- the care team's side ---------------------------------------------------------------------
 
 
@@ -63,13 +80,18 @@ def add(request: HttpRequest) -> HttpResponse:
     form = EnrolPatientForm(request.user, _posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        patient = actions.do_enrol_patient(
-            display_name=data["display_name"], date_of_birth=data["date_of_birth"],
-            email=data["email"], phone=data["phone"], jurisdiction=data["jurisdiction"],
-            time_zone=data["time_zone"], language=data["language"],
-            care_team=data["care_team"], pseudonym=data["pseudonym"], acting=request)
-        messages.success(request, f"{patient.display_name} ({patient.pseudonym}) is enrolled "
-                         f"and an invitation was sent to {data['email']}.")
+        fields = {k: data[k] for k in ("display_name", "date_of_birth", "email", "phone",
+                                       "jurisdiction", "time_zone", "language", "care_team",
+                                       "pseudonym")}
+        try:
+            patient = actions.do_enrol_patient(**fields, acting=request)
+        except MAIL_FAILURES as exc:
+            patient = Patient.objects.get(user__email__iexact=data["email"])
+            _mail_failed(request, exc, f"{patient.display_name} ({patient.pseudonym}) is "
+                         "enrolled")
+        else:
+            messages.success(request, f"{patient.display_name} ({patient.pseudonym}) is "
+                             f"enrolled and an invitation was sent to {data['email']}.")
         return redirect("enrolment:invitation", patient_uuid=patient.uuid)
     return render(request, "enrolment/add.html", {
         "form": form, "zones": common_zones(), "duplicates": form.duplicates,
@@ -125,6 +147,9 @@ def resend(request: HttpRequest, patient_uuid) -> HttpResponse:
         invitation = actions.do_resend_invitation(patient, acting=request)
     except actions.EnrolmentError as exc:
         return _refused(request, patient, exc)
+    except MAIL_FAILURES as exc:
+        _mail_failed(request, exc, "A new invitation was made (earlier ones no longer work)")
+        return redirect("enrolment:invitation", patient_uuid=patient.uuid)
     messages.success(request, f"A new invitation was sent to {patient.user.email}, valid until "
                      f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC; earlier links and codes no "
                      "longer work.")
@@ -152,10 +177,15 @@ def staff(request: HttpRequest) -> HttpResponse:
     form = InviteStaffForm(request.user, _posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        user = actions.do_invite_staff(
-            first_name=data["first_name"], last_name=data["last_name"], email=data["email"],
-            role=data["role"], care_team=data["care_team"], access=data["access"],
-            acting=request)
+        try:
+            user = actions.do_invite_staff(
+                first_name=data["first_name"], last_name=data["last_name"],
+                email=data["email"], role=data["role"], care_team=data["care_team"],
+                access=data["access"], acting=request)
+        except MAIL_FAILURES as exc:
+            _mail_failed(request, exc, f"The account for {data['email']} was made; resend "
+                         "its invitation from Users and teams")
+            return redirect("enrolment:staff")
         messages.success(request, f"{user.get_full_name()} ({user.get_role_display()}, "
                          f"user name {user.username}) was invited to {data['care_team'].name} "
                          f"at {user.email}. They set their password"
