@@ -23,9 +23,12 @@ pytestmark = pytest.mark.browser
 
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 PATIENT_PAGES = ["core:me", "diary:entry", "measures:due", "reports:my_trends", "cbt:home",
-                 "safety:crisis", "safety:my_plan"]
+                 "safety:crisis", "safety:my_plan", "enrolment:preferences"]
 CLINICIAN_PAGES = ["core:caseload", "core:patient", "reports:timeline", "safety:inbox",
-                   "diary:patient_diary", "measures:patient"]
+                   "diary:patient_diary", "measures:patient", "enrolment:add",
+                   "enrolment:invitation"]
+# Pages before sign-in: the short code (/join/) and the sign-up's "no invitation open" page.
+PUBLIC_PAGES = ["enrolment:join", "enrolment:signup"]
 
 
 def _fresh_report(role: str, size: str) -> None:
@@ -85,9 +88,28 @@ def test_the_clinician_pages_have_no_serious_or_critical_axe_violation(browser_p
     ui_login(page, "clinician", DEMO_PASSWORD)
     failing = []
     for name in CLINICIAN_PAGES:
-        args = [story.uuid] if "patient" in name or name == "reports:timeline" else []
+        args = [story.uuid] if "patient" in name or name in (
+            "reports:timeline", "enrolment:invitation") else []
         page.goto(reverse(name, args=args))
         failing += _check(page, axe_source, name, size, "clinician")
+    assert not failing, "\n".join(failing)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_public_pages_have_no_serious_or_critical_axe_violation(browser_page, axe_source,
+                                                                     size):
+    page = browser_page
+    page.set_viewport_size(SIZES[size])
+    _fresh_report("public", size)
+    failing = []
+    for name in PUBLIC_PAGES:
+        page.goto(reverse(name))
+        failing += _check(page, axe_source, name, size, "public")
+    # The short code form with its error shown.
+    page.goto(reverse("enrolment:join"))
+    page.get_by_label("Your code").fill("AAAA-AAAA")
+    page.get_by_role("button", name="Continue").click()
+    failing += _check(page, axe_source, "enrolment:join with an error", size, "public")
     assert not failing, "\n".join(failing)
 
 

@@ -40,6 +40,8 @@ def get_patient_for_enrolment(request: HttpRequest, patient_uuid: UUID | str) ->
     Records the view in the audit trail, as the patient access check does.
     """
     user = request.user
+    if not user.is_authenticated:
+        raise Http404("No such patient")
     if user.role == Role.CLINICIAN:
         return get_patient_for_user(request, patient_uuid, write=True)
     if user.role != Role.ADMIN:

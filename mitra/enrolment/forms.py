@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -142,8 +142,8 @@ class EnrolPatientForm(forms.Form):
         kwargs["initial"] = {"time_zone": settings.TIME_ZONE,
                              "language": _default_language(), **kwargs["initial"]}
         super().__init__(*args, **kwargs)
-        self.fields["jurisdiction"].choices = jurisdiction_choices()
-        self.fields["language"].choices = list(settings.LANGUAGES)
+        cast(forms.ChoiceField, self.fields["jurisdiction"]).choices = jurisdiction_choices()
+        cast(forms.ChoiceField, self.fields["language"]).choices = list(settings.LANGUAGES)
         self.fields["care_team"] = _team_field(user)
         self.duplicates: list[Patient] = []
 
@@ -200,7 +200,7 @@ class EnrolPatientForm(forms.Form):
         return code
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         name, born, team = (cleaned.get(k) for k in ("display_name", "date_of_birth",
                                                      "care_team"))
         if name and born and team:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-import qrcode
-import qrcode.constants
-from qrcode.image.svg import SvgPathImage
+import qrcode  # type: ignore[import-untyped]  # ships no types; types-qrcode not installed
+import qrcode.constants  # type: ignore[import-untyped]
 from django.utils.safestring import SafeString, mark_safe
+from qrcode.image.svg import SvgPathImage  # type: ignore[import-untyped]
 
 _SIZE = re.compile(r'\s(width|height)="[^"]*"')
 

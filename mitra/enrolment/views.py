@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from typing import cast
 
 from allauth.account.internal.flows.login import record_authentication
 from django.contrib import messages
@@ -25,7 +26,7 @@ from mitra.accounts.actions import (
     remembered_invitation,
 )
 from mitra.accounts.decorators import role_required
-from mitra.accounts.models import Role
+from mitra.accounts.models import Role, User
 from mitra.accounts.views import invitation_unusable
 from mitra.enrolment import actions, terms, throttle
 from mitra.enrolment.access import (
@@ -68,6 +69,11 @@ def _posted(request: HttpRequest):
     return request.POST if request.method == "POST" else None
 
 
+def _staff(request: HttpRequest) -> User:
+    """The signed-in user of a page that `role_required` let in."""
+    return cast(User, request.user)
+
+
 def _no_team(request: HttpRequest) -> HttpResponse:
     return render(request, "enrolment/no_team.html", status=403)
 
@@ -75,9 +81,9 @@ def _no_team(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(*ENROLLING_ROLES)
 def add(request: HttpRequest) -> HttpResponse:
-    if not enrolment_teams(request.user).exists():
+    if not enrolment_teams(_staff(request)).exists():
         return _no_team(request)
-    form = EnrolPatientForm(request.user, _posted(request))
+    form = EnrolPatientForm(_staff(request), _posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fields = {k: data[k] for k in ("display_name", "date_of_birth", "email", "phone",
@@ -150,7 +156,7 @@ def resend(request: HttpRequest, patient_uuid) -> HttpResponse:
     except MAIL_FAILURES as exc:
         _mail_failed(request, exc, "A new invitation was made (earlier ones no longer work)")
         return redirect("enrolment:invitation", patient_uuid=patient.uuid)
-    messages.success(request, f"A new invitation was sent to {patient.user.email}, valid until "
+    messages.success(request, f"A new invitation was sent to {invitation.user.email}, valid until "
                      f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC; earlier links and codes no "
                      "longer work.")
     return redirect("enrolment:invitation", patient_uuid=patient.uuid)
@@ -172,9 +178,9 @@ def revoke(request: HttpRequest, patient_uuid) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(Role.ADMIN)
 def staff(request: HttpRequest) -> HttpResponse:
-    if not enrolment_teams(request.user).exists():
+    if not enrolment_teams(_staff(request)).exists():
         return _no_team(request)
-    form = InviteStaffForm(request.user, _posted(request))
+    form = InviteStaffForm(_staff(request), _posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -24,7 +24,8 @@ class PatientAddForm(forms.ModelForm):
 
     class Meta:
         model = Patient
-        fields = "__all__"
+        fields = ["user", "display_name", "pseudonym", "date_of_birth", "enrolled_on",
+                  "time_zone", "language", "phone"]
 
 
 @admin.register(Patient)
