@@ -174,3 +174,37 @@ def test_a_link_stops_working_once_the_password_was_set_another_way():
     assert page.status_code == 410
     assert "A password has been set for this account already" in page.content.decode()
     assert set_password(Client(), path, "someone else's phrase 99").status_code == 410
+
+
+def test_a_short_code_opens_the_same_invitation_and_is_kept_only_as_a_keyed_digest():
+    from mitra.accounts.actions import (
+        InvitationUnusable,
+        code_digest,
+        digest,
+        find_invitation_by_code,
+        new_short_code,
+    )
+
+    user = User(username="newpat", email="newpat@example.org", role=Role.PATIENT)
+    user.set_unusable_password()
+    user.save()
+    code = new_short_code()
+    invitation, _url = do_invite_user(user, acting=None, send=False, code=code)
+    assert invitation.code_hash == code_digest(code) != digest(code)
+    assert find_invitation_by_code(code.lower()) == invitation
+    with pytest.raises(ValueError, match="code: give a code made by new_short_code"):
+        do_invite_user(user, acting=None, send=False, code="not-a-code")
+    # A newer invitation replaces the code with the link.
+    do_invite_user(user, acting=None, send=False)
+    with pytest.raises(InvitationUnusable) as refused:
+        find_invitation_by_code(code)
+    assert refused.value.reason == "replaced"
+
+
+def test_a_withdrawn_staff_link_says_so():
+    user, path = invited()
+    user.invitations.update(revoked_at=timezone.now(), replaced_at=timezone.now())
+    page = Client().get(path)
+    assert page.status_code == 410
+    assert "This invitation was withdrawn" in page.content.decode()
+    assert set_password(Client(), path).status_code == 410

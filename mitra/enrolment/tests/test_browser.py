@@ -27,6 +27,11 @@ def test_a_clinician_enrols_a_patient_who_signs_up_on_their_phone(browser_page, 
     Membership.objects.create(team=cast.team_b, user=cast.clinician)  # a choice of teams
     page = browser_page
     page.set_viewport_size(PHONE)
+    # The inline SVG QR code must run under the Content-Security-Policy without a violation.
+    csp_problems: list[str] = []
+    page.on("console", lambda m: csp_problems.append(m.text)
+            if "Content Security Policy" in m.text or "Content-Security-Policy" in m.text
+            else None)
     ui_login(page, "alice", TEST_PASSWORD)
     page.goto("/caseload/")
     page.get_by_role("link", name="Add patient").click()
@@ -56,6 +61,7 @@ def test_a_clinician_enrols_a_patient_who_signs_up_on_their_phone(browser_page, 
     code = page.locator(".short-code").inner_text()
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", code), code
     screenshot(page, "enrolment-qr-phone")
+    assert csp_problems == []
     failing = [v for v in axe_violations(page, axe_source) if v["impact"] in ("serious",
                                                                              "critical")]
     assert not failing, failing
