@@ -71,10 +71,12 @@ class PreferenceForm(forms.Form):
     @classmethod
     def for_patient(cls, patient: Patient, *args, **kwargs) -> PreferenceForm:
         pref = Preference.objects.filter(patient=patient).first()
-        initial = {"email": channel_enabled(patient, EMAIL)}
+        initial: dict[str, object] = {"email": channel_enabled(patient, EMAIL)}
         if pref is not None:
             initial |= {"quiet_start": pref.quiet_start, "quiet_end": pref.quiet_end,
                         "paused_from": pref.paused_from, "paused_until": pref.paused_until}
+        # What the caller gives wins over the stored values.
+        initial |= kwargs.pop("initial", None) or {}
         return cls(*args, initial=initial, **kwargs)
 
     def quiet(self) -> Quiet:
