@@ -69,15 +69,15 @@ class PreferenceForm(forms.Form):
                                    widget=forms.DateInput(attrs={"type": "date"}))
 
     @classmethod
-    def for_patient(cls, patient: Patient, *args, **kwargs) -> PreferenceForm:
+    def for_patient(cls, patient: Patient, data=None, *, initial: dict | None = None,
+                    **kwargs) -> PreferenceForm:
         pref = Preference.objects.filter(patient=patient).first()
-        initial: dict[str, object] = {"email": channel_enabled(patient, EMAIL)}
+        stored: dict[str, object] = {"email": channel_enabled(patient, EMAIL)}
         if pref is not None:
-            initial |= {"quiet_start": pref.quiet_start, "quiet_end": pref.quiet_end,
+            stored |= {"quiet_start": pref.quiet_start, "quiet_end": pref.quiet_end,
                         "paused_from": pref.paused_from, "paused_until": pref.paused_until}
         # What the caller gives wins over the stored values.
-        initial |= kwargs.pop("initial", None) or {}
-        return cls(*args, initial=initial, **kwargs)
+        return cls(data, initial=stored | (initial or {}), **kwargs)
 
     def quiet(self) -> Quiet:
         d = self.cleaned_data
