@@ -328,6 +328,13 @@ MITRA_INVITATION_DAYS = env_int("MITRA_INVITATION_DAYS", 7)
 TASKS = {"default": {"BACKEND": env_str("MITRA_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 LANGUAGE_CODE = "en-us"
+# A patient's preferred language, recorded at enrolment. The pages are in English today; the
+# list names the languages a clinic is likely to meet (the kratom-growing regions among them).
+LANGUAGES = [
+    ("en", "English"), ("es", "Spanish"), ("fr", "French"), ("de", "German"),
+    ("pt", "Portuguese"), ("th", "Thai"), ("id", "Indonesian"), ("ms", "Malay"),
+    ("vi", "Vietnamese"), ("zh-hans", "Chinese (simplified)"), ("ar", "Arabic"),
+]
 # One date style on every page ("5 Sep 2026", mitra/lib/formats/en/formats.py).
 FORMAT_MODULE_PATH = ["mitra.lib.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
