@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
+from mitra.lib import conf
 from mitra.measures.library import get_instrument
 from mitra.measures.schedules import OVERDUE_AFTER_DAYS
 from mitra.patients.access import (
@@ -32,6 +33,7 @@ from mitra.reports.dashboard.diary_columns import (
     trend_share,
 )
 from mitra.reports.dashboard.ordering import FILTERS, SORTS, DashboardError
+from mitra.reports.dashboard.reminder_columns import WINDOW_DAYS, threshold_pct
 from mitra.reports.dashboard.rows import SCORED
 from mitra.reports.series import PatientSeries, Period, PeriodError, build_series, parse_period
 
@@ -54,7 +56,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
                "spark_days": SPARK_DAYS, "reliable": _reliable_thresholds(),
                # The kratom trend's rule, said beside the column (not only in the notes).
                "trend_recent": RECENT, "trend_baseline": BASELINE,
-               "trend_pct": f"{(trend_share() * 100).normalize():f}", **params}
+               "trend_pct": f"{(trend_share() * 100).normalize():f}",
+               "reminder_days": WINDOW_DAYS, "low_pct": threshold_pct(),
+               "min_prompts": conf.low_adherence_min_prompts(), **params}
     try:
         board = dashboard.build(patients, today, page=request.GET.get("page", 1), **params)
     except DashboardError as exc:

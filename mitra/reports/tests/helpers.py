@@ -93,8 +93,11 @@ def add_prompts(patient, outcomes: str, *, now: datetime | None = None, schedule
 
     now = now or timezone.now()
     if schedule is None:
+        # Inactive: `measures.schedules.next_due_by_patient` reads every active schedule as a
+        # questionnaire's, a diary one included (its instrument is blank); the prompts count
+        # whatever their schedule's state.
         schedule = Schedule.objects.create(
-            patient=patient, form=form, instrument=instrument, every_days=1,
+            patient=patient, form=form, instrument=instrument, every_days=1, active=False,
             start=timezone.localdate() - timedelta(days=len(outcomes) + 1))
     rows = []
     for n, outcome in enumerate(outcomes):
