@@ -23,6 +23,7 @@ from mitra.patients.access import (
     record_patients_shown,
 )
 from mitra.patients.models import Patient
+from mitra.reminders import adherence
 from mitra.reports import dashboard, goals, pdf
 from mitra.reports.dashboard.diary_columns import (
     ADHERENCE_DAYS,
@@ -106,11 +107,21 @@ def timeline(request: HttpRequest, patient_uuid) -> HttpResponse:
         return error
     series = build_series(patient, period)
     return render(request, "reports/timeline.html", {
-        **context, **_series_context(series), "period": period,
+        **context, **_series_context(series), **_reminders_context(patient), "period": period,
         "period_links": _period_links(request, period.end),
         "pdf_url": reverse("reports:report", args=[patient.uuid])
         + f"?start={period.start}&end={period.end}",
     })
+
+
+def _reminders_context(patient: Patient) -> dict:
+    """The patient's reminders answered (one query), for the timeline's panel."""
+    figures = adherence.adherence_by_patient([patient.pk], timezone.now()).get(
+        patient.pk, adherence.EMPTY)
+    return {"reminders": figures, "low_pct": threshold_pct(),
+            "min_prompts": conf.low_adherence_min_prompts(),
+            "reminder_status": adherence.status(figures, conf.low_adherence_share(),
+                                                conf.low_adherence_min_prompts())}
 
 
 def _series_context(series: PatientSeries) -> dict:
