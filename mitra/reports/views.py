@@ -24,6 +24,7 @@ from mitra.patients.access import (
 )
 from mitra.patients.models import Patient
 from mitra.reminders import adherence
+from mitra.reports import clinic as clinic_figures
 from mitra.reports import dashboard, goals, pdf
 from mitra.reports.dashboard.diary_columns import (
     ADHERENCE_DAYS,
@@ -72,6 +73,37 @@ def caseload(request: HttpRequest) -> HttpResponse:
         row.spark_points = sparkline_points(row.spark)
     record_patients_shown(request, (row.uuid for row in rows))
     return render(request, "core/caseload.html", {**context, "board": board, "rows": rows})
+
+
+CLINIC_FORMATS = ("html", "csv")
+
+
+@require_GET
+@role_required(Role.CLINICIAN, Role.ADMIN)
+def clinic(request: HttpRequest) -> HttpResponse:
+    """Baseline and repeat measurement and reminders answered, per care team, in aggregate
+    (`reports.clinic`); `?format=csv` downloads the same table."""
+    fmt = request.GET.get("format", "html") or "html"
+    if fmt not in CLINIC_FORMATS:
+        return render(request, "reports/clinic.html", {
+            "error": f"format: {fmt!r} is not allowed; allowed values: "
+                     + ", ".join(CLINIC_FORMATS)}, status=400)
+    now = timezone.now()
+    figures = clinic_figures.build_clinic(clinic_figures.clinic_teams_for_user(request.user),
+                                          timezone.localdate(now), now)
+    if fmt == "csv":
+        response = HttpResponse(clinic_figures.clinic_csv(figures),
+                                content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="mitra-clinic-{figures.today.isoformat()}.csv"')
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "reports/clinic.html", {
+        "clinic": figures, "min_cell": clinic_figures.MIN_CELL,
+        "baseline_days": clinic_figures.BASELINE_DAYS,
+        "repeat_after": clinic_figures.REPEAT_AFTER_DAYS,
+        "prompt_days": clinic_figures.PROMPT_DAYS,
+    })
 
 
 def _reliable_thresholds() -> list[dict]:
