@@ -25,7 +25,7 @@ SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "hei
 PATIENT_PAGES = ["core:me", "diary:entry", "measures:due", "reports:my_trends", "cbt:home",
                  "safety:crisis", "safety:my_plan"]
 CLINICIAN_PAGES = ["core:caseload", "core:patient", "reports:timeline", "safety:inbox",
-                   "diary:patient_diary", "measures:patient"]
+                   "diary:patient_diary", "measures:patient", "reports:clinic"]
 
 
 def _fresh_report(role: str, size: str) -> None:
