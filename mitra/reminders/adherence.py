@@ -202,8 +202,8 @@ def adherence_by_patient(patient_ids: QuerySet | Iterable[int],
                                 "expires_at")
     )
     facts: dict[int, list[PromptFacts]] = defaultdict(list)
-    for patient_id, *values in rows:
-        facts[patient_id].append(PromptFacts(*values))
+    for patient_id, fire_at, sent_at, answered_at, state, expires_at in rows:
+        facts[patient_id].append(PromptFacts(fire_at, sent_at, answered_at, state, expires_at))
     return {pk: adherence(prompts, now) for pk, prompts in facts.items()}
 
 

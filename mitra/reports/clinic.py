@@ -29,6 +29,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, DateField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.db.models.lookups import GreaterThanOrEqual
@@ -50,13 +51,13 @@ MONTHS = 12
 SUPPRESSED = f"<{MIN_CELL}"
 
 
-def clinic_teams_for_user(user: User) -> QuerySet[CareTeam]:
+def clinic_teams_for_user(user: User | AnonymousUser) -> QuerySet[CareTeam]:
     """The care teams whose figures this user sees: those they are a member of, as a clinician
     (read-only too) or a care-team admin. A clinician's teams hold exactly the patients
     `patients.access.patients_for_user` gives them; an admin sees the figures only, never a
     patient."""
-    if not user.is_authenticated or not user.is_active or user.role not in (Role.CLINICIAN,
-                                                                            Role.ADMIN):
+    if not isinstance(user, User) or not user.is_active or user.role not in (Role.CLINICIAN,
+                                                                             Role.ADMIN):
         return CareTeam.objects.none()
     return CareTeam.objects.filter(clinicians=user).order_by("name")
 

@@ -62,7 +62,8 @@ def caseload(request: HttpRequest) -> HttpResponse:
                "reminder_days": WINDOW_DAYS, "low_pct": threshold_pct(),
                "min_prompts": conf.low_adherence_min_prompts(), **params}
     try:
-        board = dashboard.build(patients, today, page=request.GET.get("page", 1), **params)
+        board = dashboard.build(patients, today, page=request.GET.get("page", 1),
+                                sort=params["sort"], show=params["show"], q=params["q"])
     except DashboardError as exc:
         return render(request, "core/caseload.html", {**context, "error": str(exc)},
                       status=400)
