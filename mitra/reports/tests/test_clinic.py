@@ -239,9 +239,12 @@ def test_a_patient_on_two_teams_counts_in_each_and_only_their_own_teams_show(cli
     login(client, cohort.other_clinician)
     b = client.get(URL).context["clinic"].teams[0]
     assert _month(b, MARCH).enrolled.n == 4
+    # Team B's 3 x 4 missed reminders and the shared patient's 4 (3 answered), once each.
+    assert (b.prompts["diary"].numerator, b.prompts["diary"].denominator) == (3, 16)
     login(client, cohort.clinician)
     a = _team(client.get(URL).context["clinic"], "Team A")
     assert _month(a, MARCH).enrolled.n == 12  # Team B's own three never join Team A's
+    assert str(a.prompts["diary"]) == "36/48 (75%)"
 
 
 def test_a_care_team_admin_sees_their_teams_figures_and_no_patient(client, cohort):
