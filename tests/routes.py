@@ -54,6 +54,11 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "enrol_patient": _profile(DENY, anon=LOGIN, clinician=ALLOW, readonly=FORBID, admin=ALLOW),
     # A care-team admin's page (the route's kwargs put the cast's admin on Team A).
     "care_admin_team": _profile(DENY, anon=LOGIN, admin=ALLOW),
+    # Figures across the user's own care teams, never a patient: clinicians (read-only too)
+    # and care-team admins, each for the teams they are a member of (the cast's admin is on
+    # none and sees an empty page).
+    "clinic": _profile(DENY, anon=LOGIN, clinician=ALLOW, readonly=ALLOW,
+                       other_clinician=ALLOW, admin=ALLOW),
     # REST and FHIR endpoints take a bearer token only: a session (or none) gets 401, never a
     # redirect. Token access per role is tested in mitra/api/tests/test_access.py.
     "token": _profile(401),
@@ -274,6 +279,7 @@ ROUTES: dict[str, Route] = {
     "reports:report": Route("patient_record", _patient),
     "reports:my_trends": Route("own"),
     "reports:my_report": Route("own"),
+    "reports:clinic": Route("clinic"),
     "api:tokens": Route("signed_in"),
     "api:revoke_token": Route("patient_self", _api_token, method="POST", ok=frozenset({302})),
     "api:api-root": Route("public", ok=frozenset({302})),

@@ -26,7 +26,7 @@ PATIENT_PAGES = ["core:me", "diary:entry", "measures:due", "reports:my_trends", 
                  "safety:crisis", "safety:my_plan", "enrolment:preferences"]
 CLINICIAN_PAGES = ["core:caseload", "core:patient", "reports:timeline", "safety:inbox",
                    "diary:patient_diary", "measures:patient", "enrolment:add",
-                   "enrolment:invitation"]
+                   "enrolment:invitation", "reports:clinic"]
 # Pages before sign-in: the short code (/join/) and the sign-up's "no invitation open" page.
 PUBLIC_PAGES = ["enrolment:join", "enrolment:signup"]
 

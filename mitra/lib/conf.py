@@ -46,6 +46,16 @@ def diary_escalation_share() -> Decimal:
     return Decimal(str(settings.MITRA_DIARY_ESCALATION_SHARE))
 
 
+def low_adherence_share() -> Decimal:
+    """Below this share of the reminders sent over 14 days answered, adherence is low (0.70)."""
+    return Decimal(str(settings.MITRA_LOW_ADHERENCE))
+
+
+def low_adherence_min_prompts() -> int:
+    """Reminders sent over 14 days before adherence can be called low (at least 1; 4)."""
+    return max(1, int(settings.MITRA_LOW_ADHERENCE_MIN_PROMPTS))
+
+
 def diary_max_amount() -> dict[str, Any]:
     """The deployment's maximum per use event by unit, over `units.DEFAULT_MAX_AMOUNT`."""
     return dict(settings.MITRA_DIARY_MAX_AMOUNT)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -35,6 +36,31 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def env_int_between(name: str, default: int, low: int, high: int) -> int:
+    """A whole number from `low` to `high`, both included."""
+    value = env_int(name, default)
+    if not low <= value <= high:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number from {low} to {high}, not {value}")
+    return value
+
+
+def env_share(name: str, default: Decimal) -> Decimal:
+    """A share from 0 to 1: "0.7", or "70%" for the same."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    text = raw.strip()
+    try:
+        value = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or not 0 <= value <= 1:
+        raise ImproperlyConfigured(
+            f"{name} must be a share from 0 to 1 (0.7, or 70%), not {raw!r}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -10,3 +10,4 @@ class ReportsConfig(AppConfig):
         from mitra.lib.navigation import register
 
         register("How I have been", "reports:my_trends", "patient")
+        register("Clinic", "reports:clinic", "clinician", "admin")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
+from mitra.lib import conf
 from mitra.measures.library import get_instrument
 from mitra.measures.schedules import OVERDUE_AFTER_DAYS
 from mitra.patients.access import (
@@ -22,6 +23,8 @@ from mitra.patients.access import (
     record_patients_shown,
 )
 from mitra.patients.models import Patient
+from mitra.reminders import adherence
+from mitra.reports import clinic as clinic_figures
 from mitra.reports import dashboard, goals, pdf
 from mitra.reports.dashboard.diary_columns import (
     ADHERENCE_DAYS,
@@ -32,6 +35,7 @@ from mitra.reports.dashboard.diary_columns import (
     trend_share,
 )
 from mitra.reports.dashboard.ordering import FILTERS, SORTS, DashboardError
+from mitra.reports.dashboard.reminder_columns import WINDOW_DAYS, threshold_pct
 from mitra.reports.dashboard.rows import SCORED
 from mitra.reports.series import PatientSeries, Period, PeriodError, build_series, parse_period
 
@@ -54,9 +58,12 @@ def caseload(request: HttpRequest) -> HttpResponse:
                "spark_days": SPARK_DAYS, "reliable": _reliable_thresholds(),
                # The kratom trend's rule, said beside the column (not only in the notes).
                "trend_recent": RECENT, "trend_baseline": BASELINE,
-               "trend_pct": f"{(trend_share() * 100).normalize():f}", **params}
+               "trend_pct": f"{(trend_share() * 100).normalize():f}",
+               "reminder_days": WINDOW_DAYS, "low_pct": threshold_pct(),
+               "min_prompts": conf.low_adherence_min_prompts(), **params}
     try:
-        board = dashboard.build(patients, today, page=request.GET.get("page", 1), **params)
+        board = dashboard.build(patients, today, page=request.GET.get("page", 1),
+                                sort=params["sort"], show=params["show"], q=params["q"])
     except DashboardError as exc:
         return render(request, "core/caseload.html", {**context, "error": str(exc)},
                       status=400)
@@ -67,6 +74,37 @@ def caseload(request: HttpRequest) -> HttpResponse:
         row.spark_points = sparkline_points(row.spark)
     record_patients_shown(request, (row.uuid for row in rows))
     return render(request, "core/caseload.html", {**context, "board": board, "rows": rows})
+
+
+CLINIC_FORMATS = ("html", "csv")
+
+
+@require_GET
+@role_required(Role.CLINICIAN, Role.ADMIN)
+def clinic(request: HttpRequest) -> HttpResponse:
+    """Baseline and repeat measurement and reminders answered, per care team, in aggregate
+    (`reports.clinic`); `?format=csv` downloads the same table."""
+    fmt = request.GET.get("format", "html") or "html"
+    if fmt not in CLINIC_FORMATS:
+        return render(request, "reports/clinic.html", {
+            "error": f"format: {fmt!r} is not allowed; allowed values: "
+                     + ", ".join(CLINIC_FORMATS)}, status=400)
+    now = timezone.now()
+    figures = clinic_figures.build_clinic(clinic_figures.clinic_teams_for_user(request.user),
+                                          timezone.localdate(now), now)
+    if fmt == "csv":
+        response = HttpResponse(clinic_figures.clinic_csv(figures),
+                                content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="mitra-clinic-{figures.today.isoformat()}.csv"')
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "reports/clinic.html", {
+        "clinic": figures, "min_cell": clinic_figures.MIN_CELL,
+        "baseline_days": clinic_figures.BASELINE_DAYS,
+        "repeat_after": clinic_figures.REPEAT_AFTER_DAYS,
+        "prompt_days": clinic_figures.PROMPT_DAYS,
+    })
 
 
 def _reliable_thresholds() -> list[dict]:
@@ -102,11 +140,21 @@ def timeline(request: HttpRequest, patient_uuid) -> HttpResponse:
         return error
     series = build_series(patient, period)
     return render(request, "reports/timeline.html", {
-        **context, **_series_context(series), "period": period,
+        **context, **_series_context(series), **_reminders_context(patient), "period": period,
         "period_links": _period_links(request, period.end),
         "pdf_url": reverse("reports:report", args=[patient.uuid])
         + f"?start={period.start}&end={period.end}",
     })
+
+
+def _reminders_context(patient: Patient) -> dict:
+    """The patient's reminders answered (one query), for the timeline's panel."""
+    figures = adherence.adherence_by_patient([patient.pk], timezone.now()).get(
+        patient.pk, adherence.EMPTY)
+    return {"reminders": figures, "low_pct": threshold_pct(),
+            "min_prompts": conf.low_adherence_min_prompts(),
+            "reminder_status": adherence.status(figures, conf.low_adherence_share(),
+                                                conf.low_adherence_min_prompts())}
 
 
 def _series_context(series: PatientSeries) -> dict:

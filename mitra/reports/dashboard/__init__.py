@@ -9,17 +9,19 @@ instrument data files; the escalation windows from `diary.analytics`; what is du
 `measures.schedules`; open and overdue homework from the cbt app's `HomeworkQuerySet`.
 
 By subject: `rows` (a row and its cells), `summary` (the grouped queries that fill the rows),
-`diary_columns` (adherence, kratom trend, sparkline), `ordering` (sorts and filters),
+`diary_columns` (adherence, kratom trend, sparkline), `reminder_columns` (reminders answered),
+`ordering` (sorts and filters),
 `details` (what only the page shown gets); here, the page itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from mitra.patients.models import Patient
 from mitra.reports.dashboard.details import add_page_details
@@ -41,16 +43,20 @@ class Dashboard:
 
 
 def build(patients: QuerySet[Patient], today: date, *, sort: str = "urgency", show: str = "",
-          q: str = "", page: str | int = 1) -> Dashboard:
-    """The dashboard for these patients; DashboardError for a parameter out of range."""
+          q: str = "", page: str | int = 1, now: datetime | None = None) -> Dashboard:
+    """The dashboard for these patients; DashboardError for a parameter out of range.
+    `now` (the moment the reminders are judged at) defaults to the present."""
     sort_rows([], sort)  # a bad parameter is refused before any work
     filter_rows([], show, q)
-    # The diary columns are summarised for everyone only when the order or filter needs them.
+    now = now or timezone.now()
+    # The diary and reminders columns are summarised for everyone only when the order or
+    # filter needs them; otherwise for the page shown.
     everyone = sort.lstrip("-") in ("adherence", "kratom") or show == "rising"
-    rows = summarise(patients, today, diary=everyone)
+    reminders = sort.lstrip("-") == "reminders" or show == "low_adherence"
+    rows = summarise(patients, today, diary=everyone, reminders_at=now if reminders else None)
     total = len(rows)
     rows = sort_rows(filter_rows(rows, show, q), sort)
     paginator = Paginator(rows, PAGE_SIZE)
     page_obj = paginator.get_page(page)
-    add_page_details(list(page_obj.object_list), today, diary=not everyone)
+    add_page_details(list(page_obj.object_list), today, now, diary=not everyone)
     return Dashboard(page_obj, total, len(rows), sort, show, q, today)

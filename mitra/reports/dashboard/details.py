@@ -1,23 +1,28 @@
-"""What only the page shown gets: sparklines and taper status (a fixed number of queries)."""
+"""What only the page shown gets: sparklines, taper status and the reminders' figures (a fixed
+number of queries)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from mitra.diary.models import TaperPlan
 from mitra.reports.dashboard.diary_columns import add_diary, add_sparklines
+from mitra.reports.dashboard.reminder_columns import add_reminder_figures
 from mitra.reports.dashboard.rows import Row
 
 
-def add_page_details(rows: list[Row], today: date, *, diary: bool = False) -> None:
-    """Sparklines and taper status for the rows on the page (a fixed number of queries);
-    with `diary`, also the diary columns that `summarise` left out."""
+def add_page_details(rows: list[Row], today: date, now: datetime, *,
+                     diary: bool = False) -> None:
+    """Sparklines, taper status and the reminders' figures at `now` for the rows on the page
+    (a fixed number of queries); with `diary`, also the diary columns that `summarise` left
+    out."""
     by_pk = {r.pk: r for r in rows}
     if not by_pk:
         return
     if diary:
         add_diary(by_pk, list(by_pk), today)
     add_sparklines(by_pk, today)
+    add_reminder_figures(by_pk, now)
     plans = (TaperPlan.objects.filter(patient_id__in=by_pk, replaced_at__isnull=True)
              .prefetch_related("pauses").order_by("patient_id", "-created_at"))
     for plan in plans:

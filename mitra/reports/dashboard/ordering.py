@@ -19,6 +19,7 @@ SORTS = {
     "kratom": "kratom change, largest rise first",
     "due": "next questionnaire, most overdue first",
     "homework": "CBT homework, most overdue first",
+    "reminders": "reminders answered, lowest first",
 }
 FILTERS = {
     "": "everyone",
@@ -29,6 +30,7 @@ FILTERS = {
     "taper": "on a taper plan",
     "rising": "kratom amount rising",
     "homework": "CBT homework overdue",
+    "low_adherence": "low adherence to reminders",
 }
 
 
@@ -57,6 +59,8 @@ def sort_rows(rows: list[Row], sort: str) -> list[Row]:
         "due": lambda r: (_none_last(r.next_due_on.toordinal() if r.next_due_on else None),
                           r.display_name),
         "homework": lambda r: (-r.homework_overdue, -r.homework_open, r.display_name),
+        # Lowest share answered first; nobody sent a reminder yet last.
+        "reminders": lambda r: (_none_last(r.reminders_14.share), r.display_name),
     }
     ordered = sorted(rows, key=keys[key])
     return ordered[::-1] if reverse else ordered
@@ -76,6 +80,7 @@ def filter_rows(rows: list[Row], show: str, q: str) -> list[Row]:
         "taper": lambda r: r.has_taper,
         "rising": lambda r: r.trend.direction == "rising",
         "homework": lambda r: r.homework_overdue > 0,
+        "low_adherence": lambda r: r.low_adherence,
     }
     keep = [r for r in rows if tests[show](r)]
     q = q.strip().lower()

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from mitra.measures.schedules import Due, ScheduleFields
 from mitra.measures.scoring import ChangePoint
+from mitra.reminders.adherence import EMPTY, Adherence, Status, Window
 from mitra.reports.dashboard.diary_columns import ADHERENCE_DAYS, Trend
 from mitra.safety.models import Alert
 
@@ -62,6 +63,11 @@ class Row:
     # CBT homework not yet done ("open", overdue ones included) and, of those, past their due day.
     homework_open: int = 0
     homework_overdue: int = 0
+    # Reminders answered over 14 days: counts for every row when the order or filter needs them,
+    # else for the page shown; the full figures (streak, 30 days) for the page shown only.
+    reminders_14: Window = field(default_factory=lambda: EMPTY.last_14)
+    reminder_status: Status = "too_few"
+    reminders: Adherence = EMPTY
     # Page details, filled for the rows shown only.
     spark: list[float | None] = field(default_factory=list)
     taper: dict | None = None
@@ -90,6 +96,10 @@ class Row:
     def adherence_pct(self) -> int | None:
         share = self.adherence
         return None if share is None else round(share * 100)
+
+    @property
+    def low_adherence(self) -> bool:
+        return self.reminder_status == "low"
 
     @property
     def deteriorated(self) -> bool:

@@ -21,6 +21,7 @@ from mitra.measures.schedules import next_due_by_patient
 from mitra.measures.scoring import band_for, change_over_time
 from mitra.patients.models import Patient
 from mitra.reports.dashboard.diary_columns import ADHERENCE_DAYS, add_diary
+from mitra.reports.dashboard.reminder_columns import add_reminder_counts
 from mitra.reports.dashboard.rows import SCORED, Row, ScoreCell
 from mitra.safety.models import Alert
 
@@ -34,11 +35,14 @@ def _latest(instrument: str, column: str, *, first: bool = False) -> Subquery:
     )
 
 
-def summarise(patients: QuerySet[Patient], today: date, *, diary: bool = True) -> list[Row]:
+def summarise(patients: QuerySet[Patient], today: date, *, diary: bool = True,
+              reminders_at: datetime | None = None) -> list[Row]:
     """One summary row per patient in `patients` (a fixed number of queries, any size).
 
     `diary=False` leaves the diary columns (adherence, kratom trend) for `add_page_details`:
-    the default order and most filters do not need them for every patient.
+    the default order and most filters do not need them for every patient. With
+    `reminders_at` (the moment), the reminders answered over 14 days are counted for every
+    patient too (one grouped query), for the reminders sort and the low-adherence filter.
     """
     ids = patients.values("pk")
     annotated = Patient.objects.filter(pk__in=ids).annotate(
@@ -63,6 +67,8 @@ def summarise(patients: QuerySet[Patient], today: date, *, diary: bool = True) -
     _add_alerts(rows, ids)
     if diary:
         add_diary(rows, ids, today)
+    if reminders_at is not None:
+        add_reminder_counts(rows, ids, reminders_at)
     _add_due(rows, ids, today)
     _add_homework(rows, ids, today)
     return list(rows.values())

@@ -82,3 +82,39 @@ def raise_alert(patient, priority: int, kind: str = Alert.Kind.ESCALATION, key: 
 def add_schedule(patient, instrument: str, start: date, every: int | None = 14) -> Schedule:
     return Schedule.objects.create(patient=patient, instrument=instrument, every_days=every,
                                    start=start)
+
+
+def add_prompts(patient, outcomes: str, *, now: datetime | None = None, schedule=None,
+                form: str = "diary", instrument: str = "") -> list:
+    """One prompt a day for the days before `now`, newest last: "a" answered (after 30
+    minutes), "m" missed (expired), "o" open (sent an hour ago, still answerable), "f" failed
+    (never delivered). "amo" is three prompts: answered 3 days ago, missed 2, open today."""
+    from mitra.reminders.models import Prompt
+
+    now = now or timezone.now()
+    if schedule is None:
+        # Inactive: `measures.schedules.next_due_by_patient` reads every active schedule as a
+        # questionnaire's, a diary one included (its instrument is blank); the prompts count
+        # whatever their schedule's state.
+        schedule = Schedule.objects.create(
+            patient=patient, form=form, instrument=instrument, every_days=1, active=False,
+            start=timezone.localdate() - timedelta(days=len(outcomes) + 1))
+    rows = []
+    for n, outcome in enumerate(outcomes):
+        days_ago = len(outcomes) - 1 - n
+        fire = now - timedelta(days=days_ago, hours=1)
+        p = Prompt(patient=patient, schedule=schedule, due_on=(fire).date(), fire_at=fire,
+                   expires_at=fire + timedelta(hours=20))
+        if outcome == "a":
+            p.state, p.sent_at = Prompt.State.ANSWERED, fire
+            p.answered_at = fire + timedelta(minutes=30)
+        elif outcome == "m":
+            p.state, p.sent_at, p.closed_at = Prompt.State.EXPIRED, fire, p.expires_at
+        elif outcome == "o":
+            p.state, p.sent_at = Prompt.State.SENT, fire
+        elif outcome == "f":
+            p.state, p.closed_at, p.failure = Prompt.State.FAILED, fire, "no channel"
+        else:
+            raise ValueError(f"outcome: {outcome!r}; allowed: a, m, o, f")
+        rows.append(p)
+    return Prompt.objects.bulk_create(rows)

@@ -17,6 +17,7 @@ from mitra.diary.tests.factories import make_plan
 from mitra.reports import dashboard
 from mitra.reports.tests.helpers import (
     add_diary,
+    add_prompts,
     add_schedule,
     add_scores,
     raise_alert,
@@ -161,6 +162,7 @@ def _storied_patients(cast, n: int, offset: int) -> None:
             make_plan(p, by=cast.clinician)
         homework(p, cast.clinician, due=today - timedelta(days=2))  # overdue
         homework(p, cast.clinician, due=today + timedelta(days=5))  # open
+        add_prompts(p, "aamaaamaaao")  # reminders: 10 settled, 8 answered
 
 
 @pytest.mark.slow
