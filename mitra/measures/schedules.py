@@ -18,10 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from mitra.measures import recurrence
 from mitra.measures.library import Instrument, get_instrument
 from mitra.measures.models import Response, Schedule
 from mitra.patients.models import Patient
@@ -29,6 +31,32 @@ from mitra.patients.models import Patient
 # A workflow setting, not a clinical threshold: a fortnightly questionnaire done a day or two
 # late is routine; after three days the care team sees it as overdue.
 OVERDUE_AFTER_DAYS = 3
+
+
+def rule_of(schedule: Schedule) -> recurrence.Rule:
+    """The schedule's recurrence rule (plain Python): what the planner, the due rule and the
+    pages read. The seed of the random offset is the schedule's UUID. A legacy row of cadence
+    INTERVAL without `every_days` (made before cadences existed) is read as a one-off, as the
+    migration that added cadences reads it."""
+    cadence = schedule.cadence
+    if cadence == recurrence.INTERVAL and not schedule.every_days:
+        cadence = recurrence.ONCE
+    return recurrence.Rule(
+        cadence=cadence,
+        start=schedule.start,
+        time_of_day=schedule.time_of_day,
+        window=timedelta(minutes=schedule.window_minutes),
+        every_days=schedule.every_days if cadence == recurrence.INTERVAL else None,
+        weekdays=(recurrence.parse_weekdays(schedule.weekdays)
+                  if cadence == recurrence.WEEKDAYS else frozenset()),
+        random_minutes=schedule.random_minutes,
+        seed=str(schedule.uuid),
+    )
+
+
+def zone_of(patient: Patient) -> ZoneInfo:
+    """The patient's own time zone (`recurrence.RuleError` naming `time_zone` if unknown)."""
+    return recurrence.zone(patient.time_zone)
 
 
 @dataclass(frozen=True)
