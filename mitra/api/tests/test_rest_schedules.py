@@ -42,7 +42,7 @@ def test_a_clinician_assigns_a_schedule_once_and_a_repeat_returns_it():
     assert stored["uuid"] == body["uuid"]
     assert stored["patient"] == str(cast.patient.uuid)
     assert (stored["instrument"], stored["cadence"], stored["active"]) == (
-        "gad7", "every 2 weeks", True)
+        "gad7", "every 2 weeks at 09:00", True)
     again = client.post(url, body)
     assert again.status_code == 200 and again.json() == stored
     for change in ({"every_days": 7}, {"instrument": "phq9"}, {"every_days": None},
@@ -62,7 +62,7 @@ def test_a_once_only_schedule_and_a_stopped_one_repeat_as_stored():
     del body["every_days"]  # null (omitted): once
     first = client.post(url, body)
     assert first.status_code == 201, first.content
-    assert first.json()["every_days"] is None and first.json()["cadence"] == "once"
+    assert first.json()["every_days"] is None and first.json()["cadence"] == "once at 09:00"
     assert client.post(f"{url}/{body['uuid']}/stop", {}).status_code == 200
     again = client.post(url, body | {"every_days": None})
     assert again.status_code == 200 and again.json()["active"] is False
