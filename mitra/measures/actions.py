@@ -415,7 +415,8 @@ def _create(patient: Patient, inst: Instrument, answers: dict[str, Answer], resp
         note=(f"Closed automatically: {inst.short_name} completed on "
               f"{date_format(timezone.localdate(response.submitted_at))}."),
         # The overdue alerts of this instrument's schedules, raised before this response.
-        only=Q(source_uuid__in=Schedule.objects.filter(patient=patient, instrument=inst.id)
+        only=Q(source_uuid__in=Schedule.objects.questionnaires()
+               .filter(patient=patient, instrument=inst.id)
                .values("uuid"), created_at__lte=response.submitted_at))
     for alert in result.alerts:
         urgent = alert.kind == "suicide_risk"

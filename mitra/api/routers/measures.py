@@ -112,7 +112,8 @@ def assign_schedule(request, patient_uuid: UUID, payload: ScheduleIn):
     if request.user.role != Role.CLINICIAN:
         raise Http404("Schedules are set by the care team")
     patient = get_patient_for_user(request, patient_uuid, write=True)
-    if payload.start is not None and payload.anchor not in (None, "", "date"):
+    if payload.start is not None and payload.anchor in (Schedule.Anchor.ENROLMENT,
+                                                        Schedule.Anchor.TAPER_START):
         raise ApiError(400, f"the anchor {payload.anchor} gives the first day: leave start "
                        "empty (offset_days counts from the anchor)", field="start",
                        location="body")
