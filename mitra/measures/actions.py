@@ -225,6 +225,7 @@ def _resolved_start(patient: Patient, start: date | None, anchor: str, offset_da
     if start is not None:
         raise RuleError("start", f"the anchor {anchor} gives the first day: leave start "
                         "empty (offset_days counts from the anchor)")
+    day: date | None
     if anchor == Schedule.Anchor.ENROLMENT:
         day = patient.enrolled_on
     else:

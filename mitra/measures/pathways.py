@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import yaml
 from pydantic import (
@@ -31,7 +31,7 @@ from mitra.measures.library import LibraryError, library
 DATA_FILE = Path(__file__).resolve().parent / "data" / "pathways.yaml"
 
 # The anchor "the day the pathway is applied": stored on the schedule as its start date.
-APPLIED = "applied"
+APPLIED: Final = "applied"
 ANCHORS = (APPLIED, "enrolment", "taper_start")
 
 
