@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -169,17 +169,20 @@ def make_rule(*, cadence: str, start: datetime.date, time_of_day: datetime.time,
     """`rule_of` from the stored values (a bulk read has no model instances)."""
     if cadence == recurrence.INTERVAL and not every_days:
         cadence = recurrence.ONCE
-    days = frozenset(int(d) for d in weekdays if d in "1234567")
-    return recurrence.Rule(
-        cadence=cadence,
-        start=start,
-        time_of_day=time_of_day,
-        window=datetime.timedelta(minutes=window_minutes),
-        every_days=every_days if cadence == recurrence.INTERVAL else None,
-        weekdays=days if cadence == recurrence.WEEKDAYS else frozenset(),
-        random_minutes=random_minutes,
-        seed=seed,
-    )
+    days = (frozenset(int(d) for d in weekdays if d in "1234567")
+            if weekdays and cadence == recurrence.WEEKDAYS else _NO_DAYS)
+    # Positional, and the window from a small cache: the caseload makes thousands of these.
+    return recurrence.Rule(cadence, start, time_of_day, _window(window_minutes),
+                           every_days if cadence == recurrence.INTERVAL else None, days,
+                           random_minutes, seed)
+
+
+_NO_DAYS: frozenset[int] = frozenset()
+
+
+@lru_cache(maxsize=256)
+def _window(minutes: int) -> datetime.timedelta:
+    return datetime.timedelta(minutes=minutes)
 
 
 class Response(models.Model):

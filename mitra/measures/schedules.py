@@ -150,22 +150,23 @@ def next_due(schedules: Iterable[tuple[ScheduleFields, date | None]], today: dat
              now: datetime) -> NextDue | None:
     """One patient's next questionnaire from (schedule, last response day) pairs; `today` is
     the patient's local day at `now`."""
-    waiting: list[Due[ScheduleFields]] = []
+    waiting: list[tuple[date, ScheduleFields]] = []
     ahead: list[tuple[date, str]] = []
     for schedule, last_done in schedules:
         # `pending` and `following_occurrence` in one pass: the current occurrence once.
         current = current_occurrence(schedule, today)
         if current is not None and not answered(current, last_done):
-            waiting.append(_due(schedule, current, today, now, schedule.tz))
+            waiting.append((current, schedule))
             continue
         upcoming = _following(schedule, current)
         if upcoming is not None:
             ahead.append((upcoming, schedule.instrument))
     if waiting:
-        first = min(waiting, key=lambda d: d.due_on)
+        on, first = min(waiting, key=lambda w: w[0])
         # Everything pending on the most overdue day is named, not just one instrument.
-        names = {d.schedule.instrument for d in waiting if d.due_on == first.due_on}
-        return NextDue(first.due_on, tuple(sorted(names)), first)
+        names = {s.instrument for day, s in waiting if day == on}
+        # Its window read once, for the one occurrence shown (a caseload has thousands).
+        return NextDue(on, tuple(sorted(names)), _due(first, on, today, now, first.tz))
     if ahead:
         on = min(day for day, _i in ahead)
         return NextDue(on, tuple(sorted({i for day, i in ahead if day == on})), None)
@@ -259,13 +260,17 @@ def next_due_by_patient(patients: QuerySet, today: date, *, now: datetime | None
     )
     by_patient: dict[int, list[tuple[ScheduleFields, date | None]]] = defaultdict(list)
     local_today: dict[int, date] = {}
+    today_in: dict[str, date] = {}  # the local today of each zone met
     for (patient_id, instrument, cadence, every_days, weekdays, start, at, window, zone_name,
          last) in rows:
         tz = _reading_zone(zone_name)
         rule = make_rule(cadence=cadence, start=start, time_of_day=at, window_minutes=window,
                          every_days=every_days, weekdays=weekdays)
         by_patient[patient_id].append((ScheduleFields(patient_id, instrument, rule, tz),
-                                       _local_day(last, tz)))
-        local_today.setdefault(patient_id, now.astimezone(tz).date())
+                                       None if last is None else last.astimezone(tz).date()))
+        if patient_id not in local_today:
+            if zone_name not in today_in:
+                today_in[zone_name] = now.astimezone(tz).date()
+            local_today[patient_id] = today_in[zone_name]
     found = {pk: next_due(items, local_today[pk], now) for pk, items in by_patient.items()}
     return {pk: nd for pk, nd in found.items() if nd is not None}
