@@ -96,7 +96,7 @@ def do_assign_schedule_once(
     start: date | None = None,
     anchor: str = Schedule.Anchor.DATE,
     offset_days: int = 0,
-    time_of_day: time = DEFAULT_TIME_OF_DAY,
+    time_of_day: time | str = DEFAULT_TIME_OF_DAY,
     window_minutes: int = DEFAULT_WINDOW_MINUTES,
     random_minutes: int = 0,
     pathway: str = "",
@@ -154,7 +154,7 @@ def do_assign_schedule_once(
 def _schedule_fields(patient: Patient, *, form: str, instrument: str,
                      cadence: str | None, every_days: int | None,
                      weekdays: str | Iterable[int], start: date | None, anchor: str,
-                     offset_days: int, time_of_day: time, window_minutes: int,
+                     offset_days: int, time_of_day: time | str, window_minutes: int,
                      random_minutes: int, pathway: str) -> dict[str, Any]:
     """The checked, normalised fields of a new schedule (RuleError naming the first bad one)."""
     if form not in Schedule.Form.values:
@@ -184,6 +184,10 @@ def _schedule_fields(patient: Patient, *, form: str, instrument: str,
     if cadence != recurrence.WEEKDAYS and days:
         raise RuleError("weekdays", f"only with the cadence weekdays (this one is {cadence}): "
                         "leave them empty")
+    time_of_day = _clock(time_of_day)
+    for name, value in (("window_minutes", window_minutes), ("random_minutes", random_minutes)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RuleError(name, f"{value!r}: a whole number of minutes")
     if pathway and pathway not in pathway_ids():
         raise RuleError("pathway", f"{pathway!r}: choose one of {', '.join(pathway_ids())}")
     return {
@@ -191,9 +195,22 @@ def _schedule_fields(patient: Patient, *, form: str, instrument: str,
         "cadence": cadence, "every_days": every_days, "weekdays": days,
         "start": _resolved_start(patient, start, anchor, offset_days),
         "anchor": anchor, "offset_days": offset_days,
-        "time_of_day": time_of_day.replace(second=0, microsecond=0, tzinfo=None, fold=0),
+        "time_of_day": time_of_day,
         "window_minutes": window_minutes, "random_minutes": random_minutes, "pathway": pathway,
     }
+
+
+def _clock(value: time | str) -> time:
+    """A local time of day, to the minute ("20:00" is read as one too)."""
+    if isinstance(value, str):
+        try:
+            value = time.fromisoformat(value)
+        except ValueError:
+            raise RuleError("time_of_day", f"{value!r}: a local time as HH:MM, such as "
+                            "20:00") from None
+    if not isinstance(value, time):
+        raise RuleError("time_of_day", f"{value!r}: a local time as HH:MM, such as 20:00")
+    return value.replace(second=0, microsecond=0, tzinfo=None, fold=0)
 
 
 def _weekday_digits(weekdays: str | Iterable[int]) -> str:
@@ -496,7 +513,8 @@ def overdue_alert_spec(due: Due[Schedule]) -> dict[str, Any]:
     return dict(
         kind=Alert.Kind.OVERDUE_MEASURE, priority=Alert.Priority.LOW,
         reason=(f"{inst.short_name}{who} due on {date_format(due.due_on)} "
-                f"({due.schedule.cadence_label}) not done after {due.days_late} days"),
+                f"({due.schedule.cadence_label}) not done within its answer window of "
+                f"{due.schedule.window_label}"),
         dedupe_key=f"measures:overdue:{due.schedule.uuid}:{due.due_on.isoformat()}",
         source_uuid=due.schedule.uuid,
         evidence_url=reverse("measures:patient", args=[patient.uuid]),

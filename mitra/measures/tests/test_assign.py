@@ -160,3 +160,17 @@ def test_the_planner_gets_the_first_prompt_and_a_stop_clears_it(cast):
     do_stop_schedule(diary, acting=cast.clinician)
     diary.refresh_from_db()
     assert not diary.active and diary.next_fire_at is None
+
+
+def test_a_time_of_day_may_come_as_text_and_bad_types_are_named(cast):
+    evening = assign(cast, every_days=1, time_of_day="20:15:30")
+    evening.refresh_from_db()
+    assert evening.time_of_day == time(20, 15)
+    for fields, field in (({"time_of_day": "8pm"}, "time_of_day"),
+                          ({"time_of_day": 20}, "time_of_day"),
+                          ({"window_minutes": "4320"}, "window_minutes"),
+                          ({"random_minutes": True}, "random_minutes")):
+        with pytest.raises(RuleError) as caught:
+            assign(cast, instrument="gad7", every_days=1, **fields)
+        assert caught.value.field == field
+    assert Schedule.objects.count() == 1
