@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 ONCE, INTERVAL, WEEKDAYS = "once", "interval", "weekdays"
 CADENCES = (ONCE, INTERVAL, WEEKDAYS)
-MAX_EVERY_DAYS = 366
+# The longest repeat: yearly (the schedule form and the REST API offer the same range).
+MAX_EVERY_DAYS = 365
 MAX_WINDOW = timedelta(days=60)
 MAX_RANDOM_MINUTES = 24 * 60
 # How far ahead `next_occurrence` looks for a day that is not paused: a pause is bounded by
@@ -112,6 +113,11 @@ def parse_weekdays(text: str) -> frozenset[int]:
         raise RuleError("weekdays", f"{text!r}: give ISO weekday numbers 1 (Monday) to 7 "
                         "(Sunday), such as 135 for Monday, Wednesday and Friday")
     return frozenset(int(d) for d in digits)
+
+
+def format_weekdays(weekdays: frozenset[int] | set[int]) -> str:
+    """{5, 1, 3} as "135": how a Schedule row stores them (parse_weekdays reads it back)."""
+    return "".join(str(d) for d in sorted(weekdays))
 
 
 def validate(rule: Rule, quiet: Quiet = NO_QUIET, *, today: date | None = None) -> None:
@@ -229,8 +235,15 @@ def days(rule: Rule, from_day: date) -> Iterator[date]:
 
 
 def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """`at` on local `day` in `tz`, as UTC (a time in the spring-forward gap moves an hour on)."""
-    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+    """`at` on local `day` in `tz`, as UTC (a time in the spring-forward gap moves an hour on;
+    one that happens twice when the clocks go back is the first, whatever `at.fold` says)."""
+    return datetime.combine(day, at.replace(fold=0, tzinfo=None), tzinfo=tz).astimezone(UTC)
+
+
+def closes_at(rule: Rule, day: date, tz: ZoneInfo) -> datetime:
+    """When the answer window of occurrence `day` closes (UTC): its nominal local time plus
+    the window, whatever the random offset and quiet hours did to the moment it was sent."""
+    return local_instant(day, rule.time_of_day, tz) + rule.window
 
 
 def random_offset(rule: Rule, day: date) -> timedelta:
@@ -274,8 +287,13 @@ def next_occurrence(rule: Rule, tz: ZoneInfo, quiet: Quiet = NO_QUIET, *,
     """The first occurrence on or after `from_day` that is still open at `now` (its window not
     closed): what the planner plans next. Occurrences missed while nothing ran are skipped, not
     sent late. None when the rule has no such occurrence left."""
-    limit = max(from_day, now.astimezone(tz).date()) + MAX_PAUSE + timedelta(days=8)
-    for day in days(rule, from_day):
+    local_today = now.astimezone(tz).date()
+    limit = max(from_day, local_today) + MAX_PAUSE + timedelta(days=8)
+    # Every occurrence of a day before this one has closed (its nominal time falls on that
+    # local day, so its window ends before that day + 1 + the window, a day spare for a change
+    # of UTC offset): start there rather than walk a daily schedule's past days one by one.
+    closed_before = local_today - timedelta(days=rule.window.days + 3)
+    for day in days(rule, max(from_day, closed_before)):
         if day > limit:
             return None
         found = occurrence(rule, day, tz, quiet)
@@ -285,18 +303,22 @@ def next_occurrence(rule: Rule, tz: ZoneInfo, quiet: Quiet = NO_QUIET, *,
 
 
 def describe(rule: Rule) -> str:
-    """The rule in words: "daily at 20:00", "Mon, Wed at 09:00", "every 14 days at 09:00"."""
+    """The rule in words: "daily at 20:00", "Mon, Wed at 09:00", "every 2 weeks at 09:00",
+    "every 10 days at 09:00", "once at 09:00" (the first day is shown beside it, not in it)."""
     at = f"at {rule.time_of_day:%H:%M}"
+    every = rule.every_days or 0
     if rule.cadence == ONCE:
-        text = f"once on {rule.start.isoformat()} {at}"
+        text = f"once {at}"
+    elif rule.cadence == WEEKDAYS and len(rule.weekdays) == 7 or every == 1:
+        text = f"daily {at}"
     elif rule.cadence == WEEKDAYS:
         text = ", ".join(WEEKDAY_NAMES[d - 1] for d in sorted(rule.weekdays)) + f" {at}"
-    elif rule.every_days == 1:
-        text = f"daily {at}"
-    elif rule.every_days == 7:
+    elif every == 7:
         text = f"weekly {at}"
+    elif every % 7 == 0:
+        text = f"every {every // 7} weeks {at}"
     else:
-        text = f"every {rule.every_days} days {at}"
+        text = f"every {every} days {at}"
     if rule.random_minutes:
         text += f" (within {rule.random_minutes} minutes)"
     return text

@@ -80,8 +80,10 @@ def raise_alert(patient, priority: int, kind: str = Alert.Kind.ESCALATION, key: 
 
 
 def add_schedule(patient, instrument: str, start: date, every: int | None = 14) -> Schedule:
-    return Schedule.objects.create(patient=patient, instrument=instrument, every_days=every,
-                                   start=start)
+    return Schedule.objects.create(
+        patient=patient, instrument=instrument, every_days=every, start=start,
+        cadence=Schedule.Cadence.ONCE if every is None else Schedule.Cadence.INTERVAL)
+
 
 
 def add_prompts(patient, outcomes: str, *, now: datetime | None = None, schedule=None,
@@ -93,11 +95,8 @@ def add_prompts(patient, outcomes: str, *, now: datetime | None = None, schedule
 
     now = now or timezone.now()
     if schedule is None:
-        # Inactive: `measures.schedules.next_due_by_patient` reads every active schedule as a
-        # questionnaire's, a diary one included (its instrument is blank); the prompts count
-        # whatever their schedule's state.
         schedule = Schedule.objects.create(
-            patient=patient, form=form, instrument=instrument, every_days=1, active=False,
+            patient=patient, form=form, instrument=instrument, every_days=1,
             start=timezone.localdate() - timedelta(days=len(outcomes) + 1))
     rows = []
     for n, outcome in enumerate(outcomes):
