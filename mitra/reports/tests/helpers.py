@@ -85,7 +85,6 @@ def add_schedule(patient, instrument: str, start: date, every: int | None = 14) 
         cadence=Schedule.Cadence.ONCE if every is None else Schedule.Cadence.INTERVAL)
 
 
-
 def add_prompts(patient, outcomes: str, *, now: datetime | None = None, schedule=None,
                 form: str = "diary", instrument: str = "") -> list:
     """One prompt a day for the days before `now`, newest last: "a" answered (after 30
