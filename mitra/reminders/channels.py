@@ -159,6 +159,8 @@ class EmailChannel(Channel):
         kit = kit or _Kit()
         prompt = delivery.prompt
         patient = prompt.patient
+        if patient.user is None or not patient.user.email:
+            raise ValueError("the patient has no e-mail address any more")
         unsubscribe_url = links.absolute(kit.paths.unsubscribe_path(patient.uuid, self.name))
         values = {
             "open_url": links.absolute(kit.paths.open_path(prompt)),
@@ -228,9 +230,9 @@ class EmailChannel(Channel):
                 elif lost is not None:
                     outcomes[i] = lost  # the connection broke before this one started
                 elif time.monotonic() < deadline:  # else left None: NOT_ATTEMPTED
-                    outcomes[i] = self._send_one(connection, message)
-                    if outcomes[i].error.startswith(UNKNOWN):
-                        lost = Outcome.again(f"mail connection lost: {outcomes[i].error}")
+                    outcome = outcomes[i] = self._send_one(connection, message)
+                    if outcome.error.startswith(UNKNOWN):
+                        lost = Outcome.again(f"mail connection lost: {outcome.error}")
         finally:
             try:
                 connection.close()
@@ -285,10 +287,10 @@ class _Body:
         self.text = render_to_string(name, {"site_name": settings.SITE_NAME, **self.marks})
 
     def fill(self, values: dict[str, str], *, html: bool = False) -> str:
-        text = self.text
+        text = str(self.text)
         for key, mark in self.marks.items():
             if mark:
-                text = text.replace(mark, escape(values[key]) if html else values[key])
+                text = text.replace(mark, str(escape(values[key])) if html else values[key])
         return text
 
 

@@ -102,6 +102,11 @@ def _with_last_due(schedules: QuerySet[Schedule]) -> QuerySet[Schedule]:
     return schedules.select_related("patient__user").annotate(last_due=Subquery(last))
 
 
+def _last_due(schedule: Schedule) -> date | None:
+    """The day of the schedule's last prompt, as `_with_last_due` annotated it."""
+    return getattr(schedule, "last_due")  # noqa: B009 - an annotation, unknown to the model
+
+
 def _preferences(patient_ids: Iterable[int]) -> dict[int, Preference]:
     return {p.patient_id: p for p in Preference.objects.filter(patient_id__in=patient_ids)}
 
@@ -155,7 +160,7 @@ def _next_fire_at(schedule: Schedule, pref: Preference | None, now: datetime
         tz = _zone(schedule.patient.time_zone)
     except recurrence.RuleError:
         return None
-    plan = plan_for(rule_of(schedule), tz, quiet_from(pref), schedule.last_due, now)
+    plan = plan_for(rule_of(schedule), tz, quiet_from(pref), _last_due(schedule), now)
     # A due occurrence not yet planned fires now (the next run plans it); else the next one.
     nxt = plan.due or plan.following
     return nxt.fire_at if nxt else None
@@ -208,7 +213,7 @@ def _plan_batch(now: datetime, size: int) -> tuple[int, int, list[jobs.Failure]]
                 continue
             tz = _zone(schedule.patient.time_zone)
             plan = plan_for(rule_of(schedule), tz, quiet_from(prefs.get(schedule.patient_id)),
-                            schedule.last_due, now)
+                            _last_due(schedule), now)
         except recurrence.RuleError as exc:
             failures.append(jobs.Failure(f"schedule {schedule.uuid}", exc))
             schedule.next_fire_at = None

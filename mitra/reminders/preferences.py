@@ -71,11 +71,12 @@ class PreferenceForm(forms.Form):
     @classmethod
     def for_patient(cls, patient: Patient, *args, **kwargs) -> PreferenceForm:
         pref = Preference.objects.filter(patient=patient).first()
-        initial = {"email": channel_enabled(patient, EMAIL)}
+        initial: dict[str, object] = {"email": channel_enabled(patient, EMAIL)}
         if pref is not None:
             initial |= {"quiet_start": pref.quiet_start, "quiet_end": pref.quiet_end,
                         "paused_from": pref.paused_from, "paused_until": pref.paused_until}
-        return cls(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        return cls(*args, **kwargs)
 
     def quiet(self) -> Quiet:
         d = self.cleaned_data

@@ -62,9 +62,9 @@ def parts(message: Message) -> tuple[str, str]:
     for part in message.walk():
         payload = part.get_payload(decode=True)
         if part.get_content_type() == "text/plain":
-            text = payload.decode()
+            text = bytes(payload).decode()
         elif part.get_content_type() == "text/html":
-            html = payload.decode()
+            html = bytes(payload).decode()
     return text, html
 
 

@@ -32,8 +32,9 @@ class Command(MitraCommand):
         now = timezone.now()
         counts: dict[str, int] = {}
         failures: list[tuple[str, jobs.Failure]] = []
-        steps = [("planned", planner.plan_due), ("sent", dispatch.send_due),
-                 ("closed", dispatch.expire)]
+        steps: list[tuple[str, jobs.Job]] = [("planned", planner.plan_due),
+                                             ("sent", dispatch.send_due),
+                                             ("closed", dispatch.expire)]
         if replan:
             counts["replanned"] = planner.replan_all(now=now)
         for name, job in steps:
