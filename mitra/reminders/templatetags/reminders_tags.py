@@ -12,5 +12,5 @@ register = template.Library()
 @register.inclusion_tag("reminders/_home_card.html")
 def reminders_card(patient) -> dict:
     """The "Check-ins waiting" card on the patient's home page: the in-app notice of every
-    prompt whose time has come, whatever its channels did."""
+    prompt whose time has come, whatever its channels did (nothing when none is waiting)."""
     return {"waiting": waiting_prompts(patient), "zone": patient_zone(patient)}

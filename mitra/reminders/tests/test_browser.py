@@ -1,5 +1,6 @@
 """On a phone (390x844), the patient follows the e-mailed one-tap link in Chromium: sign-in,
-then the due questionnaire; answering it answers the prompt."""
+then the due questionnaire; the home page's notice leads there too; answering it answers the
+prompt."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from mitra.measures.models import Schedule
@@ -57,6 +59,16 @@ def test_the_emailed_link_leads_through_sign_in_to_the_due_form(phone, live_serv
     assert page.get_by_role("heading", name="PHQ-9").is_visible()
     assert Prompt.objects.get().state == Prompt.State.OPENED
     screenshot(page, "reminders-link-to-form-phone")
+
+    # The home page's in-app notice leads to the same form.
+    page.goto(reverse("core:me"))
+    card = page.locator("section.card").filter(
+        has=page.get_by_role("heading", name="Check-ins waiting"))
+    assert card.is_visible()
+    screenshot(page, "reminders-home-card-phone")
+    card.get_by_role("link", name="PHQ-9").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/measures/me/phq9/")
 
     fieldsets = page.locator("fieldset")
     for index in range(9):
