@@ -247,6 +247,8 @@ ROUTES: dict[str, Route] = {
     "measures:patient": Route("patient_record", _patient),
     "measures:assign": Route("patient_record_write", _patient, method="POST",
                              ok=frozenset({400})),
+    "measures:apply_pathway": Route("patient_record_write", _patient, method="POST",
+                                    ok=frozenset({400})),
     "measures:stop": Route("patient_record_write", _measures_schedule, method="POST",
                            ok=frozenset({302})),
     "measures:rate": Route("patient_record_write",

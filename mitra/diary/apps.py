@@ -10,9 +10,14 @@ class DiaryConfig(AppConfig):
         from django.utils import timezone
 
         from mitra.diary.alerts import raise_missed_diary_alerts
-        from mitra.lib import jobs, navigation
+        from mitra.diary.queries import current_taper_plan
+        from mitra.lib import dated_events, jobs, navigation
 
         navigation.register("Diary", "diary:entry", "patient")
+        # Schedules (measures) may count from the start of the taper plan in force.
+        dated_events.register(
+            "taper_start", "Start of the taper plan",
+            lambda patient: plan.start_date if (plan := current_taper_plan(patient)) else None)
         jobs.register("missed_diary",
                       lambda now: len(raise_missed_diary_alerts(timezone.localdate(now))),
                       "raise an alert for each run of days without a diary entry")

@@ -18,7 +18,7 @@ from mitra.lib.bulk import fast_insert
 from mitra.measures.actions import overdue_alert_spec, severe_withdrawal_alert_spec
 from mitra.measures.library import Instrument, get_instrument
 from mitra.measures.models import Response, Schedule
-from mitra.measures.schedules import OVERDUE_AFTER_DAYS, overdue
+from mitra.measures.schedules import overdue
 from mitra.measures.scoring import answers_from_mapping, change_over_time, score
 from mitra.patients.cohort import SUICIDE_RISK, DemoContext
 from mitra.safety.actions import do_raise_alert
@@ -119,7 +119,8 @@ def populate(ctx: DemoContext) -> None:
             b.schedules.append(Schedule(patient=patient, instrument=inst.id, every_days=EVERY,
                                         start=start, created_by=b.clinician))
         b.schedules.append(Schedule(patient=patient, instrument="auditc", every_days=None,
-                                    start=ctx.start, created_by=b.clinician))
+                                    cadence=Schedule.Cadence.ONCE, start=ctx.start,
+                                    created_by=b.clinician))
         b.add(patient, auditc, ctx.start, _spread(b.rng, auditc, b.rng.choice([0, 1, 2, 3]),
                                                   set()))
         days = []
@@ -168,9 +169,9 @@ def _raise_job_alerts(b: _Builder) -> None:
     for due in overdue(b.ctx.today):  # the demo fills an empty database
         if due.schedule.patient_id not in cohort:
             continue
-        seen = due.due_on + timedelta(days=OVERDUE_AFTER_DAYS + 1)
-        alerts.append(Alert(patient=due.schedule.patient, created_at=datetime.combine(
-            seen, time(6, 0), tzinfo=b.tz), **overdue_alert_spec(due)))
+        # Raised as the answer window closed (the job runs every few minutes).
+        alerts.append(Alert(patient=due.schedule.patient, created_at=due.closes_at,
+                            **overdue_alert_spec(due)))
     fast_insert(alerts)  # keeps created_at (bulk_create would stamp now)
 
 

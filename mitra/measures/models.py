@@ -9,11 +9,32 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
 
+from mitra.measures import recurrence
 from mitra.measures.library import get_instrument
+
+if TYPE_CHECKING:
+    from mitra.patients.models import Patient
+
+# The answer window a schedule gets unless it says otherwise: a workflow setting, not a clinical
+# threshold. A fortnightly questionnaire done a day or two late is routine; once three days
+# have passed since its time on the due day, the care team sees it as overdue.
+DEFAULT_WINDOW_MINUTES = 3 * 24 * 60
+
+
+class ScheduleQuerySet(models.QuerySet):
+    def questionnaires(self) -> ScheduleQuerySet:
+        """Schedules of an instrument (the questionnaire readers: due, overdue, caseload)."""
+        return self.filter(form=Schedule.Form.QUESTIONNAIRE)
+
+    def diaries(self) -> ScheduleQuerySet:
+        return self.filter(form=Schedule.Form.DIARY)
 
 
 class Schedule(models.Model):
@@ -56,7 +77,7 @@ class Schedule(models.Model):
     anchor = models.CharField(max_length=16, choices=Anchor.choices, default=Anchor.DATE)
     offset_days = models.SmallIntegerField(default=0)
     time_of_day = models.TimeField(default=datetime.time(9, 0))
-    window_minutes = models.PositiveIntegerField(default=3 * 24 * 60)
+    window_minutes = models.PositiveIntegerField(default=DEFAULT_WINDOW_MINUTES)
     random_minutes = models.PositiveSmallIntegerField(default=0)
     # The care pathway that made it ("anxiety"), blank when assigned by hand.
     pathway = models.CharField(max_length=32, blank=True)
@@ -73,6 +94,8 @@ class Schedule(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = ScheduleQuerySet.as_manager()
+
     class Meta:
         ordering = ["instrument", "start"]
         indexes = [
@@ -85,19 +108,81 @@ class Schedule(models.Model):
     def __str__(self) -> str:
         return f"{self.instrument or self.form} {self.cadence_label}"
 
+    @cached_property
+    def rule(self) -> recurrence.Rule:
+        """The recurrence rule of this row (`schedules.rule_of`); not refreshed by a later
+        change of the fields on the same instance (they never change after creation)."""
+        return rule_of(self)
+
     @property
     def cadence_label(self) -> str:
-        if not self.every_days:
-            return "once"
-        if self.every_days == 7:
-            return "weekly"
-        if self.every_days == 14:
-            return "every 2 weeks"
-        return f"every {self.every_days} days"
+        """The rule in words: "every 2 weeks at 09:00", "daily at 20:00", "once at 09:00"."""
+        return recurrence.describe(self.rule)
+
+    @property
+    def window_label(self) -> str:
+        """The answer window in words: "3 days", "12 hours", "90 minutes"."""
+        minutes = self.window_minutes
+        for size, unit in ((24 * 60, "day"), (60, "hour")):
+            if minutes % size == 0:
+                n = minutes // size
+                return f"{n} {unit}{'s' if n != 1 else ''}"
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+    @property
+    def label(self) -> str:
+        """What is asked, in words: the instrument's short name, or "Diary"."""
+        if self.form == self.Form.DIARY:
+            return "Diary"
+        return get_instrument(self.instrument).short_name if self.instrument else ""
 
     @property
     def instrument_def(self):
         return get_instrument(self.instrument)
+
+
+def rule_of(schedule: Schedule) -> recurrence.Rule:
+    """The schedule's recurrence rule (plain Python), read by the planner, the due rule and the
+    pages. The seed of the random offset is the schedule's UUID.
+
+    Read leniently, so that a page never fails on a stored row: a legacy row of cadence
+    INTERVAL without `every_days` (made before cadences existed) is a one-off, as the
+    migration that added cadences reads it; weekday digits outside 1-7 are left out. Rows
+    written through the actions are valid (`recurrence.validate`)."""
+    return make_rule(
+        cadence=schedule.cadence, start=schedule.start, time_of_day=schedule.time_of_day,
+        window_minutes=schedule.window_minutes, every_days=schedule.every_days,
+        weekdays=schedule.weekdays, random_minutes=schedule.random_minutes,
+        seed=str(schedule.uuid),
+    )
+
+
+def zone_of(patient: Patient) -> ZoneInfo:
+    """The patient's own time zone (`recurrence.RuleError` naming `time_zone` for a name the
+    tz database does not know)."""
+    return recurrence.zone(patient.time_zone)
+
+
+def make_rule(*, cadence: str, start: datetime.date, time_of_day: datetime.time,
+              window_minutes: int, every_days: int | None, weekdays: str,
+              random_minutes: int = 0, seed: str = "") -> recurrence.Rule:
+    """`rule_of` from the stored values (a bulk read has no model instances)."""
+    if cadence == recurrence.INTERVAL and not every_days:
+        cadence = recurrence.ONCE
+    days = (frozenset(int(d) for d in weekdays if d in "1234567")
+            if weekdays and cadence == recurrence.WEEKDAYS else _NO_DAYS)
+    # Positional, and the window from a small cache: the caseload makes thousands of these.
+    return recurrence.Rule(cadence, start, time_of_day, _window(window_minutes),
+                           every_days if cadence == recurrence.INTERVAL else None, days,
+                           random_minutes, seed)
+
+
+_NO_DAYS: frozenset[int] = frozenset()
+
+
+@lru_cache(maxsize=256)
+def _window(minutes: int) -> datetime.timedelta:
+    return datetime.timedelta(minutes=minutes)
 
 
 class Response(models.Model):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("instruments/<slug:instrument_id>/", views.instrument_detail, name="instrument"),
     path("patients/<uuid:patient_uuid>/", views.patient_measures, name="patient"),
     path("patients/<uuid:patient_uuid>/schedules/", views.assign, name="assign"),
+    path("patients/<uuid:patient_uuid>/pathways/", views.apply_pathway, name="apply_pathway"),
     path("patients/<uuid:patient_uuid>/schedules/<uuid:schedule_uuid>/stop/", views.stop,
          name="stop"),
     path("patients/<uuid:patient_uuid>/rate/<slug:instrument_id>/", views.rate, name="rate"),

@@ -15,12 +15,14 @@ from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
 from mitra.measures.actions import (
     ResponseConflict,
+    RuleError,
     ScheduleConflict,
+    do_apply_pathway,
     do_assign_schedule_once,
     do_stop_schedule,
     do_submit_response,
 )
-from mitra.measures.forms import ResponseForm, ScheduleForm
+from mitra.measures.forms import PathwayForm, ResponseForm, ScheduleForm
 from mitra.measures.library import Instrument, get_instrument, instruments, unverified_marks
 from mitra.measures.models import Response, Schedule
 from mitra.measures.schedules import due_for_patient, overdue
@@ -176,17 +178,20 @@ def _history(patient) -> list[dict]:
     return sections
 
 
-def _patient_page(request: HttpRequest, patient, *, schedule_form=None, status: int = 200):
+def _patient_page(request: HttpRequest, patient, *, schedule_form=None, pathway_form=None,
+                  status: int = 200):
     today = timezone.localdate()
     sections = _history(patient)
     return render(request, "measures/patient.html", {
         "patient": patient,
         "can_write": can_write_patient(request.user, patient),
-        "schedules": Schedule.objects.filter(patient=patient).order_by("-active", "instrument"),
+        "schedules": Schedule.objects.filter(patient=patient)
+        .order_by("-active", "form", "instrument"),
         "due": due_for_patient(patient, today),
         "sections": sections,
         "charts": [s["chart"] for s in sections],
         "schedule_form": schedule_form or ScheduleForm(),
+        "pathway_form": pathway_form or PathwayForm(),
         "clinician_rated": [i for i in instruments() if i.administration == "clinician_rated"],
     }, status=status)
 
@@ -207,16 +212,39 @@ def assign(request: HttpRequest, patient_uuid) -> HttpResponse:
         return _patient_page(request, patient, schedule_form=form, status=400)
     try:
         schedule, created = do_assign_schedule_once(
-            patient, instrument=form.cleaned_data["instrument"],
-            every_days=form.cleaned_data["every_days"], start=form.cleaned_data["start"],
-            acting=request, uuid=form.cleaned_data["schedule_uuid"],
+            patient, acting=request, uuid=form.cleaned_data["schedule_uuid"],
+            **form.schedule_fields(),
         )
+    except RuleError as exc:
+        form.add_rule_error(exc)
+        return _patient_page(request, patient, schedule_form=form, status=400)
     except ScheduleConflict as exc:
         form.add_error(None, f"{exc}; reload the page to assign another.")
         return _patient_page(request, patient, schedule_form=form, status=409)
     if created:
-        messages.success(request, f"Assigned {schedule.instrument_def.short_name},"
-                                  f" {schedule.cadence_label}.")
+        messages.success(request, f"Assigned {schedule.label}, {schedule.cadence_label}.")
+    return redirect("measures:patient", patient_uuid=patient.uuid)
+
+
+@require_POST
+@role_required(Role.CLINICIAN)
+def apply_pathway(request: HttpRequest, patient_uuid) -> HttpResponse:
+    """Assign a care pathway's schedules in one step (applying it again adds nothing)."""
+    patient = get_patient_for_user(request, patient_uuid, write=True)
+    form = PathwayForm(request.POST)
+    if not form.is_valid():
+        return _patient_page(request, patient, pathway_form=form, status=400)
+    try:
+        assigned, kept = do_apply_pathway(patient, form.cleaned_data["pathway"], acting=request)
+    except RuleError as exc:
+        form.add_error("pathway", f"Care pathway: {exc}")
+        return _patient_page(request, patient, pathway_form=form, status=400)
+    names = ", ".join(f"{s.label} ({s.cadence_label})" for s in assigned)
+    if assigned:
+        messages.success(request, f"Assigned {names}." + (
+            f" {len(kept)} already assigned by this pathway kept." if kept else ""))
+    else:
+        messages.info(request, "Every schedule of this pathway is already assigned.")
     return redirect("measures:patient", patient_uuid=patient.uuid)
 
 
@@ -226,7 +254,7 @@ def stop(request: HttpRequest, patient_uuid, schedule_uuid) -> HttpResponse:
     patient = get_patient_for_user(request, patient_uuid, write=True)
     schedule = get_object_or_404(Schedule, uuid=schedule_uuid, patient=patient)
     do_stop_schedule(schedule, acting=request)
-    messages.success(request, f"Stopped {schedule.instrument_def.short_name}.")
+    messages.success(request, f"Stopped {schedule.label}.")
     return redirect("measures:patient", patient_uuid=patient.uuid)
 
 

@@ -22,6 +22,7 @@ from mitra.lib.bounds import OutOfBounds
 from mitra.measures.actions import (
     AnswerError,
     ResponseConflict,
+    RuleError,
     ScheduleConflict,
     do_assign_schedule_once,
     do_stop_schedule,
@@ -101,32 +102,54 @@ def list_schedules(request, patient_uuid: UUID):
              response=responses({201: ScheduleOut, 200: ScheduleOut}, 409),
              url_name="assign_schedule")
 def assign_schedule(request, patient_uuid: UUID, payload: ScheduleIn):
-    """Assign a questionnaire schedule (care team with write access): 201 stored, 200 a repeat,
-    409 the UUID reused with another instrument, cadence or start.
+    """Assign a questionnaire or diary schedule (care team with write access): 201 stored,
+    200 a repeat, 409 the UUID reused with another instrument, cadence, timing or start.
 
-    Checked by the measures app's schedule form (the web page's rules and messages).
+    The cadence follows from the fields: weekdays, else every_days, else once. Times are the
+    patient's own (their time zone). Checked by the measures app's schedule form and its rule
+    (the web page's rules and messages): a 400 names the field and the allowed values.
     """
     if request.user.role != Role.CLINICIAN:
         raise Http404("Schedules are set by the care team")
     patient = get_patient_for_user(request, patient_uuid, write=True)
-    form = ScheduleForm({
-        "schedule_uuid": str(payload.uuid),
-        "instrument": payload.instrument,
-        "every_days": "" if payload.every_days is None else str(payload.every_days),
-        "start": payload.start.isoformat(),
-    })
+    if payload.start is not None and payload.anchor in (Schedule.Anchor.ENROLMENT,
+                                                        Schedule.Anchor.TAPER_START):
+        raise ApiError(400, f"the anchor {payload.anchor} gives the first day: leave start "
+                       "empty (offset_days counts from the anchor)", field="start",
+                       location="body")
+    form = ScheduleForm(_form_data(payload))
     if not form.is_valid():
         name, messages = next(iter(form.errors.items()))
-        raise ApiError(400, " ".join(str(m) for m in messages), field=name, location="body")
-    data = form.cleaned_data
+        field = {"schedule_uuid": "uuid", "__all__": None}.get(name, name)
+        raise ApiError(400, " ".join(str(m) for m in messages), field=field, location="body")
     try:
         schedule, created = do_assign_schedule_once(
-            patient, instrument=data["instrument"], every_days=data["every_days"],
-            start=data["start"], acting=request, uuid=payload.uuid,
-        )
+            patient, acting=request, uuid=payload.uuid, **form.schedule_fields())
+    except RuleError as exc:
+        raise ApiError(400, exc.message, field=exc.field, location="body") from None
     except ScheduleConflict as exc:
         raise ApiError(409, str(exc), field="uuid", location="body") from None
     return Status(201 if created else 200, schedule)
+
+
+def _form_data(payload: ScheduleIn) -> dict:
+    """The payload as the schedule form's data (the web page's strings)."""
+    def text(value) -> str:
+        return "" if value is None else str(value)
+
+    return {
+        "schedule_uuid": str(payload.uuid),
+        "form": text(payload.form),
+        "instrument": text(payload.instrument),
+        "every_days": text(payload.every_days),
+        "weekdays": [str(d) for d in payload.weekdays or []],
+        "start": "" if payload.start is None else payload.start.isoformat(),
+        "anchor": text(payload.anchor),
+        "offset_days": text(payload.offset_days),
+        "time_of_day": text(payload.time_of_day),
+        "window_minutes": text(payload.window_minutes),
+        "random_minutes": text(payload.random_minutes),
+    }
 
 
 @router.post("/patients/{uuid:patient_uuid}/schedules/{uuid:schedule_uuid}/stop", auth=WRITE,

@@ -96,19 +96,49 @@ class InstrumentOut(Schema):
 
 class ScheduleIn(Schema):
     uuid: UUID = Field(description="Made by the client; resend the same to retry safely.")
-    instrument: str = Field(description="An instrument id, e.g. phq9, gad7 (GET /instruments).")
+    form: str | None = Field(
+        None, description="questionnaire (default) or diary.")
+    instrument: str | None = Field(
+        None, description="An instrument id, e.g. phq9, gad7 (GET /instruments); required for a "
+                          "questionnaire, empty for the diary.")
     every_days: int | None = Field(
-        None, description="Due again every N days (1-365) from start; null: once.")
-    start: date = Field(description="The first day it is due (YYYY-MM-DD).")
+        None, description="Due again every N days (1-365) from start; null (and no weekdays): "
+                          "once.")
+    weekdays: list[int] | None = Field(
+        None, description="Or on these ISO weekdays, 1 (Monday) to 7 (Sunday), e.g. [1, 3, 5].")
+    start: date | None = Field(
+        None, description="The first day (YYYY-MM-DD); required unless anchor is enrolment or "
+                          "taper_start.")
+    anchor: str | None = Field(
+        None, description="date (default: start), enrolment or taper_start (the start of the "
+                          "patient's taper plan in force): the first day is offset_days after it.")
+    offset_days: int | None = Field(
+        None, description="Days after the anchor (-365 to 365; 0 with anchor date).")
+    time_of_day: str | None = Field(
+        None, description="The prompt's local time in the patient's zone, HH:MM (default 09:00).")
+    window_minutes: int | None = Field(
+        None, description="Minutes the prompt stays open; overdue after it (1-86400, default "
+                          "4320: 3 days).")
+    random_minutes: int | None = Field(
+        None, description="A random delay (0-1440 minutes, shorter than the window), the same "
+                          "each time for a schedule and day.")
 
 
 class ScheduleOut(Schema):
     uuid: UUID
     patient: UUID
+    form: str
     instrument: str
     every_days: int | None
-    cadence: str
+    weekdays: list[int]
+    cadence: str = Field(description="The rule in words, e.g. \"every 2 weeks at 09:00\".")
     start: date
+    anchor: str
+    offset_days: int
+    time_of_day: str = Field(description="Local time in the patient's zone, HH:MM.")
+    window_minutes: int
+    random_minutes: int
+    pathway: str = Field(description="The care pathway that assigned it; empty by hand.")
     active: bool
     stopped_at: datetime | None
 
@@ -119,3 +149,11 @@ class ScheduleOut(Schema):
     @staticmethod
     def resolve_cadence(obj) -> str:
         return obj.cadence_label
+
+    @staticmethod
+    def resolve_weekdays(obj) -> list[int]:
+        return [int(d) for d in obj.weekdays]
+
+    @staticmethod
+    def resolve_time_of_day(obj) -> str:
+        return obj.time_of_day.strftime("%H:%M")

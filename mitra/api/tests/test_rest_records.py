@@ -69,7 +69,7 @@ def test_the_care_team_reads_responses_and_schedules_and_stops_one():
     clinician = TokenClient(token_for(cast.clinician))
     base = f"/api/patients/{cast.patient.uuid}"
     listed = clinician.get(f"{base}/schedules").json()
-    assert listed["items"][0]["cadence"] == "every 2 weeks"
+    assert listed["items"][0]["cadence"] == "every 2 weeks at 09:00"
     stop = f"{base}/schedules/{schedule.uuid}/stop"
     assert_error_shape(TokenClient(token_for(cast.readonly)).post(stop, {}), 403)
     assert_error_shape(TokenClient(token_for(cast.patient_user)).post(stop, {}), 404)

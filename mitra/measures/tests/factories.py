@@ -8,10 +8,13 @@ from mitra.measures.models import Schedule
 
 
 def make_schedule(patient, instrument: str = "phq9", every_days: int | None = 14,
-                  start=None, created_by=None) -> Schedule:
+                  start=None, created_by=None, **fields) -> Schedule:
+    """A questionnaire schedule (every_days None: once); `fields` sets the timing."""
+    fields.setdefault("cadence", Schedule.Cadence.ONCE if every_days is None
+                      else Schedule.Cadence.INTERVAL)
     return Schedule.objects.create(
         patient=patient, instrument=instrument, every_days=every_days,
-        start=start or timezone.localdate(), created_by=created_by,
+        start=start or timezone.localdate(), created_by=created_by, **fields,
     )
 
 

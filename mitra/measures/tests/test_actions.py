@@ -14,6 +14,7 @@ from mitra.measures.actions import (
 )
 from mitra.measures.library import get_instrument
 from mitra.measures.models import Response, Schedule
+from mitra.measures.recurrence import RuleError
 from mitra.measures.schedules import OVERDUE_AFTER_DAYS, due_for_patient, overdue
 from mitra.measures.scoring import AnswerError
 from mitra.safety.models import Alert
@@ -131,7 +132,7 @@ def test_schedules_assign_stop_and_due(cast):
     with pytest.raises(ValueError, match="every_days: 0 is not allowed"):
         do_assign_schedule(cast.patient, instrument="gad7", every_days=0, start=today,
                            acting=cast.clinician)
-    with pytest.raises(KeyError, match="nosuch"):
+    with pytest.raises(RuleError, match="instrument: unknown instrument 'nosuch'"):
         do_assign_schedule(cast.patient, instrument="nosuch", every_days=None, start=today,
                            acting=cast.clinician)
 

@@ -26,8 +26,8 @@ def daily(at: time, start: date, window: timedelta = 2 * HOUR, **kw) -> Rule:
     return Rule(rr.INTERVAL, start, at, window, every_days=1, **kw)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def fires(rule: Rule, tz, first: date, n: int, quiet: Quiet = rr.NO_QUIET) -> list[datetime]:

@@ -1,5 +1,6 @@
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -327,3 +328,49 @@ def test_the_clinician_rating_cows_sees_the_total_in_the_message(cast):
     page = client.post(url, data, follow=True)
     assert page.status_code == 200, page.content.decode()[:2000]
     assert "COWS saved: total 0 of 48" in page.content.decode()
+
+
+def test_assign_a_diary_schedule_on_weekdays_at_a_local_time(cast):
+    client = client_for(cast.clinician)
+    url = reverse("measures:assign", args=[cast.patient.uuid])
+    page = client.get(reverse("measures:patient", args=[cast.patient.uuid])).content.decode()
+    # The weekday checkboxes sit in a fieldset with its legend.
+    assert re.search(r"<fieldset><legend>Or on these weekdays", page)
+    assert 'type="time"' in page and 'name="window_minutes"' in page
+    data = {"schedule_uuid": str(uuid.uuid4()), "form": "diary", "weekdays": ["1", "5"],
+            "time_of_day": "20:30", "window_minutes": "180", "random_minutes": "30",
+            "anchor": "enrolment", "offset_days": "2",
+            "start": timezone.localdate().isoformat()}  # ignored: the anchor gives the day
+    done = client.post(url, data, follow=True)
+    assert done.status_code == 200
+    assert "Assigned Diary, Mon, Fri at 20:30 (within 30 minutes)." in done.content.decode()
+    diary = Schedule.objects.get()
+    assert (diary.form, diary.instrument, diary.cadence, diary.weekdays, diary.anchor,
+            diary.start, diary.window_minutes, diary.random_minutes) == (
+        "diary", "", "weekdays", "15", "enrolment",
+        cast.patient.enrolled_on + timedelta(days=2), 180, 30)
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"time_of_day": "25:00"}, "Time of day: enter a local time as HH:MM, such as 20:00."),
+    ({"window_minutes": "0"}, "Answer window (window_minutes): allowed 1-86400 minutes"),
+    ({"random_minutes": "2000"}, "Random delay (random_minutes): allowed 0-1440 minutes."),
+    ({"weekdays": ["9"]}, "Weekdays: 9 is not a weekday; allowed 1 (Monday) to 7 (Sunday)."),
+    ({"cadence": "monthly"}, "Repeat (cadence): monthly is not one of once, interval, weekdays."),
+    ({"anchor": "date", "start": ""}, "Start: enter a date as YYYY-MM-DD, or count from"),
+    # Checked by the rule (the action), shown under the field it names.
+    ({"every_days": "1", "window_minutes": "60", "random_minutes": "60"},
+     "Random delay (random_minutes): the random offset must be shorter than the answer window"),
+    ({"anchor": "taper_start", "every_days": "7"},
+     "Counting from (anchor): taper_start: the patient has no start of the taper plan"),
+    ({"form": "diary", "instrument": "phq9", "every_days": "1"},
+     "Instrument (instrument): a diary schedule asks for the diary"),
+])
+def test_timing_errors_name_the_field(cast, data, message):
+    client = client_for(cast.clinician)
+    base = {"schedule_uuid": str(uuid.uuid4()), "instrument": "gad7",
+            "start": timezone.localdate().isoformat()}
+    page = client.post(reverse("measures:assign", args=[cast.patient.uuid]), base | data)
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    assert not Schedule.objects.exists()

@@ -80,5 +80,6 @@ def raise_alert(patient, priority: int, kind: str = Alert.Kind.ESCALATION, key: 
 
 
 def add_schedule(patient, instrument: str, start: date, every: int | None = 14) -> Schedule:
-    return Schedule.objects.create(patient=patient, instrument=instrument, every_days=every,
-                                   start=start)
+    return Schedule.objects.create(
+        patient=patient, instrument=instrument, every_days=every, start=start,
+        cadence=Schedule.Cadence.ONCE if every is None else Schedule.Cadence.INTERVAL)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from io import StringIO
 
 import pytest
@@ -150,19 +150,29 @@ def test_a_sows_at_the_unverified_cut_off_or_above_says_where_it_comes_from(cast
 
 
 def test_an_overdue_questionnaire_raises_one_alert_per_occurrence(cast):
+    # Overdue follows the answer window: by default 3 days from 09:00 (the patient's zone,
+    # UTC here) on the due day.
     today = timezone.localdate()
+
+    def at(day, hour, minute=0):
+        return datetime.combine(day, time(hour, minute), tzinfo=UTC)
+
     Schedule.objects.create(patient=cast.patient, instrument="phq9", every_days=14,
                             start=today - timedelta(days=20))  # due today-6: overdue
     Schedule.objects.create(patient=cast.patient, instrument="gad7", every_days=14,
-                            start=today - timedelta(days=16))  # due today-2: not yet overdue
-    assert len(raise_overdue_alerts(today)) == 1
-    assert raise_overdue_alerts(today) == []
-    assert raise_overdue_alerts(today + timedelta(days=1)) == []  # the same occurrence
+                            start=today - timedelta(days=16))  # due today-2: window open
+    assert len(raise_overdue_alerts(today, now=at(today, 12))) == 1
+    assert raise_overdue_alerts(today, now=at(today, 12)) == []
+    tomorrow = today + timedelta(days=1)
+    assert raise_overdue_alerts(tomorrow, now=at(tomorrow, 8, 59)) == []  # the same occurrence
     (alert,) = _alerts(cast.patient, Alert.Kind.OVERDUE_MEASURE)
     assert "PHQ-9" in alert.reason and alert.priority == Alert.Priority.LOW
-    # Two days on the GAD-7 is overdue too; two weeks on, the PHQ-9's next occurrence.
-    assert [a.reason[:5] for a in raise_overdue_alerts(today + timedelta(days=2))] == ["GAD-7"]
-    assert len(raise_overdue_alerts(today + timedelta(days=14))) == 1
+    # The GAD-7's window closes tomorrow at 09:00 (before windows it became overdue a day
+    # later); two weeks on, the PHQ-9's next occurrence.
+    assert [a.reason[:5] for a in raise_overdue_alerts(tomorrow, now=at(tomorrow, 9))] == [
+        "GAD-7"]
+    later = today + timedelta(days=14)
+    assert len(raise_overdue_alerts(later, now=at(later, 12))) == 1
     assert len(_alerts(cast.patient, Alert.Kind.OVERDUE_MEASURE)) == 3
 
 
