@@ -147,15 +147,14 @@ def test_the_history_shows_each_state_with_its_time_and_a_failure_with_its_reaso
     assert "2 Mar 2026" in html
 
 
-def test_the_home_page_shows_waiting_check_ins_with_their_link(cast):
-    # A questionnaire: the home page's questionnaire card reads questionnaire schedules only
-    # once the measures app's due rule tells them from diary ones (branch `schedules`).
+def test_the_home_page_shows_waiting_check_ins_with_their_link(cast, prompt):
     schedule(cast.patient, instrument="phq9")
     plan_due(NOON)
-    prompt = Prompt.objects.get()
+    questionnaire = Prompt.objects.get(schedule__form="questionnaire")
     html = login(Client(), cast.patient_user).get(reverse("core:me")).content.decode()
     assert "Check-ins waiting" in html
-    assert f'href="{links.open_path(prompt)}">PHQ-9</a>' in html
+    assert f'href="{links.open_path(prompt)}">Diary</a>' in html
+    assert f'href="{links.open_path(questionnaire)}">PHQ-9</a>' in html
     Prompt.objects.update(state=Prompt.State.ANSWERED)
     html = login(Client(), cast.patient_user).get(reverse("core:me")).content.decode()
     assert "Check-ins waiting" not in html  # the card shows only when one is waiting
