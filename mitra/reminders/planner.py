@@ -21,9 +21,9 @@ so several workers share the work), their patients' preferences and switched-off
 INSERT of prompts (ON CONFLICT DO NOTHING on the one-prompt-per-day key: planning twice makes
 nothing new), one of their deliveries (one per channel that can reach the patient and is on),
 and at most five UPDATEs of the schedules' next times (`_save_times`). Missed occurrences are
-not prompted late: after an outage only the latest one still open is prompted. An occurrence already answered (the
-questionnaire filled in, the diary day recorded, before its reminder) is stored as an
-answered prompt with no delivery: no message for something done.
+not prompted late: after an outage only the latest one still open is prompted. An occurrence
+already answered (the questionnaire filled in, the diary day recorded, before its reminder) is
+stored as an answered prompt with no delivery: no message for something done.
 """
 
 from __future__ import annotations
