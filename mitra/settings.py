@@ -341,6 +341,18 @@ MITRA_BASE_URL = env_str("MITRA_BASE_URL", "" if MITRA_PRODUCTION else DEVELOPME
 # An invitation link (a new account's owner sets their password with it) works this long, once.
 MITRA_INVITATION_DAYS = env_int("MITRA_INVITATION_DAYS", 7)
 
+# Reminders: schedules planned and deliveries sent per batch (each one short transaction), and how
+# long a claimed delivery may stay "sending" before its sender is taken to be dead (it is then
+# marked failed, never sent twice; README, "Configuration").
+MITRA_REMINDER_BATCH = env_int("MITRA_REMINDER_BATCH", 1000)
+if not 1 <= MITRA_REMINDER_BATCH <= 10_000:
+    raise ImproperlyConfigured("MITRA_REMINDER_BATCH must be a whole number from 1 to 10000, not "
+                               f"{MITRA_REMINDER_BATCH}")
+MITRA_REMINDER_CLAIM_MINUTES = env_int("MITRA_REMINDER_CLAIM_MINUTES", 10)
+if not 1 <= MITRA_REMINDER_CLAIM_MINUTES <= 1440:
+    raise ImproperlyConfigured("MITRA_REMINDER_CLAIM_MINUTES must be a whole number of minutes "
+                               f"from 1 to 1440, not {MITRA_REMINDER_CLAIM_MINUTES}")
+
 TASKS = {"default": {"BACKEND": env_str("MITRA_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 LANGUAGE_CODE = "en-us"

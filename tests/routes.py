@@ -167,6 +167,30 @@ def _measures_response(cast, patient):
     return route_response(cast, patient)
 
 
+def _reminder_link(cast, patient):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mitra.measures.models import Schedule
+    from mitra.reminders.links import open_token
+    from mitra.reminders.models import Prompt
+
+    schedule = Schedule.objects.create(patient=patient, instrument="phq9", every_days=14,
+                                       start=timezone.localdate())
+    now = timezone.now()
+    prompt = Prompt.objects.create(patient=patient, schedule=schedule, due_on=schedule.start,
+                                   fire_at=now, expires_at=now + timedelta(days=1))
+    return {"prompt_uuid": prompt.uuid, "token": open_token(prompt.uuid)}
+
+
+def _unsubscribe_link(cast, patient):
+    from mitra.reminders.links import unsubscribe_token
+
+    return {"patient_uuid": patient.uuid, "channel": "email",
+            "token": unsubscribe_token(patient.uuid, "email")}
+
+
 def _safety(name):
     def kwargs(cast, patient):
         from mitra.safety.tests import factories
@@ -347,6 +371,12 @@ ROUTES: dict[str, Route] = {
         "path": f"patients/{patient.uuid}/nothing"}),
     "fhir:unknown_path": Route("unknown_api_path", lambda cast, patient: {
         "path": f"Patient/{patient.uuid}/nothing"}),
+    # reminders: the one-tap link leads its own patient on to the form (others: 404); the
+    # unsubscribe link is signed and needs no sign-in (its GET only asks to confirm)
+    "reminders:open": Route("patient_self", _reminder_link, ok=frozenset({302})),
+    "reminders:unsubscribe": Route("public", _unsubscribe_link),
+    "reminders:preferences": Route("own"),
+    "reminders:history": Route("own"),
     # cbt
     "cbt:home": Route("own"),
     "cbt:thoughts": Route("own"),

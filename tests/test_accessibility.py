@@ -23,7 +23,8 @@ pytestmark = pytest.mark.browser
 
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 PATIENT_PAGES = ["core:me", "diary:entry", "measures:due", "reports:my_trends", "cbt:home",
-                 "safety:crisis", "safety:my_plan", "enrolment:preferences"]
+                 "safety:crisis", "safety:my_plan", "enrolment:preferences",
+                 "reminders:preferences", "reminders:history"]
 CLINICIAN_PAGES = ["core:caseload", "core:patient", "reports:timeline", "safety:inbox",
                    "diary:patient_diary", "measures:patient", "enrolment:add",
                    "enrolment:invitation", "reports:clinic"]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_safe
 from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
 from mitra.core.models import WorkerHeartbeat
+from mitra.lib import panels
 from mitra.lib.outage import RETRY_AFTER_SECONDS
 from mitra.patients.access import get_own_patient, get_patient_for_user
 from mitra.patients.models import Patient
@@ -119,7 +120,9 @@ def readyz(request: HttpRequest) -> HttpResponse:
 @role_required(Role.CLINICIAN)
 def patient_overview(request: HttpRequest, patient_uuid) -> HttpResponse:
     patient = get_patient_for_user(request, patient_uuid)
-    return render(request, "core/patient_overview.html", {"patient": patient})
+    # Other apps' panels about this patient (reminders), registered in their AppConfig.ready.
+    return render(request, "core/patient_overview.html", {
+        "patient": patient, "panels": panels.render_panels("core:patient", request, patient)})
 
 
 @require_GET

@@ -9,6 +9,7 @@ moment, so pytest-django's `settings` fixture changes what the next call returns
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -59,3 +60,17 @@ def low_adherence_min_prompts() -> int:
 def diary_max_amount() -> dict[str, Any]:
     """The deployment's maximum per use event by unit, over `units.DEFAULT_MAX_AMOUNT`."""
     return dict(settings.MITRA_DIARY_MAX_AMOUNT)
+
+
+def reminder_batch() -> int:
+    """Schedules the reminder planner takes, and deliveries the dispatcher sends, per batch
+    (one short transaction and a fixed number of queries each)."""
+    return max(1, int(settings.MITRA_REMINDER_BATCH))
+
+
+def reminder_claim() -> timedelta:
+    """How long a delivery may stay claimed ("sending"): past it, its sender is taken to have
+    died and the delivery is marked failed ("outcome unknown"), never sent again. At least 30 x
+    EMAIL_TIMEOUT, longer than a batch's sender may go on (it stops 10 x EMAIL_TIMEOUT before)."""
+    minutes = timedelta(minutes=int(settings.MITRA_REMINDER_CLAIM_MINUTES))
+    return max(minutes, timedelta(seconds=30 * int(settings.EMAIL_TIMEOUT)))

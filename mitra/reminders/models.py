@@ -65,7 +65,9 @@ class Delivery(models.Model):
 
     SENDING is claimed before the message leaves and never retried by another worker: a
     delivery left SENDING by a worker that died is marked FAILED ("outcome unknown"), not sent
-    again, so a patient never gets two messages for one prompt.
+    again, so a patient never gets two messages for one prompt. CANCELLED: not sent because it
+    was no longer wanted when its turn came (answered or opened first, the channel turned off,
+    the schedule stopped); `last_error` says which.
     """
 
     class State(models.TextChoices):
@@ -73,6 +75,7 @@ class Delivery(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Not needed"
 
     prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=16)
