@@ -1,5 +1,5 @@
-"""Demo data: every demo patient enrolled by invitation (a used link, the terms accepted), a few
-in other time zones, and one newcomer invited but not signed up yet. No mail is sent."""
+"""Demo data: every demo patient enrolled by invitation (a used link, the terms accepted), and
+one newcomer invited but not signed up yet. No mail is sent."""
 
 from __future__ import annotations
 
@@ -15,9 +15,6 @@ from mitra.enrolment.models import Acceptance
 from mitra.patients.cohort import DemoContext, team_clinician
 from mitra.patients.models import Intake, Patient
 
-# The demo patient (index 0) keeps the server's zone, so the demo's "today" is theirs; others
-# live elsewhere, so reminders show local times across zones.
-ZONES = ("America/New_York", "Europe/Berlin", "America/Los_Angeles", "Asia/Bangkok")
 NEWCOMER = ("Robin Newcomer", "newcomer@demo.invalid")
 
 
@@ -29,9 +26,6 @@ def populate(ctx: DemoContext) -> None:
     invitations, acceptances = [], []
     for dp in ctx.patients:
         patient, user = dp.patient, dp.patient.user
-        if dp.index % 3 and dp.index:
-            patient.time_zone = ZONES[dp.index % len(ZONES)]
-            patient.save(update_fields=["time_zone"])
         sent = _at(patient.enrolled_on, 10)
         invitations.append(Invitation(
             user=user, token_hash=digest(secrets.token_urlsafe(32)),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +29,9 @@ DEMO_PASSWORD = "mitra-demo-2026"  # noqa: S105 - synthetic accounts, printed on
 
 # Each patient follows one story; the demo shows every one of them.
 TRAJECTORIES = ("improving", "stable", "escalating", "tapering", "relapse")
+# Most demo patients live in the server's zone (the demo patient always: the demo's "today" is
+# theirs); every third lives elsewhere, so reminders show local times across zones.
+OTHER_ZONES = ("America/New_York", "Europe/Berlin", "America/Los_Angeles", "Asia/Bangkok")
 SUICIDE_RISK = "suicide_risk"
 
 STAFF = [
@@ -115,6 +119,7 @@ def build_cohort(*, patients: int, days: int, seed: int, progress=None) -> DemoC
                 1960 + rng.randrange(40), rng.randrange(1, 13), rng.randrange(1, 29)
             ),
             enrolled_on=today - timedelta(days=days - 1),
+            time_zone=zone_for(i),
         )
         for i, user in enumerate(users)
     ])
@@ -145,6 +150,12 @@ def app_populators() -> list[tuple[str, Callable[[DemoContext], None]]]:
         if hasattr(module, "finish"):
             finishing.append((f"{config.label} follow-up", module.finish))
     return steps + finishing
+
+
+def zone_for(index: int) -> str:
+    if index % 3 == 2:
+        return OTHER_ZONES[index // 3 % len(OTHER_ZONES)]
+    return settings.TIME_ZONE
 
 
 def team_for(index: int) -> str:

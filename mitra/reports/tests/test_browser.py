@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mitra.enrolment.demo import NEWCOMER
 from mitra.patients.cohort import DEMO_PASSWORD, SUICIDE_RISK
 from tests.browser import ARTIFACTS, demo_cohort, screenshot, ui_login
 
@@ -20,9 +21,11 @@ def test_the_clinician_sees_the_stories_at_a_glance(browser_page):
     page = browser_page
     ui_login(page, "clinician", DEMO_PASSWORD)
     assert page.url.endswith("/caseload/"), page.url
-    # One row per patient of the demo clinician's team (Team B holds every tenth).
+    # One row per patient of the demo clinician's team (Team B holds every tenth), and the
+    # newcomer invited to Team A who has not signed up yet.
     team_a = [p for p in ctx.patients if p.index % 10 != 9]
-    assert page.locator("table.dashboard tbody tr").count() == len(team_a)
+    assert page.locator("table.dashboard tbody tr").count() == len(team_a) + 1
+    assert page.get_by_role("link", name=NEWCOMER[0]).count() == 1
     screenshot(page, "reports-caseload-phone")
     page.set_viewport_size({"width": 1024, "height": 768})
     screenshot(page, "reports-caseload-tablet")
