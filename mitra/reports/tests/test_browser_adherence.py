@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from mitra.patients.cohort import DEMO_PASSWORD
+from mitra.reminders.models import Delivery, Prompt
 from mitra.reports.tests.helpers import add_prompts
 from mitra.reports.tests.test_browser import _rows_in_view
 from tests.browser import ARTIFACTS, demo_cohort, screenshot, ui_login
@@ -16,6 +17,9 @@ STORIES = ("aaaaaaaaaaaaaao", "amammmammaammmo", "aamaaaamaaaaaaa", "mmm", "afaa
 
 def _cohort_with_reminders():
     ctx = demo_cohort(patients=30, days=60)
+    # The demo's own reminder history is replaced by these hand-written stories.
+    Delivery.objects.all().delete()
+    Prompt.objects.all().delete()
     for p in ctx.patients:
         add_prompts(p.patient, STORIES[p.index % len(STORIES)])
     return ctx
