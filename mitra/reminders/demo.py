@@ -72,10 +72,14 @@ def _already_sent(now: datetime) -> None:
     """Plan what is open now (the questionnaires due today among them) and record it as sent
     when it fired, as if the demo had been running: starting the demo mails nothing."""
     plan_due(now)
-    waiting = Prompt.objects.filter(state=Prompt.State.PLANNED, fire_at__lte=now)
-    Delivery.objects.filter(prompt__in=waiting, state=Delivery.State.PENDING).update(
-        state=Delivery.State.SENT, attempts=1, sent_at=now)
-    waiting.update(state=Prompt.State.SENT, sent_at=F("fire_at"))
+    waiting = list(Prompt.objects.filter(state=Prompt.State.PLANNED, fire_at__lte=now))
+    deliveries = list(Delivery.objects.filter(prompt__in=waiting,
+                                              state=Delivery.State.PENDING))
+    fired = {p.pk: p.fire_at for p in waiting}
+    for d in deliveries:
+        d.state, d.attempts, d.sent_at = Delivery.State.SENT, 1, fired[d.prompt_id]
+    Delivery.objects.bulk_update(deliveries, ["state", "attempts", "sent_at"])
+    Prompt.objects.filter(pk__in=fired).update(state=Prompt.State.SENT, sent_at=F("fire_at"))
 
 
 def _story(p: Prompt, recorded: bool, now: datetime, rng) -> Prompt:
