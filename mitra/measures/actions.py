@@ -18,7 +18,7 @@ from mitra.audit.actions import record_audit
 from mitra.audit.actor import Actor, actor_user
 from mitra.audit.events import Event
 from mitra.lib import dated_events, jobs
-from mitra.lib.bounds import check_time
+from mitra.lib.bounds import OutOfBounds, check_plan_day, check_time
 from mitra.lib.idempotency import SubmissionConflict, stored_or_created
 from mitra.measures import recurrence
 from mitra.measures.library import Instrument, get_instrument
@@ -130,6 +130,10 @@ def do_assign_schedule_once(
         "cadence", "start", "time_of_day", "window_minutes", "every_days", "weekdays",
         "random_minutes")}, seed=str(uuid))
     recurrence.validate(rule, today=today)
+    try:  # a start in year 1 (or 9999) is a typo, and would make every page walk its days
+        check_plan_day("start", fields["start"], enrolled_on=patient.enrolled_on, today=today)
+    except OutOfBounds as exc:
+        raise recurrence.RuleError("start", str(exc).removeprefix("start: ")) from None
     wanted = tuple(patient.pk if name == "patient_id" else fields[name] for name in _COMPARED)
 
     def stored() -> Schedule | None:

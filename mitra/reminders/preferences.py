@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from django import forms
 from django.db import transaction
+from django.utils import timezone
 
 from mitra.audit.actions import record_audit
 from mitra.audit.actor import Actor
 from mitra.audit.events import Event
+from mitra.lib.bounds import OutOfBounds, check_plan_day
 from mitra.measures.recurrence import Quiet, RuleError, validate_quiet
 from mitra.patients.models import Patient
 from mitra.reminders.models import ChannelSetting, Preference
@@ -41,6 +43,12 @@ def do_set_preferences(patient: Patient, *, quiet: Quiet, channels: dict[str, bo
     """Store quiet hours, pause and channel switches (RuleError naming the field for quiet
     hours that cover the whole day, half a pause...). Audited with the fields' names only."""
     validate_quiet(quiet)
+    for field, day in (("paused_from", quiet.paused_from), ("paused_until", quiet.paused_until)):
+        if day is not None:
+            try:  # a pause is a holiday: near today, never in year 1
+                check_plan_day(field, day, enrolled_on=patient.enrolled_on)
+            except OutOfBounds as exc:
+                raise RuleError("pause", str(exc).removeprefix(f"{field}: ")) from None
     pref, _ = Preference.objects.select_for_update().get_or_create(patient=patient)
     pref.quiet_start, pref.quiet_end = quiet.start, quiet.end
     pref.paused_from, pref.paused_until = quiet.paused_from, quiet.paused_until
@@ -92,6 +100,13 @@ class PreferenceForm(forms.Form):
             except RuleError as exc:
                 field = {"quiet_hours": "quiet_end", "pause": "paused_until"}.get(exc.field)
                 self.add_error(field, exc.message)
+        for field in ("paused_from", "paused_until"):
+            day = cleaned.get(field)
+            if day is not None and field not in self.errors:
+                try:  # the action's own bound, from today (no later than enrolment)
+                    check_plan_day(field, day, enrolled_on=timezone.localdate())
+                except OutOfBounds as exc:
+                    self.add_error(field, str(exc))
         return cleaned
 
     def save(self, patient: Patient, *, acting: Actor | None) -> Preference:

@@ -174,3 +174,13 @@ def test_a_time_of_day_may_come_as_text_and_bad_types_are_named(cast):
             assign(cast, instrument="gad7", every_days=1, **fields)
         assert caught.value.field == field
     assert Schedule.objects.count() == 1
+
+
+@pytest.mark.parametrize("start", [date(1, 1, 1), date(9999, 12, 30)])
+def test_a_start_far_from_today_is_refused_naming_the_field(cast, start):
+    # A weekly schedule from year 1 would validate as a rule, and make every reader walk
+    # two thousand years of occurrences; one in 9999 never fires in anyone's care.
+    with pytest.raises(RuleError) as refused:
+        assign(cast, cadence="weekdays", weekdays="1", start=start)
+    assert refused.value.field == "start" and "a year ahead" in refused.value.message
+    assert not Schedule.objects.filter(patient=cast.patient).exists()

@@ -135,6 +135,12 @@ def test_the_preferences_page_saves_and_replans(cast):
     assert s.next_fire_at == NOON.replace(hour=21, minute=15)
     half = client.post(reverse("reminders:preferences"), {"email": "on", "quiet_start": "19:30"})
     assert half.status_code == 400 and b"both the start and the end" in half.content
+    # A pause is a holiday near today: year 1 is refused naming the field, nothing stored.
+    ancient = client.post(reverse("reminders:preferences"), {
+        "email": "on", "paused_from": "0001-01-01", "paused_until": "0001-01-05"})
+    assert ancient.status_code == 400
+    assert b"paused_from: 0001-01-01 is not allowed" in ancient.content
+    assert Preference.objects.get(patient=cast.patient).paused_from is None
 
 
 def test_the_history_shows_each_state_with_its_time_and_a_failure_with_its_reason(cast,
