@@ -1,12 +1,15 @@
 """Build time of one patient's data export ("Download my data") with a year of records.
 
-Builds `mitra demo --patients P --days 365` (questionnaires fortnightly; the days a demo story leaves out of the diary are filled in, so the patient has a diary on each of the last 365 days)
-into a fresh SQLite file, or into an existing empty PostgreSQL database (`--database-url`,
-migrated by this script), then builds the export ZIP (`mitra.reports.export.build_export`) of
-the patient with the most diary days, once to warm up and `--runs` times measured, and prints
+Builds `mitra demo --patients P --days 365` (questionnaires fortnightly) into a fresh SQLite
+file, or into an existing empty PostgreSQL database (`--database-url`, migrated by this
+script), takes the patient with the most diary days and fills in the days their demo story
+leaves out, so they have a diary on each of the last 365 days. Then builds their export ZIP
+(`mitra.reports.export.build_export`) once to warm up and `--runs` times measured, and prints
 the median and max seconds, the ZIP's size and what it holds. Target (issue): at most 2 s.
 
-    .venv/bin/python bench/patient_export.py [--patients P (at least 6, one per demo story)] [--runs R] [--database-url URL]
+    .venv/bin/python bench/patient_export.py [--patients P] [--runs R] [--database-url URL]
+
+`--patients` is at least 6 (one per demo story).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ def _fill_the_year(patient) -> None:
 
 def measure(runs: int) -> dict:
     """Runs inside a process whose DATABASE_URL points at the built database."""
+    import io
     import zipfile
 
     import django
@@ -79,8 +83,6 @@ def measure(runs: int) -> dict:
         if n:  # the first build warms caches (instrument files, fonts)
             times.append(elapsed)
         size = len(data)
-    import io
-
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         files = {i.filename: i.file_size for i in z.infolist()}
         bundle = json.loads(z.read("everything.json"))

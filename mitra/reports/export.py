@@ -51,6 +51,10 @@ class Kind:
     fhir: str
 
 
+def _by_patient(model) -> Callable[[Patient], models.QuerySet]:
+    return lambda p: model.objects.filter(patient=p).order_by("pk")
+
+
 KINDS: tuple[Kind, ...] = (
     Kind("patient.csv", Patient, lambda p: Patient.objects.filter(pk=p.pk),
          "The patient record.", IN_FHIR + " (Patient)"),
@@ -86,7 +90,7 @@ KINDS: tuple[Kind, ...] = (
          lambda p: Prompt.objects.filter(patient=p).order_by("pk"),
          "Reminders planned and sent.", NOT_IN_FHIR),
     *(Kind(f"cbt-{m._meta.model_name}.csv", m,
-           (lambda m: lambda p: m.objects.filter(patient=p).order_by("pk"))(m),
+           _by_patient(m),
            f"CBT records: {m._meta.verbose_name_plural}.", NOT_IN_FHIR)
       for m in (cbt.ThoughtRecord, cbt.Value, cbt.Activity, cbt.ActivitySlot, cbt.ExposureItem,
                 cbt.ExposureLog, cbt.RelapsePlan, cbt.Homework)),
