@@ -20,6 +20,7 @@ from mitra.lib import conf
 from mitra.measures.library import get_instrument
 from mitra.measures.schedules import OVERDUE_AFTER_DAYS
 from mitra.patients.access import (
+    can_write_patient,
     get_own_patient,
     get_patient_for_user,
     patients_for_user,
@@ -147,6 +148,8 @@ def timeline(request: HttpRequest, patient_uuid) -> HttpResponse:
         "period_links": _period_links(request, period.end),
         "pdf_url": reverse("reports:report", args=[patient.uuid])
         + f"?start={period.start}&end={period.end}",
+        "export_url": reverse("reports:patient_export", args=[patient.uuid])
+        if can_write_patient(request.user, patient) else None,
     })
 
 
@@ -235,6 +238,7 @@ def my_trends(request: HttpRequest) -> HttpResponse:
         "period_links": _period_links(request, period.end),
         "goals": goals.goals_for(patient), "summary": goals.plain_summary(series),
         "pdf_url": reverse("reports:my_report") + f"?start={period.start}&end={period.end}",
+        "export_url": reverse("reports:my_export"),
     })
 
 

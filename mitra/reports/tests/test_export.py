@@ -161,3 +161,15 @@ def test_the_care_team_and_its_admin_download_a_patients_zip_others_get_404(clie
     events = AuditEvent.objects.filter(event="patient.export.downloaded",
                                        patient=cast.patient)
     assert {e.actor_id for e in events} == {cast.admin.pk, cast.clinician.pk}
+
+
+def test_the_export_is_linked_for_the_patient_and_a_writer_only(client, cast):
+    export_url = reverse("reports:patient_export", args=[cast.patient.uuid])
+    timeline = reverse("reports:timeline", args=[cast.patient.uuid])
+    login(client, cast.clinician)
+    assert export_url in client.get(timeline).content.decode()
+    login(client, cast.readonly)  # would get 403: not offered
+    assert export_url not in client.get(timeline).content.decode()
+    login(client, cast.patient_user)
+    assert reverse("reports:my_export") in client.get(reverse("reports:my_trends")) \
+        .content.decode()
