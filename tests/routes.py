@@ -305,6 +305,10 @@ ROUTES: dict[str, Route] = {
     "reports:report": Route("patient_record", _patient),
     "reports:my_trends": Route("own"),
     "reports:my_report": Route("own"),
+    "reports:my_export": Route("own"),
+    # A patient who asks on paper: their read-and-write care team and their team's admins.
+    "reports:patient_export": Route("enrol_patient", lambda cast, patient: {
+        **_admin_on_team_a(cast, patient), **_patient(cast, patient)}),
     "reports:clinic": Route("clinic"),
     "api:tokens": Route("signed_in"),
     "api:revoke_token": Route("patient_self", _api_token, method="POST", ok=frozenset({302})),

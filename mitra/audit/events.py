@@ -78,6 +78,9 @@ class Event(models.TextChoices):
     PATIENT_LIST_VIEWED = ("patient.list.viewed",
                            "Someone was shown a list naming patients (a caseload, an alert inbox, "
                            "an API or FHIR search), the patients listed by UUID in subjects.")
+    PATIENT_EXPORT_DOWNLOADED = ("patient.export.downloaded",
+                                 "A ZIP of everything Mitra holds about a patient was "
+                                 "downloaded, by the patient or for them.")
     PATIENT_INTAKE_SAVED = ("patient.intake.saved",
                             "The safety intake (jurisdiction, substances, conditions) was saved.")
     PATIENT_MEDICATION_ADDED = ("patient.medication.added",

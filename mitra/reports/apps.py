@@ -11,3 +11,4 @@ class ReportsConfig(AppConfig):
 
         register("How I have been", "reports:my_trends", "patient")
         register("Clinic", "reports:clinic", "clinician", "admin")
+        register("Download my data", "reports:my_export", "patient", menu="account")

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
+from mitra.audit.actions import record_audit
+from mitra.audit.events import Event
+from mitra.enrolment.access import get_patient_for_enrolment
 from mitra.lib import conf
 from mitra.measures.library import get_instrument
 from mitra.measures.schedules import OVERDUE_AFTER_DAYS
 from mitra.patients.access import (
+    can_write_patient,
     get_own_patient,
     get_patient_for_user,
     patients_for_user,
@@ -25,7 +29,7 @@ from mitra.patients.access import (
 from mitra.patients.models import Patient
 from mitra.reminders import adherence
 from mitra.reports import clinic as clinic_figures
-from mitra.reports import dashboard, goals, pdf
+from mitra.reports import dashboard, export, goals, pdf
 from mitra.reports.dashboard.diary_columns import (
     ADHERENCE_DAYS,
     BASELINE,
@@ -144,6 +148,8 @@ def timeline(request: HttpRequest, patient_uuid) -> HttpResponse:
         "period_links": _period_links(request, period.end),
         "pdf_url": reverse("reports:report", args=[patient.uuid])
         + f"?start={period.start}&end={period.end}",
+        "export_url": reverse("reports:patient_export", args=[patient.uuid])
+        if can_write_patient(request.user, patient) else None,
     })
 
 
@@ -232,6 +238,7 @@ def my_trends(request: HttpRequest) -> HttpResponse:
         "period_links": _period_links(request, period.end),
         "goals": goals.goals_for(patient), "summary": goals.plain_summary(series),
         "pdf_url": reverse("reports:my_report") + f"?start={period.start}&end={period.end}",
+        "export_url": reverse("reports:my_export"),
     })
 
 
@@ -265,3 +272,35 @@ def my_report(request: HttpRequest) -> HttpResponse:
     if error:
         return error
     return _pdf_response(request, patient, period, audience="patient")
+
+
+def _export_response(request, patient: Patient) -> HttpResponse:
+    made_at = timezone.now()
+    data = export.build_export(patient, made_at=made_at)
+    record_audit(Event.PATIENT_EXPORT_DOWNLOADED, acting=request, patient=patient,
+                 detail=request.path)
+    response = FileResponse(data, content_type="application/zip", as_attachment=True,
+                            filename=f"mitra-{patient.pseudonym}-{made_at:%Y-%m-%d}.zip")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.PATIENT)
+def my_export(request: HttpRequest) -> HttpResponse:
+    """"Download my data": a page with a button; the POST answers with the ZIP at once."""
+    patient = get_own_patient(request)
+    if request.method == "POST":
+        return _export_response(request, patient)
+    return render(request, "reports/export.html", {"patient": patient, "own": True})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.CLINICIAN, Role.ADMIN)
+def patient_export(request: HttpRequest, patient_uuid) -> HttpResponse:
+    """The same ZIP for a patient who asks on paper: their read-and-write care team and the
+    care-team admins of one of their teams (the enrolment access check)."""
+    patient = get_patient_for_enrolment(request, patient_uuid)
+    if request.method == "POST":
+        return _export_response(request, patient)
+    return render(request, "reports/export.html", {"patient": patient, "own": False})

@@ -61,11 +61,11 @@ def read_medication(request, medication_id: str):
     return FhirResponse(medication_resource(med))
 
 
-@router.get("/Patient/{patient_id}/$everything", auth=FHIR_READ, url_name="patient_everything")
-def patient_everything(request, patient_id: str):
-    """The patient and every resource about them this server holds, as a searchset Bundle."""
-    check_params(request, set())
-    patient = get_patient_for_user(request, patient_id)
+def everything_resources(patient) -> list[dict]:
+    """Every FHIR resource this server holds about `patient`, the Patient first.
+
+    $everything and the patient's data export (`mitra.reports.export`) both build from it.
+    """
     resources = [patient_resource(patient)]
     responses = Response.objects.filter(patient=patient).select_related("patient") \
         .order_by("submitted_at", "pk")
@@ -76,6 +76,16 @@ def patient_everything(request, patient_id: str):
     for entry in _diary_entries([patient]).order_by("date"):
         resources.extend(diary_resources(entry))
     resources.extend(medication_resource(m) for m in
-                     Medication.objects.filter(patient=patient).select_related("patient"))
+                     Medication.objects.filter(patient=patient).select_related("patient")
+                     .order_by("name", "pk"))
+    return resources
+
+
+@router.get("/Patient/{patient_id}/$everything", auth=FHIR_READ, url_name="patient_everything")
+def patient_everything(request, patient_id: str):
+    """The patient and every resource about them this server holds, as a searchset Bundle."""
+    check_params(request, set())
+    patient = get_patient_for_user(request, patient_id)
+    resources = everything_resources(patient)
     return FhirResponse(fhir.bundle(kind="searchset", base_url=base_url(request),
                                     resources=resources, total=len(resources)))
