@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mitra.accounts.decorators import role_required
-from mitra.accounts.models import Role
+from mitra.accounts.models import Role, User
 from mitra.audit.actions import record_audit
 from mitra.audit.events import Event
 from mitra.enrolment.access import get_patient_for_enrolment
@@ -149,7 +149,8 @@ def timeline(request: HttpRequest, patient_uuid) -> HttpResponse:
         "pdf_url": reverse("reports:report", args=[patient.uuid])
         + f"?start={period.start}&end={period.end}",
         "export_url": reverse("reports:patient_export", args=[patient.uuid])
-        if can_write_patient(request.user, patient) else None,
+        if isinstance(request.user, User) and can_write_patient(request.user, patient)
+        else None,
     })
 
 
@@ -279,8 +280,11 @@ def _export_response(request, patient: Patient) -> HttpResponse:
     data = export.build_export(patient, made_at=made_at)
     record_audit(Event.PATIENT_EXPORT_DOWNLOADED, acting=request, patient=patient,
                  detail=request.path)
-    response = FileResponse(data, content_type="application/zip", as_attachment=True,
-                            filename=f"mitra-{patient.pseudonym}-{made_at:%Y-%m-%d}.zip")
+    # One patient's ZIP is small (about 150 KB for a year of diary): answered whole.
+    response = HttpResponse(data.read(), content_type="application/zip")
+    data.close()
+    response["Content-Disposition"] = (
+        f'attachment; filename="mitra-{patient.pseudonym}-{made_at:%Y-%m-%d}.zip"')
     response["Cache-Control"] = "no-store"
     return response
 
