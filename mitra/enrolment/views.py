@@ -43,9 +43,8 @@ from mitra.enrolment.forms import (
 )
 from mitra.enrolment.qr import qr_svg
 from mitra.enrolment.status import sign_up_status
-from mitra.patients.access import get_own_patient
 from mitra.patients.models import Patient
-from mitra.reminders.preferences import PreferenceForm
+from mitra.reminders.views import preferences_page
 
 log = logging.getLogger(__name__)
 
@@ -283,14 +282,6 @@ def signup(request: HttpRequest) -> HttpResponse:
 @role_required(Role.PATIENT)
 def preferences(request: HttpRequest) -> HttpResponse:
     """The sign-up's last step: when reminders may come. Skipping keeps the defaults."""
-    patient = get_own_patient(request)
-    if request.method == "POST":
-        form = PreferenceForm(request.POST)
-        if form.is_valid():
-            form.save(patient, acting=request)
-            messages.success(request, "You are all set. Your reminder choices are saved.")
-            return redirect("core:me")
-    else:
-        form = PreferenceForm.for_patient(patient)
-    return render(request, "enrolment/preferences.html", {"form": form, "patient": patient},
-                  status=400 if form.errors else 200)
+    return preferences_page(request, template="enrolment/preferences.html",
+                            saved="You are all set. Your reminder choices are saved.",
+                            done="core:me")

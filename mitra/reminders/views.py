@@ -112,19 +112,30 @@ def unsubscribe(request: HttpRequest, patient_uuid, channel: str, token: str) ->
     return render(request, "reminders/unsubscribed.html", context)
 
 
-@require_http_methods(["GET", "POST"])
-@role_required(Role.PATIENT)
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences_page(request: HttpRequest, *, template: str, saved: str, done: str
+                     ) -> HttpResponse:
+    """The signed-in patient's reminder choices on `template`: saved (with the message
+    `saved`, then to the URL name `done`) or shown again with the errors (400). The settings
+    page and the sign-up's last step both are this."""
     patient = get_own_patient(request)
     if request.method == "POST":
         form = PreferenceForm(request.POST)
         if form.is_valid():
             form.save(patient, acting=request)
-            messages.success(request, "Your reminder settings are saved.")
-            return redirect("reminders:preferences")
-        return render(request, "reminders/preferences.html", {"form": form}, status=400)
-    return render(request, "reminders/preferences.html",
-                  {"form": PreferenceForm.for_patient(patient)})
+            messages.success(request, saved)
+            return redirect(done)
+    else:
+        form = PreferenceForm.for_patient(patient)
+    return render(request, template, {"form": form, "patient": patient},
+                  status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.PATIENT)
+def preferences(request: HttpRequest) -> HttpResponse:
+    return preferences_page(request, template="reminders/preferences.html",
+                            saved="Your reminder settings are saved.",
+                            done="reminders:preferences")
 
 
 def _history(patient: Patient, limit: int) -> list[dict]:
