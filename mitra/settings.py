@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "mitra.evidence",
     "mitra.reports",
     "mitra.reminders",
+    "mitra.consent",
     "mitra.enrolment",
     # django-ninja in INSTALLED_APPS: its docs page uses the bundled Swagger UI, not a CDN.
     "ninja",
@@ -331,6 +332,12 @@ MITRA_DIARY_MAX_AMOUNT: dict[str, int | str] = {}
 # prompts sent the caseload says "too few reminders yet", never low (mitra/reminders/adherence.py).
 MITRA_LOW_ADHERENCE = env_share("MITRA_LOW_ADHERENCE", Decimal("0.70"))
 MITRA_LOW_ADHERENCE_MIN_PROMPTS = env_int_between("MITRA_LOW_ADHERENCE_MIN_PROMPTS", 4, 1, 100)
+# 42 CFR Part 2 handling (consent before a disclosure, the §2.32 notice, DS4P labels): on
+# unless the service is not covered by Part 2 (README, "Consent and disclosure").
+MITRA_PART2 = env_bool("MITRA_PART2", True)
+# Years a closed account's clinical record is kept (HIPAA keeps documentation 6 years,
+# 45 CFR 164.530(j); state medical-record laws often ask longer: set yours).
+MITRA_RETENTION_YEARS = env_int_between("MITRA_RETENTION_YEARS", 6, 1, 100)
 # Crisis resources for a patient whose jurisdiction has no locale of its own.
 MITRA_CRISIS_LOCALE = env_str("MITRA_CRISIS_LOCALE", "en-US")
 # The public address, for links in e-mails (for example https://mitra.example.org). Without

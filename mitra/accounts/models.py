@@ -14,11 +14,14 @@ class Role(models.TextChoices):
     CLINICIAN = "clinician", "Clinician"
     ADMIN = "admin", "Care-team admin"
     RESEARCHER = "researcher", "Researcher"
+    # Outside the care team (a prescriber, a payer, another program) with read-only access to
+    # the patients who consented to it (`mitra.consent`): each read is a disclosure.
+    RECIPIENT = "recipient", "Outside recipient"
 
 
 # Roles that reach patient data or manage accounts: they need MFA and short sessions.
-STAFF_ROLES = frozenset({Role.CLINICIAN, Role.ADMIN, Role.RESEARCHER})
-MFA_ROLES = frozenset({Role.CLINICIAN, Role.ADMIN})
+STAFF_ROLES = frozenset({Role.CLINICIAN, Role.ADMIN, Role.RESEARCHER, Role.RECIPIENT})
+MFA_ROLES = frozenset({Role.CLINICIAN, Role.ADMIN, Role.RECIPIENT})
 
 # Sent (with `user`) once a new password of an existing user is saved, whichever way it was set:
 # a change, a reset, an invitation accepted, the shell. A rehash on sign-in is not a change.

@@ -130,6 +130,31 @@ class Event(models.TextChoices):
     ENROLMENT_STAFF_INVITED = ("enrolment.staff.invited",
                                "A clinician, admin or researcher was invited to a care team.")
 
+    # Consent and disclosure (42 CFR Part 2), patients' requests about their records.
+    CONSENT_GIVEN = "consent.given", "The patient signed a consent to disclose their records."
+    CONSENT_RECORDED_FROM_PAPER = ("consent.recorded_from_paper",
+                                   "An admin recorded a consent the patient gave on paper.")
+    CONSENT_REVOKED = ("consent.revoked",
+                       "A consent was revoked (by the patient) or ended by its expiry event.")
+    CONSENT_SCAN_VIEWED = "consent.scan.viewed", "The scan of a paper consent was opened."
+    DISCLOSURE_MADE = ("disclosure.made",
+                       "Records were disclosed outside the care team (a report, an export, an "
+                       "API read by an outside recipient), under the consent named.")
+    DISCLOSURE_REFUSED = ("disclosure.refused",
+                          "A disclosure was refused: no active consent covered it.")
+    ACCOUNTING_VIEWED = ("consent.accounting.viewed",
+                         "The accounting of a patient's disclosures was viewed or downloaded.")
+    REQUEST_FILED = ("request.filed",
+                     "The patient asked to restrict, correct or delete records, or to close "
+                     "the account.")
+    REQUEST_EXTENDED = ("request.extended",
+                        "An admin took the one extension of a request's deadline, with a reason.")
+    REQUEST_ANSWERED = "request.answered", "An admin answered a patient's request."
+    REQUEST_WITHDRAWN = "request.withdrawn", "The patient withdrew a request."
+    ACCOUNT_CLOSED = ("account.closed",
+                      "A patient's account was closed: sign-in and reminders off, the clinical "
+                      "record kept for the retention period.")
+
     # Reminders.
     REMINDERS_PREFERENCES_CHANGED = ("reminders.preferences.changed",
                                      "Reminder preferences (channels, quiet hours, pause) "

@@ -57,6 +57,16 @@ def low_adherence_min_prompts() -> int:
     return max(1, int(settings.MITRA_LOW_ADHERENCE_MIN_PROMPTS))
 
 
+def part2() -> bool:
+    """42 CFR Part 2 handling: consent before each disclosure, the notice, the labels."""
+    return bool(settings.MITRA_PART2)
+
+
+def retention_years() -> int:
+    """Years a closed account's clinical record is kept (at least 1)."""
+    return max(1, int(settings.MITRA_RETENTION_YEARS))
+
+
 def diary_max_amount() -> dict[str, Any]:
     """The deployment's maximum per use event by unit, over `units.DEFAULT_MAX_AMOUNT`."""
     return dict(settings.MITRA_DIARY_MAX_AMOUNT)

@@ -7,17 +7,30 @@ is a 404, never a 403, so a URL does not reveal that a record exists.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from mitra.accounts.models import Membership, Role, User
+from mitra.accounts.models import CareTeam, Membership, Role, User
 from mitra.audit.actions import record_audit
 from mitra.audit.events import Event
 from mitra.patients.models import Patient
+
+# An outside recipient (Role.RECIPIENT) reaches a patient of their care team only under a
+# consent that covers them, and each read is a disclosure. The consent app, a layer above,
+# registers both at start-up (`consent.apps`); until it has, recipients reach nobody.
+RecipientFilter = Callable[[User], QuerySet[Patient]]
+RecipientRead = Callable[[HttpRequest, Patient], None]
+_recipient_filter: RecipientFilter | None = None
+_recipient_read: RecipientRead | None = None
+
+
+def register_recipient_gate(patients: RecipientFilter, on_read: RecipientRead) -> None:
+    global _recipient_filter, _recipient_read
+    _recipient_filter, _recipient_read = patients, on_read
 
 
 def patients_for_user(user: User) -> QuerySet[Patient]:
@@ -28,6 +41,8 @@ def patients_for_user(user: User) -> QuerySet[Patient]:
         return Patient.objects.filter(care_teams__clinicians=user).distinct()
     if user.role == Role.PATIENT:
         return Patient.objects.filter(user=user)
+    if user.role == Role.RECIPIENT and _recipient_filter is not None:
+        return _recipient_filter(user)
     return Patient.objects.none()
 
 
@@ -58,6 +73,8 @@ def get_patient_for_user(
         raise
     if write and not can_write_patient(request.user, patient):
         raise PermissionDenied("Read-only access to this patient")
+    if request.user.role == Role.RECIPIENT and _recipient_read is not None:
+        _recipient_read(request, patient)
     if audit and request.method in ("GET", "HEAD"):
         record_audit(Event.PATIENT_RECORD_VIEWED, acting=request, patient=patient,
                      detail=request.path)
@@ -92,6 +109,49 @@ def get_own_patient(request: HttpRequest, *, audit: bool = True) -> Patient:
     except Patient.DoesNotExist:
         raise Http404("No patient record for this account") from None
     if audit and request.method in ("GET", "HEAD"):
+        record_audit(Event.PATIENT_RECORD_VIEWED, acting=request, patient=patient,
+                     detail=request.path)
+    return patient
+
+
+# Staff who keep a patient's administrative record (an invitation, a paper consent, an export
+# asked for on paper, a request): a clinician enrols onto the teams where they have
+# read-and-write membership, a care-team admin onto the teams they belong to (an admin reads
+# no clinical record, so the access level, which is about records, does not limit them here).
+# A patient's administrative pages are for those same people on one of the patient's teams: a
+# clinician through the one patient access check (404 off the team, 403 read-only), an admin by
+# team membership. Nobody else.
+
+
+def staff_teams(user: User) -> QuerySet[CareTeam]:
+    """The care teams `user` may enrol patients onto (and, for an admin, invite staff to)."""
+    if user.role == Role.CLINICIAN:
+        return CareTeam.objects.filter(membership__user=user,
+                                       membership__access=Membership.Access.WRITE)
+    if user.role == Role.ADMIN:
+        return CareTeam.objects.filter(membership__user=user)
+    return CareTeam.objects.none()
+
+
+def get_patient_for_staff(request: HttpRequest, patient_uuid: UUID | str) -> Patient:
+    """The patient whose administrative record (invitation, consents, export, requests)
+    `request.user` may see and change; 404 or 403 otherwise.
+
+    Records the view in the audit trail, as the patient access check does.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        raise Http404("No such patient")
+    if user.role == Role.CLINICIAN:
+        return get_patient_for_user(request, patient_uuid, write=True)
+    if user.role != Role.ADMIN:
+        raise Http404("No such patient")
+    try:
+        patient = (Patient.objects.filter(care_teams__in=staff_teams(user)).distinct()
+                   .get(uuid=patient_uuid))
+    except (Patient.DoesNotExist, ValueError, ValidationError):
+        raise Http404("No such patient") from None
+    if request.method in ("GET", "HEAD"):
         record_audit(Event.PATIENT_RECORD_VIEWED, acting=request, patient=patient,
                      detail=request.path)
     return patient

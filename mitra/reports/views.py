@@ -15,13 +15,13 @@ from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role, User
 from mitra.audit.actions import record_audit
 from mitra.audit.events import Event
-from mitra.enrolment.access import get_patient_for_enrolment
 from mitra.lib import conf
 from mitra.measures.library import get_instrument
 from mitra.measures.schedules import OVERDUE_AFTER_DAYS
 from mitra.patients.access import (
     can_write_patient,
     get_own_patient,
+    get_patient_for_staff,
     get_patient_for_user,
     patients_for_user,
     record_patients_shown,
@@ -304,7 +304,7 @@ def my_export(request: HttpRequest) -> HttpResponse:
 def patient_export(request: HttpRequest, patient_uuid) -> HttpResponse:
     """The same ZIP for a patient who asks on paper: their read-and-write care team and the
     care-team admins of one of their teams (the enrolment access check)."""
-    patient = get_patient_for_enrolment(request, patient_uuid)
+    patient = get_patient_for_staff(request, patient_uuid)
     if request.method == "POST":
         return _export_response(request, patient)
     return render(request, "reports/export.html", {"patient": patient, "own": False})
