@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "mitra.reminders",
     "mitra.consent",
     "mitra.enrolment",
+    "mitra.records",
     # django-ninja in INSTALLED_APPS: its docs page uses the bundled Swagger UI, not a CDN.
     "ninja",
     "mitra.api",
