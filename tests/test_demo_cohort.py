@@ -76,10 +76,12 @@ def test_staff_and_teams():
     ctx = build_cohort(patients=20, days=30, seed=3)
     assert {u.username: u.role for u in User.objects.exclude(role=Role.PATIENT)} == {
         "clinician": Role.CLINICIAN, "clinician2": Role.CLINICIAN, "admin": Role.ADMIN,
-        "researcher": Role.RESEARCHER,
+        "researcher": Role.RESEARCHER, "pharmacy": Role.RECIPIENT,
     }
     assert all(u.is_demo for u in User.objects.all())
-    for name in ("clinician", "clinician2", "admin"):
+    # The outside recipient reads Team A's consented patients only, never writes.
+    assert Membership.objects.get(user__username="pharmacy").access == Membership.Access.READ
+    for name in ("clinician", "clinician2", "admin", "pharmacy"):
         assert ctx.staff[name].authenticator_set.filter(type="totp").exists()
     team_b = Patient.objects.filter(care_teams__name="Team B").count()
     assert team_b == 2  # every tenth patient
@@ -112,3 +114,24 @@ def test_no_record_of_the_demo_is_dated_before_its_patients_enrolment():
         assert not [u for u in UseEvent.objects.exclude(time=None).filter(date__gte=ctx.today)
                     if datetime.combine(u.date, u.time) > latest]
         transaction.set_rollback(True)
+
+
+@pytest.mark.slow
+def test_the_demo_pharmacy_reaches_the_consented_patients_and_the_demo_patient_has_disclosures():
+    from mitra.consent.models import Consent, Disclosure
+    from mitra.patients.access import patients_for_user
+
+    with transaction.atomic():
+        ctx = build_cohort(patients=12, days=40, seed=5)
+        for _label, step in app_populators():
+            step(ctx)
+        demo = ctx.patients[0].patient
+        pharmacy = ctx.staff["pharmacy"]
+        reached = set(patients_for_user(pharmacy))
+        assert demo in reached
+        # Team B's patient (index 9) is never reached; an unconsented one (index 1) neither.
+        assert ctx.patients[9].patient not in reached
+        assert ctx.patients[1].patient not in reached
+        assert Disclosure.objects.filter(patient=demo).count() == 2
+        assert Consent.objects.filter(patient=demo, revoked_at__isnull=False).count() == 1
+        assert Consent.objects.filter(source=Consent.Source.PAPER).count() == 1

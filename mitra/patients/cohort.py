@@ -39,6 +39,8 @@ STAFF = [
     ("clinician2", Role.CLINICIAN, "Dr Ben Okafor", "Team B"),
     ("admin", Role.ADMIN, "Care-team admin", None),
     ("researcher", Role.RESEARCHER, "Study researcher", None),
+    # An outside recipient on Team A (read only): reaches the patients who consented to it.
+    ("pharmacy", Role.RECIPIENT, "Riverside Pharmacy", "Team A"),
 ]
 
 FIRST = ["Alex", "Sam", "Jordan", "Riley", "Casey", "Morgan", "Taylor", "Jamie", "Avery", "Quinn",
@@ -98,11 +100,14 @@ def build_cohort(*, patients: int, days: int, seed: int, progress=None) -> DemoC
                     email=f"{username}@demo.invalid", password=password, is_demo=True)
         user.save()
         staff[username] = user
-        if role in (Role.CLINICIAN, Role.ADMIN):
+        if user.needs_mfa:
             activate_totp(user, demo_totp_secret(username, seed))
         if team_name:
-            teams[team_name] = CareTeam.objects.create(name=team_name)
-            Membership.objects.create(team=teams[team_name], user=user)
+            if team_name not in teams:
+                teams[team_name] = CareTeam.objects.create(name=team_name)
+            access = (Membership.Access.READ if role == Role.RECIPIENT
+                      else Membership.Access.WRITE)
+            Membership.objects.create(team=teams[team_name], user=user, access=access)
 
     today = timezone.localdate()
     users = User.objects.bulk_create([
@@ -178,9 +183,10 @@ def logins_text(seed: int) -> str:
         "  clinician2   Team B clinician (TOTP required)",
         "  admin        care-team admin: users, teams, audit (TOTP required)",
         "  researcher   de-identified aggregates only",
+        "  pharmacy     outside recipient: only patients who consented to it (TOTP required)",
         "TOTP: add the secret to an authenticator app, or print the current code with",
         "  .venv/bin/mitra totp clinician",
     ]
-    for username in ("clinician", "clinician2", "admin"):
+    for username in ("clinician", "clinician2", "admin", "pharmacy"):
         lines.append(f"  {username:<11} secret {demo_totp_secret(username, seed)}")
     return "\n".join(lines)
