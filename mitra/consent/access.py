@@ -9,6 +9,8 @@ page or API read of that patient is recorded as a disclosure under that consent.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -74,7 +76,7 @@ def kinds_for_recipient(user: User, patient: Patient) -> frozenset[str]:
 
 def on_recipient_read(request: HttpRequest, patient: Patient) -> None:
     """Account for a recipient's read of `patient` (the access check has let them in)."""
-    user = request.user
+    user = cast(User, request.user)  # the access check let a signed-in recipient in
     consent = recipient_consent(user, patient)
     if consent is None:  # revoked between the look-up and now: refuse rather than disclose
         raise disclosure.ConsentMissing("The consent covering you was revoked or has expired.")

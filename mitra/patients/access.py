@@ -73,7 +73,7 @@ def get_patient_for_user(
         raise
     if write and not can_write_patient(request.user, patient):
         raise PermissionDenied("Read-only access to this patient")
-    if request.user.role == Role.RECIPIENT and _recipient_read is not None:
+    if getattr(request.user, "role", None) == Role.RECIPIENT and _recipient_read is not None:
         _recipient_read(request, patient)
     if audit and request.method in ("GET", "HEAD"):
         record_audit(Event.PATIENT_RECORD_VIEWED, acting=request, patient=patient,

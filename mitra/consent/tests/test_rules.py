@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from mitra.consent import part2, rules
@@ -11,15 +13,16 @@ BOTH = frozenset({"substance_use", "mental_health"})
 
 
 def grant(**kw) -> rules.Grant:
-    base = dict(key=1, scope="all", recipient_kind="organisation",
-                recipient_name="Riverside Pharmacy", recipient_account=None, purpose="treatment")
+    base: dict[str, Any] = dict(key=1, scope="all", recipient_kind="organisation",
+                                recipient_name="Riverside Pharmacy", recipient_account=None,
+                                purpose="treatment")
     base.update(kw)
     return rules.Grant(**base)
 
 
 def ask(**kw) -> rules.Ask:
-    base = dict(kinds=BOTH, recipient_name="Riverside Pharmacy", recipient_account=None,
-                purpose="treatment")
+    base: dict[str, Any] = dict(kinds=BOTH, recipient_name="Riverside Pharmacy",
+                                recipient_account=None, purpose="treatment")
     base.update(kw)
     return rules.Ask(**base)
 
