@@ -259,12 +259,12 @@ CSV_COLUMNS = ("team", "measure", "instrument", "enrolment_month", "patients", "
                "denominator", "percent")
 
 
-def _safe(text: str) -> str:
+def safe_cell(text: str) -> str:
     """A cell a spreadsheet will not run as a formula (a team named "=cmd" stays text)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _rate_cells(rate: Rate) -> list[str]:
+def rate_cells(rate: Rate) -> list[str]:
     if rate.suppressed:
         return [SUPPRESSED, "", "", ""]
     if not rate.denominator:
@@ -278,7 +278,7 @@ def clinic_csv(clinic: Clinic) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for t in clinic.teams:
-        name = _safe(t.team.name)
+        name = safe_cell(t.team.name)
         for row in [*t.months, None]:
             label = row.month.strftime("%Y-%m") if row else "last 12 months"
             enrolled = row.enrolled if row else t.total_enrolled
@@ -286,10 +286,10 @@ def clinic_csv(clinic: Clinic) -> str:
             cells = row.by_instrument if row else t.totals
             for (instrument, _short), m in zip(t.instruments, cells, strict=True):
                 writer.writerow([name, "baseline_within_7_days", instrument, label,
-                                 *_rate_cells(m.baseline)])
+                                 *rate_cells(m.baseline)])
                 writer.writerow([name, "repeat_measurement", instrument, label,
-                                 *_rate_cells(m.repeat)])
+                                 *rate_cells(m.repeat)])
         for form, rate in t.prompts.items():
             writer.writerow([name, "reminders_answered_30_days", form, "",
-                             *_rate_cells(rate)])
+                             *rate_cells(rate)])
     return buffer.getvalue()

@@ -29,7 +29,7 @@ from mitra.patients.access import (
 from mitra.patients.models import Patient
 from mitra.reminders import adherence
 from mitra.reports import clinic as clinic_figures
-from mitra.reports import dashboard, export, goals, pdf
+from mitra.reports import clinic_outcomes, dashboard, export, goals, pdf
 from mitra.reports.dashboard.diary_columns import (
     ADHERENCE_DAYS,
     BASELINE,
@@ -80,7 +80,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     return render(request, "core/caseload.html", {**context, "board": board, "rows": rows})
 
 
-CLINIC_FORMATS = ("html", "csv")
+CLINIC_FORMATS = ("html", "csv", "outcomes-csv")
 
 
 @require_GET
@@ -94,8 +94,16 @@ def clinic(request: HttpRequest) -> HttpResponse:
             "error": f"format: {fmt!r} is not allowed; allowed values: "
                      + ", ".join(CLINIC_FORMATS)}, status=400)
     now = timezone.now()
-    figures = clinic_figures.build_clinic(clinic_figures.clinic_teams_for_user(request.user),
-                                          timezone.localdate(now), now)
+    teams = clinic_figures.clinic_teams_for_user(request.user)
+    figures = clinic_figures.build_clinic(teams, timezone.localdate(now), now)
+    if fmt == "outcomes-csv":
+        response = HttpResponse(clinic_outcomes.outcomes_csv(
+            clinic_outcomes.build_outcomes(teams, figures.today)),
+            content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="mitra-outcomes-{figures.today.isoformat()}.csv"')
+        response["Cache-Control"] = "no-store"
+        return response
     if fmt == "csv":
         response = HttpResponse(clinic_figures.clinic_csv(figures),
                                 content_type="text/csv; charset=utf-8")
@@ -103,11 +111,15 @@ def clinic(request: HttpRequest) -> HttpResponse:
             f'attachment; filename="mitra-clinic-{figures.today.isoformat()}.csv"')
         response["Cache-Control"] = "no-store"
         return response
+    outcomes = clinic_outcomes.build_outcomes(teams, figures.today)
     return render(request, "reports/clinic.html", {
         "clinic": figures, "min_cell": clinic_figures.MIN_CELL,
         "baseline_days": clinic_figures.BASELINE_DAYS,
         "repeat_after": clinic_figures.REPEAT_AFTER_DAYS,
         "prompt_days": clinic_figures.PROMPT_DAYS,
+        "outcomes": outcomes,
+        "outcomes_chart": clinic_outcomes.chart_data(outcomes),
+        "adherence_days": clinic_outcomes.ADHERENCE_DAYS,
     })
 
 
