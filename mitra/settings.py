@@ -19,6 +19,7 @@ from mitra.lib.env import (
     env_list,
     env_share,
     env_str,
+    research_key,
     secret_key,
 )
 
@@ -29,6 +30,9 @@ SECRET_KEY = secret_key(VAR_DIR)
 # Seals the audit trail's hash chain (mitra/audit/chain.py). Kept outside the database, like
 # SECRET_KEY: whoever can change the database alone cannot forge a seal.
 MITRA_AUDIT_KEY = audit_key(VAR_DIR)
+# Keys the research export's pseudonyms and date shifts (mitra/research/deidentify.py); outside
+# the database, so that a copy of it cannot link a pseudonym back to a patient.
+MITRA_RESEARCH_KEY = research_key(VAR_DIR)
 DEBUG = env_bool("DEBUG", False)
 # Declares a production deployment: turns on the checks in mitra/core/checks.py.
 MITRA_PRODUCTION = env_bool("MITRA_PRODUCTION", False)
@@ -66,6 +70,7 @@ INSTALLED_APPS = [
     "mitra.consent",
     "mitra.enrolment",
     "mitra.records",
+    "mitra.research",
     # django-ninja in INSTALLED_APPS: its docs page uses the bundled Swagger UI, not a CDN.
     "ninja",
     "mitra.api",

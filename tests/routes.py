@@ -92,6 +92,19 @@ def _invitation(cast, patient):
     return {"token": url.rstrip("/").rsplit("/", 1)[1]}
 
 
+def _ready_export(cast):
+    """A finished research export of the cast's researcher, with one file on disk."""
+    from mitra.research.models import ResearchExport
+    from mitra.research.tasks import export_folder
+
+    export = ResearchExport.objects.create(requested_by=cast.researcher, state="ready",
+                                           files=[{"name": "README.txt", "bytes": 2}])
+    folder = export_folder(export)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "README.txt").write_text("ok", encoding="utf-8")
+    return {"export_uuid": export.uuid, "name": "README.txt"}
+
+
 def _admin_on_team_a(cast, patient):
     from mitra.accounts.models import Membership
 
@@ -235,6 +248,8 @@ ROUTES: dict[str, Route] = {
     "core:patient": Route("patient_record", _patient),
     "core:me": Route("own"),
     "core:research": Route("researcher"),
+    "research:exports": Route("researcher"),
+    "research:download": Route("researcher", lambda cast, patient: _ready_export(cast)),
     # safety
     "safety:crisis": Route("signed_in"),
     "safety:inbox": Route("clinician"),

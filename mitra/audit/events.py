@@ -151,6 +151,11 @@ class Event(models.TextChoices):
                         "An admin took the one extension of a request's deadline, with a reason.")
     REQUEST_ANSWERED = "request.answered", "An admin answered a patient's request."
     REQUEST_WITHDRAWN = "request.withdrawn", "The patient withdrew a request."
+    RESEARCH_EXPORTED = ("research.exported",
+                         "A de-identified research export was made (pseudonyms, shifted "
+                         "dates, no free text): how many participants and rows.")
+    RESEARCH_EXPORT_DOWNLOADED = ("research.export.downloaded",
+                                  "A researcher downloaded a file of a research export.")
     ACCOUNT_CLOSED = ("account.closed",
                       "A patient's account was closed: sign-in and reminders off, the clinical "
                       "record kept for the retention period.")

@@ -103,3 +103,10 @@ def audit_key(var_dir: Path) -> str:
     """The audit trail's sealing key from MITRA_AUDIT_KEY_FILE, MITRA_AUDIT_KEY, or a key
     generated once into var/audit_key."""
     return _key(var_dir, "MITRA_AUDIT_KEY", "MITRA_AUDIT_KEY_FILE", "audit_key")
+
+
+def research_key(var_dir: Path) -> str:
+    """The research export's pseudonym and date-shift key from MITRA_RESEARCH_KEY_FILE,
+    MITRA_RESEARCH_KEY, or a key generated once into var/research_key: outside the database,
+    so a copy of the database alone cannot link a pseudonym back to a patient."""
+    return _key(var_dir, "MITRA_RESEARCH_KEY", "MITRA_RESEARCH_KEY_FILE", "research_key")

@@ -110,7 +110,8 @@ def _source_now(setting: str, env: list[str]) -> str:
                 return f"{name}={value}"
             return f"the environment variable {name}"
     var_dir = getattr(settings, "VAR_DIR", None)
-    generated = {"SECRET_KEY": "secret_key", "MITRA_AUDIT_KEY": "audit_key"}
+    generated = {"SECRET_KEY": "secret_key", "MITRA_AUDIT_KEY": "audit_key",
+                 "MITRA_RESEARCH_KEY": "research_key"}
     if setting in generated and var_dir is not None:
         return f"the file {Path(var_dir) / generated[setting]}, made on first start"
     return "its default in the settings"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ResearchConfig(AppConfig):
+    name = "mitra.research"
+    verbose_name = "De-identified research exports"
