@@ -80,6 +80,20 @@ def make_cast() -> Cast:
     )
 
 
+def make_recipient(cast: Cast, username: str = "rx", *,
+                   organisation: str = "Riverside Pharmacy", purpose: str = "treatment",
+                   team: CareTeam | None = None) -> User:
+    """An outside recipient (Role.RECIPIENT) of `organisation`, for `purpose`, with read
+    access to Team A (or `team`): they reach its patients only under a covering consent."""
+    from mitra.consent.models import Recipient  # the consent app: above the accounts layer
+
+    user = make_user(username, Role.RECIPIENT)
+    Recipient.objects.create(user=user, organisation=organisation, purpose=purpose)
+    Membership.objects.create(team=team or cast.team_a, user=user,
+                              access=Membership.Access.READ)
+    return user
+
+
 def login(client: Client, user: User) -> Client:
     """Sign in as after a full password + TOTP login (what RequireMFAMiddleware checks)."""
     client.force_login(user)

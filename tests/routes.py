@@ -59,6 +59,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
     # none and sees an empty page).
     "clinic": _profile(DENY, anon=LOGIN, clinician=ALLOW, readonly=ALLOW,
                        other_clinician=ALLOW, admin=ALLOW),
+    # An outside recipient's pages (Role.RECIPIENT, not among these actors): nobody else;
+    # the consent rules for recipients are tests/test_authorization_consent.py.
+    "recipient": _profile(DENY, anon=LOGIN),
     # REST and FHIR endpoints take a bearer token only: a session (or none) gets 401, never a
     # redirect. Token access per role is tested in mitra/api/tests/test_access.py.
     "token": _profile(401),
@@ -250,6 +253,7 @@ ROUTES: dict[str, Route] = {
     "core:research": Route("researcher"),
     "research:exports": Route("researcher"),
     "research:download": Route("researcher", lambda cast, patient: _ready_export(cast)),
+    "core:shared": Route("recipient"),
     # safety
     "safety:crisis": Route("signed_in"),
     "safety:inbox": Route("clinician"),
@@ -325,6 +329,15 @@ ROUTES: dict[str, Route] = {
     "reports:patient_export": Route("enrol_patient", lambda cast, patient: {
         **_admin_on_team_a(cast, patient), **_patient(cast, patient)}),
     "reports:clinic": Route("clinic"),
+    # For someone outside the care team: the gate (tests/test_authorization_consent.py). An
+    # empty form is refused naming its fields (400), after the access check.
+    "reports:report_for_whom": Route("patient_record", _patient),
+    "reports:report_disclose": Route("patient_record_write", _patient, method="POST",
+                                     ok=frozenset({400})),
+    "reports:export_disclose": Route("enrol_patient", lambda cast, patient: {
+        **_admin_on_team_a(cast, patient), **_patient(cast, patient)}, method="POST",
+        ok=frozenset({400})),
+    "reports:shared_report": Route("recipient", _patient),
     "api:tokens": Route("signed_in"),
     "api:revoke_token": Route("patient_self", _api_token, method="POST", ok=frozenset({302})),
     "api:api-root": Route("public", ok=frozenset({302})),

@@ -25,7 +25,8 @@ SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "hei
 PATIENT_PAGES = ["core:me", "diary:entry", "measures:due", "reports:my_trends", "cbt:home",
                  "safety:crisis", "safety:my_plan", "enrolment:preferences",
                  "reminders:preferences", "reminders:history"]
-CLINICIAN_PAGES = ["core:caseload", "core:patient", "reports:timeline", "safety:inbox",
+CLINICIAN_PAGES = ["core:caseload", "core:patient", "reports:timeline",
+                   "reports:report_for_whom", "safety:inbox",
                    "diary:patient_diary", "measures:patient", "enrolment:add",
                    "enrolment:invitation", "reports:clinic"]
 # Pages before sign-in: the short code (/join/) and the sign-up's "no invitation open" page.
@@ -90,7 +91,7 @@ def test_the_clinician_pages_have_no_serious_or_critical_axe_violation(browser_p
     failing = []
     for name in CLINICIAN_PAGES:
         args = [story.uuid] if "patient" in name or name in (
-            "reports:timeline", "enrolment:invitation") else []
+            "reports:timeline", "reports:report_for_whom", "enrolment:invitation") else []
         page.goto(reverse(name, args=args))
         failing += _check(page, axe_source, name, size, "clinician")
     assert not failing, "\n".join(failing)

@@ -14,6 +14,7 @@ accounting, 45 CFR 164.528), without a consent and without the notice.
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -85,8 +86,10 @@ def require_consent(patient: Patient, *, kinds: frozenset[str], recipient_name: 
 
 def record_disclosure(patient: Patient, *, consent: Consent | None, channel: str, what: str,
                       kinds: frozenset[str], recipient_name: str, purpose: str,
-                      acting: Actor | None, recipient_account: int | None = None) -> Disclosure:
-    """One disclosure and its audit event, in one transaction."""
+                      acting: Actor | None, recipient_account: int | None = None,
+                      uuid: UUID | None = None) -> Disclosure:
+    """One disclosure and its audit event, in one transaction. `uuid`: the submission's
+    client-made UUID, so a repeated request finds the disclosure it already made."""
     scope = next(iter(kinds)) if len(kinds) == 1 else "all"
     with transaction.atomic():
         user = actor_user(acting)
@@ -95,7 +98,8 @@ def record_disclosure(patient: Patient, *, consent: Consent | None, channel: str
             recipient_account_id=recipient_account, channel=channel, what=what[:300],
             scope=scope, purpose=purpose, consent=consent,
             made_by=user if user is not None and user.pk else None,
-            notice_version=part2.notice().version if consent is not None else "")
+            notice_version=part2.notice().version if consent is not None else "",
+            **({"uuid": uuid} if uuid is not None else {}))
         record_audit(Event.DISCLOSURE_MADE, acting=acting, patient=patient, obj=row,
                      detail=f"{channel}: {what}"[:300])
     return row
@@ -103,10 +107,10 @@ def record_disclosure(patient: Patient, *, consent: Consent | None, channel: str
 
 def disclose(patient: Patient, *, channel: str, what: str, kinds: frozenset[str],
              recipient_name: str, purpose: str, acting: Actor | None,
-             recipient_account: int | None = None) -> Disclosure:
+             recipient_account: int | None = None, uuid: UUID | None = None) -> Disclosure:
     """`require_consent` then `record_disclosure`: the disclosure, or ConsentMissing."""
     consent = require_consent(patient, kinds=kinds, recipient_name=recipient_name,
                               purpose=purpose, recipient_account=recipient_account)
     return record_disclosure(patient, consent=consent, channel=channel, what=what, kinds=kinds,
                              recipient_name=recipient_name, purpose=purpose, acting=acting,
-                             recipient_account=recipient_account)
+                             recipient_account=recipient_account, uuid=uuid)

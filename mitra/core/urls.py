@@ -1,6 +1,7 @@
 from django.urls import path
 
 from mitra.core import views
+from mitra.reports.disclosure_views import shared
 from mitra.reports.views import caseload
 
 app_name = "core"
@@ -14,4 +15,5 @@ urlpatterns = [
     path("patients/<uuid:patient_uuid>/", views.patient_overview, name="patient"),
     path("me/", views.patient_home, name="me"),
     path("research/", views.research, name="research"),
+    path("shared/", shared, name="shared"),
 ]

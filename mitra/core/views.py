@@ -28,6 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
         Role.PATIENT: "core:me",
         Role.RESEARCHER: "core:research",
         Role.ADMIN: "admin:index",
+        Role.RECIPIENT: "core:shared",
     }.get(role, "account_login")
     return redirect(target)
 

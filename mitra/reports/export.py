@@ -17,7 +17,7 @@ import io
 import json
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -168,8 +168,11 @@ def readme(patient: Patient, made_at: datetime, counts: dict[str, int]) -> str:
     return "\n".join(lines)
 
 
-def build_export(patient: Patient, *, made_at: datetime | None = None):
-    """The export ZIP for `patient`, as a file positioned at its start (read it, then close)."""
+def build_export(patient: Patient, *, made_at: datetime | None = None,
+                 extra_files: Mapping[str, str] | None = None):
+    """The export ZIP for `patient`, as a file positioned at its start (read it, then close).
+    `extra_files` (name: text) go in as well: the §2.32 notice of an export disclosed outside
+    the care team (`reports.disclosing`)."""
     made_at = made_at or timezone.now()
     today = timezone.localdate(made_at)
     out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
@@ -184,5 +187,7 @@ def build_export(patient: Patient, *, made_at: datetime | None = None):
         z.writestr("report.pdf", pdf.render_report(series, audience="patient",
                                                    generated_at=made_at))
         z.writestr("README.txt", readme(patient, made_at, counts))
+        for name, text in (extra_files or {}).items():
+            z.writestr(name, text)
     out.seek(0)
     return out

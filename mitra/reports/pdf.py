@@ -10,6 +10,7 @@ every page the period, the generation time and the page number.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.utils import timezone
@@ -32,6 +33,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import HRFlowable
 
+from mitra.consent.part2 import Notice
 from mitra.reports.series import PatientSeries
 from mitra.safety.kb import condition_label, format_reference, knowledge_base
 from mitra.safety.models import SafetyPlan, ScreeningRun
@@ -91,10 +93,44 @@ def _table(rows: list[list], widths: list[float], *, header: bool = True) -> Tab
     return table
 
 
+@dataclass(frozen=True)
+class Disclosed:
+    """A report leaving the care team: to whom, why, when, under which consent, and the
+    §2.32 notice it carries (None, and no consent, with Part 2 handling off)."""
+
+    recipient: str
+    purpose: str  # in words ("Treatment")
+    on: date
+    consent: str = ""  # the consent's UUID
+    notice: Notice | None = None
+
+    @property
+    def line(self) -> str:
+        text = f"Disclosed to {self.recipient} for {self.purpose.lower()} on {_d(self.on)}"
+        return text + (f" under consent {self.consent}." if self.consent else ".")
+
+
+NOTICE_BOX = colors.HexColor("#fff8e1")
+
+
+def _notice_box(notice: Notice) -> Table:
+    """The §2.32 notice, boxed, on the first page: the text a recipient must not miss."""
+    box = Table([[Paragraph(f"<b>Notice: 42 CFR Part 2 (§2.32, version "
+                            f"{_esc(notice.version)})</b>", BODY)],
+                 [Paragraph(_esc(notice.text), SMALL)]], colWidths=["100%"], hAlign="LEFT")
+    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1, ORANGE),
+                             ("BACKGROUND", (0, 0), (-1, -1), NOTICE_BOX),
+                             ("LEFTPADDING", (0, 0), (-1, -1), 6),
+                             ("RIGHTPADDING", (0, 0), (-1, -1), 6)]))
+    return box
+
+
 class _NumberedCanvas(pdfcanvas.Canvas):
     """Holds the pages back until the end so each footer can say "page N of M"."""
 
     footer = ""
+    # The §2.32 short statement on every page of a disclosed report (blank otherwise).
+    notice = ""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,6 +150,8 @@ class _NumberedCanvas(pdfcanvas.Canvas):
             self.drawRightString(A4[0] - 18 * mm, 10 * mm,
                                  f"Page {self._pageNumber} of {total}")
             self.drawString(18 * mm, 6.5 * mm, DISCLAIMER)
+            if self.notice:
+                self.drawString(18 * mm, 13.5 * mm, self.notice)
             super().showPage()
         super().save()
 
@@ -513,8 +551,11 @@ def _alerts_section(series: PatientSeries) -> list:
     return out
 
 
-def render_report(series: PatientSeries, *, audience: str, generated_at: datetime) -> bytes:
-    """The report as PDF bytes. `audience`: "clinician" (prescriber copy) or "patient"."""
+def render_report(series: PatientSeries, *, audience: str, generated_at: datetime,
+                  disclosed: Disclosed | None = None) -> bytes:
+    """The report as PDF bytes. `audience`: "clinician" (prescriber copy) or "patient".
+    `disclosed`: the report leaves the care team (the line saying so; the §2.32 notice boxed
+    on the first page and its short statement in every footer, when it carries one)."""
     patient, period = series.patient, series.period
     generated = timezone.localtime(generated_at)
     buffer = io.BytesIO()
@@ -531,6 +572,12 @@ def render_report(series: PatientSeries, *, audience: str, generated_at: datetim
         Paragraph(f"<b>Period</b>: {_d(period.start)} to {_d(period.end)} ({period.days} days)"
                   f" &middot; <b>Generated on</b> {_d(generated.date())} {generated:%H:%M} "
                   f"({generated.tzname()})", BODY),
+    ]
+    if disclosed is not None:
+        story.append(Paragraph(f"<b>{_esc(disclosed.line)}</b>", BODY))
+        if disclosed.notice is not None:
+            story += [Spacer(1, 4), _notice_box(disclosed.notice)]
+    story += [
         HRFlowable(width="100%", color=LINE, spaceBefore=4, spaceAfter=2),
         Paragraph("Summary", H2),
         *_summary(series, audience),
@@ -545,6 +592,8 @@ def render_report(series: PatientSeries, *, audience: str, generated_at: datetim
     class Canvas(_NumberedCanvas):
         footer = (f"Mitra · {patient.pseudonym} · {_d(period.start)} to {_d(period.end)} · "
                   f"generated {_d(generated.date())} {generated:%H:%M}")
+        notice = (disclosed.notice.short if disclosed is not None and disclosed.notice
+                  else "")
 
     doc.build(story, canvasmaker=Canvas)
     return buffer.getvalue()

@@ -41,6 +41,7 @@ from mitra.reports.dashboard.diary_columns import (
 from mitra.reports.dashboard.ordering import FILTERS, SORTS, DashboardError
 from mitra.reports.dashboard.reminder_columns import WINDOW_DAYS, threshold_pct
 from mitra.reports.dashboard.rows import SCORED
+from mitra.reports.forms import DiscloseForm
 from mitra.reports.series import PatientSeries, Period, PeriodError, build_series, parse_period
 
 PERIOD_CHOICES = (30, 90, 180, 365)
@@ -158,7 +159,8 @@ def timeline(request: HttpRequest, patient_uuid) -> HttpResponse:
     return render(request, "reports/timeline.html", {
         **context, **_series_context(series), **_reminders_context(patient), "period": period,
         "period_links": _period_links(request, period.end),
-        "pdf_url": reverse("reports:report", args=[patient.uuid])
+        # The "For whom?" step first: the care team's copy, or a disclosure.
+        "pdf_url": reverse("reports:report_for_whom", args=[patient.uuid])
         + f"?start={period.start}&end={period.end}",
         "export_url": reverse("reports:patient_export", args=[patient.uuid])
         if isinstance(request.user, User) and can_write_patient(request.user, patient)
@@ -319,4 +321,6 @@ def patient_export(request: HttpRequest, patient_uuid) -> HttpResponse:
     patient = get_patient_for_staff(request, patient_uuid)
     if request.method == "POST":
         return _export_response(request, patient)
-    return render(request, "reports/export.html", {"patient": patient, "own": False})
+    return render(request, "reports/export.html", {
+        "patient": patient, "own": False, "form": DiscloseForm.blank(),
+        "disclose_url": reverse("reports:export_disclose", args=[patient.uuid])})
