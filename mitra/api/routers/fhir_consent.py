@@ -66,7 +66,7 @@ def consents_of(request: HttpRequest | None, patient: Patient) -> list[Consent]:
                 .order_by("-signed_at", "-pk"))
     user = getattr(request, "user", None)
     if user is not None and getattr(user, "role", None) == Role.RECIPIENT:
-        theirs = recipient_consent(user, patient)  # type: ignore[arg-type]
+        theirs = recipient_consent(user, patient)
         rows = [r for r in rows if theirs is not None and r.pk == theirs.pk]
     return rows
 
