@@ -399,6 +399,9 @@ ROUTES: dict[str, Route] = {
     "fhir:observation_read": Route("token", lambda cast, patient: {"observation_id": "x"}),
     "fhir:medication_search": Route("token"),
     "fhir:medication_read": Route("token", lambda cast, patient: {"medication_id": "x"}),
+    "fhir:consent_search": Route("token"),
+    "fhir:consent_read": Route("token", lambda cast, patient: {
+        "consent_id": "00000000-0000-4000-8000-000000000000"}),
     "api:unknown_path": Route("unknown_api_path", lambda cast, patient: {
         "path": f"patients/{patient.uuid}/nothing"}),
     "fhir:unknown_path": Route("unknown_api_path", lambda cast, patient: {

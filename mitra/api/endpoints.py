@@ -14,6 +14,7 @@ from mitra.api.routers import (
     alerts,
     cbt,
     diary,
+    fhir_consent,
     fhir_everything,
     fhir_measures,
     fhir_metadata,
@@ -64,3 +65,4 @@ fhir_api.add_router("", fhir_metadata.router)
 fhir_api.add_router("", fhir_patient.router)
 fhir_api.add_router("", fhir_measures.router)
 fhir_api.add_router("", fhir_everything.router)
+fhir_api.add_router("", fhir_consent.router)

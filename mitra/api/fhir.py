@@ -16,7 +16,7 @@ Codes:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +67,17 @@ def reference(resource_type: str, id_: str) -> dict[str, Any]:
     return {"reference": f"{resource_type}/{id_}"}
 
 
+# A resource's DS4P security labels (`mitra.consent.labels.security_labels`): the mappers of
+# records that carry them take `security=` and put it into `meta.security`.
+Security = Sequence[Mapping[str, str]]
+
+
+def _with_security(resource: dict[str, Any], security: Security) -> dict[str, Any]:
+    if security:
+        resource["meta"] = {"security": [dict(label) for label in security]}
+    return resource
+
+
 # ---------------------------------------------------------------------------------------------
 # CapabilityStatement
 
@@ -78,6 +89,7 @@ SEARCH_PARAMS: dict[str, list[tuple[str, str]]] = {
     "Observation": [("patient", "reference"), ("subject", "reference"), ("code", "token"),
                     ("category", "token")],
     "MedicationStatement": [("patient", "reference"), ("subject", "reference")],
+    "Consent": [("patient", "reference"), ("subject", "reference")],
 }
 
 
@@ -369,7 +381,8 @@ def _match_answer(answer: Mapping[str, Any], item: Item, instrument: Instrument,
 
 
 def questionnaire_response(*, id_: str, instrument: Instrument, patient_id: str, authored: str,
-                           answers: Mapping[str, AnswerOption]) -> dict[str, Any]:
+                           answers: Mapping[str, AnswerOption],
+                           security: Security = ()) -> dict[str, Any]:
     items = []
     for item in instrument.items:
         option = answers.get(item.link_id)
@@ -379,7 +392,7 @@ def questionnaire_response(*, id_: str, instrument: Instrument, patient_id: str,
                                  if item.numeric is not None
                                  else {"valueCoding": option.coding(instrument.id)})
         items.append({"linkId": item.link_id, "text": item.text, "answer": [value]})
-    return {
+    return _with_security({
         "resourceType": "QuestionnaireResponse",
         "id": id_,
         "questionnaire": instrument.url,
@@ -387,7 +400,7 @@ def questionnaire_response(*, id_: str, instrument: Instrument, patient_id: str,
         "subject": reference("Patient", patient_id),
         "authored": authored,
         "item": items,
-    }
+    }, security)
 
 
 def with_crisis_resources(resource: dict[str, Any], crisis: Mapping[str, Any]) -> dict[str, Any]:
@@ -441,7 +454,7 @@ def _survey_category() -> list[dict[str, Any]]:
 
 def score_observation(*, id_: str, instrument: Instrument, patient_id: str, effective: str,
                       total: float, severity: str | None = None,
-                      response_id: str | None = None) -> dict[str, Any]:
+                      response_id: str | None = None, security: Security = ()) -> dict[str, Any]:
     """The total score of one administration, coded with its LOINC total where there is one."""
     if instrument.total_loinc:
         coding = {"system": LOINC, "code": instrument.total_loinc,
@@ -463,7 +476,7 @@ def score_observation(*, id_: str, instrument: Instrument, patient_id: str, effe
         resource["interpretation"] = [{"text": severity}]
     if response_id:
         resource["derivedFrom"] = [reference("QuestionnaireResponse", response_id)]
-    return resource
+    return _with_security(resource, security)
 
 
 @dataclass(frozen=True)
@@ -477,8 +490,8 @@ class DiaryFigure:
 
 
 def diary_observation(*, id_: str, patient_id: str, day: str, figure: DiaryFigure,
-                      value: float) -> dict[str, Any]:
-    return {
+                      value: float, security: Security = ()) -> dict[str, Any]:
+    return _with_security({
         "resourceType": "Observation",
         "id": id_,
         "status": "final",
@@ -489,7 +502,7 @@ def diary_observation(*, id_: str, patient_id: str, day: str, figure: DiaryFigur
         "effectiveDateTime": day,
         "valueQuantity": {"value": value, "unit": figure.unit, "system": UCUM,
                           "code": figure.ucum},
-    }
+    }, security)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -499,7 +512,7 @@ def diary_observation(*, id_: str, patient_id: str, day: str, figure: DiaryFigur
 def medication_statement(*, id_: str, patient_id: str, name: str, status: str,
                          asserted: str | None = None, dosage_text: str | None = None,
                          rxnorm: str | None = None, start: str | None = None,
-                         end: str | None = None) -> dict[str, Any]:
+                         end: str | None = None, security: Security = ()) -> dict[str, Any]:
     concept: dict[str, Any] = {"text": name}
     if rxnorm:
         concept["coding"] = [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
@@ -517,6 +530,105 @@ def medication_statement(*, id_: str, patient_id: str, name: str, status: str,
         resource["dateAsserted"] = asserted
     if dosage_text:
         resource["dosage"] = [{"text": dosage_text}]
+    return _with_security(resource, security)
+
+
+# ---------------------------------------------------------------------------------------------
+# Consent (read-only): a consent to disclose under 42 CFR Part 2 (`mitra.consent.models.Consent`)
+
+CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
+ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
+PARTICIPATION_TYPE = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+PART2_URI = "https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2"
+# With Part 2 handling off the consent is a HIPAA authorisation (45 CFR 164.508).
+HIPAA_AUTHORISATION_URI = ("https://www.ecfr.gov/current/title-45/subtitle-A/subchapter-C/"
+                           "part-164/subpart-E/section-164.508")
+# A consent ending at an event ("the end of my treatment") instead of a date: the event in
+# words. Documented in mitra/api/README.md.
+EXPIRY_EVENT_EXTENSION = f"{CANONICAL}/StructureDefinition/consent-expiry-event"
+
+# Mitra's purposes (`consent.models.Purpose`) as v3-ActReason codes; "tpo" is all three.
+CONSENT_PURPOSES: dict[str, tuple[tuple[str, str], ...]] = {
+    "tpo": (("TREAT", "treatment"), ("HPAYMT", "healthcare payment"),
+            ("HOPERAT", "healthcare operations")),
+    "treatment": (("TREAT", "treatment"),),
+    "payment": (("HPAYMT", "healthcare payment"),),
+    "operations": (("HOPERAT", "healthcare operations"),),
+    "patient_request": (("PATRQT", "patient requested"),),
+    "research": (("HRESCH", "healthcare research"),),
+}
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """What the FHIR layer needs of a consent (plain values, gathered by the router)."""
+
+    id: str
+    patient_id: str
+    active: bool
+    signed_at: str  # dateTime
+    signed_name: str
+    recipient: str  # in words ("Riverside Pharmacy", "Anyone receiving it for ...")
+    purpose: str  # a key of CONSENT_PURPOSES
+    # The record kinds it covers, as their DS4P sensitivity codings (ETH, PSY).
+    covers: tuple[Mapping[str, str], ...]
+    part2: bool
+    ends_on: str | None = None  # date or dateTime: the expiry date, or the revocation
+    expiry_event: str = ""
+    scan_title: str = ""
+    scan_type: str = ""
+    organisations: tuple[str, ...] = ()  # the care teams holding the record
+
+
+def consent(record: ConsentRecord) -> dict[str, Any]:
+    """A FHIR R4 Consent (scope patient-privacy, category LOINC 59284-0 "Consent Document").
+
+    The paper form's scan is named by its title only (`sourceAttachment`), never its bytes.
+    """
+    if record.purpose not in CONSENT_PURPOSES:
+        raise ValueError(f"purpose: one of {', '.join(CONSENT_PURPOSES)}, "
+                         f"not {record.purpose!r}")
+    period: dict[str, Any] = {"start": record.signed_at}
+    if record.ends_on:
+        period["end"] = record.ends_on
+    provision: dict[str, Any] = {
+        "type": "permit",
+        "period": period,
+        "actor": [{
+            "role": {"coding": [{"system": PARTICIPATION_TYPE, "code": "IRCP",
+                                 "display": "information recipient"}]},
+            "reference": {"display": record.recipient},
+        }],
+        "purpose": [{"system": ACT_REASON, "code": code, "display": display}
+                    for code, display in CONSENT_PURPOSES[record.purpose]],
+        "securityLabel": [dict(label) for label in record.covers],
+    }
+    if record.expiry_event:
+        provision["extension"] = [{"url": EXPIRY_EVENT_EXTENSION,
+                                   "valueString": record.expiry_event}]
+    resource: dict[str, Any] = {
+        "resourceType": "Consent",
+        "id": record.id,
+        "identifier": [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{record.id}"}],
+        "status": "active" if record.active else "inactive",
+        "scope": {"coding": [{"system": CONSENT_SCOPE, "code": "patient-privacy",
+                              "display": "Privacy Consent"}]},
+        "category": [{"coding": [{"system": LOINC, "code": "59284-0",
+                                  "display": "Consent Document"}]}],
+        "patient": reference("Patient", record.patient_id),
+        "dateTime": record.signed_at,
+        "performer": [{**reference("Patient", record.patient_id),
+                       "display": record.signed_name}],
+    }
+    if record.organisations:
+        resource["organization"] = [{"display": name} for name in record.organisations]
+    if record.scan_title:
+        attachment = {"title": record.scan_title}
+        if record.scan_type:
+            attachment["contentType"] = record.scan_type
+        resource["sourceAttachment"] = attachment
+    resource["policy"] = [{"uri": PART2_URI if record.part2 else HIPAA_AUTHORISATION_URI}]
+    resource["provision"] = provision
     return resource
 
 

@@ -9,7 +9,13 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 
+from mitra.accounts.models import Role
 from mitra.api import fhir
+from mitra.consent import labels
+from mitra.consent.access import kinds_for_recipient
+from mitra.consent.disclosure import KINDS_ALL, ConsentMissing
+from mitra.consent.rules import SCOPE_WORDS
+from mitra.lib import conf
 from mitra.patients.access import record_patients_shown
 
 DEFAULT_COUNT = 50
@@ -76,3 +82,36 @@ def searchset(request: HttpRequest, rows: Any, to_resource: Callable[[Any], dict
     ))
 
 
+
+
+# -- DS4P labels and what an outside recipient may read -----------------------------------------
+
+
+def security(kind: str | None) -> list[dict[str, str]]:
+    """The `meta.security` labels of a record of `kind` (`mitra.consent.labels`); the Part 2
+    policy label only with Part 2 handling on."""
+    return labels.security_labels(kind, part2=conf.part2())
+
+
+def reader_kinds(request: HttpRequest, patients: Iterable[Any]) -> frozenset[str] | None:
+    """The kinds of record the caller may read of `patients`: None (no limit) for anyone but
+    an outside recipient; for a recipient, the kinds their consent covers for each of them."""
+    user = request.user
+    if getattr(user, "role", None) != Role.RECIPIENT:
+        return None
+    kinds = KINDS_ALL
+    for patient in patients:
+        kinds = kinds & kinds_for_recipient(user, patient)  # type: ignore[arg-type]
+    return kinds
+
+
+def only_visible(kinds: frozenset[str] | None, resources: Iterable[dict]) -> list[dict]:
+    return [r for r in resources if labels.visible(r, kinds)]
+
+
+def require_visible(request: HttpRequest, patient: Any, resource: dict) -> dict:
+    """`resource`, or ConsentMissing (403) naming the kind the recipient's consent leaves out."""
+    if not labels.visible(resource, reader_kinds(request, [patient])):
+        kind = labels.kind_of_resource(resource) or "all"
+        raise ConsentMissing(f"The consent covering you does not cover {SCOPE_WORDS[kind]}.")
+    return resource

@@ -130,7 +130,9 @@ def data_dictionary() -> str:
     writer.writerow(["file", "column", "meaning"])
     writer.writerow(["everything.json", "", "A FHIR R4 Bundle (collection) of the records "
                      "Mitra maps to FHIR: Patient, QuestionnaireResponse, Observation "
-                     "(scores and diary figures), MedicationStatement."])
+                     "(scores and diary figures), MedicationStatement, Consent; "
+                     "substance-use and mental-health records carry their DS4P "
+                     "security labels in meta.security."])
     writer.writerow(["report.pdf", "", "The PDF report for the last year."])
     for kind in KINDS:
         writer.writerow([kind.file, "", f"{kind.about} FHIR: {kind.fhir}."])

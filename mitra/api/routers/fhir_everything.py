@@ -7,8 +7,18 @@ from django.utils import timezone
 from ninja import Router
 
 from mitra.api import fhir
-from mitra.api.fhir_support import FhirResponse, base_url, check_params, searchset
+from mitra.api.fhir_support import (
+    FhirResponse,
+    base_url,
+    check_params,
+    only_visible,
+    reader_kinds,
+    require_visible,
+    searchset,
+    security,
+)
 from mitra.api.permissions import FHIR_READ
+from mitra.api.routers.fhir_consent import consent_resources
 from mitra.api.routers.fhir_measures import (
     _diary_entries,
     _patient_filter,
@@ -17,6 +27,7 @@ from mitra.api.routers.fhir_measures import (
     score_resource,
 )
 from mitra.api.routers.fhir_patient import patient_resource
+from mitra.consent import labels
 from mitra.measures.models import Response
 from mitra.patients.access import get_patient_for_user
 from mitra.patients.models import Medication
@@ -40,15 +51,21 @@ def medication_resource(med: Medication) -> dict:
         asserted=med.created_at.isoformat(),
         start=med.started_on.isoformat() if med.started_on else None,
         end=med.stopped_on.isoformat() if med.stopped_on else None,
+        security=security(labels.kind_of_medication(med.name)),
     )
 
 
 @router.get("/MedicationStatement", auth=FHIR_READ, url_name="medication_search")
 def search_medications(request):
     check_params(request, {"patient", "subject"})
-    rows = Medication.objects.filter(patient__in=_patient_filter(request)) \
+    patients = _patient_filter(request)
+    rows = Medication.objects.filter(patient__in=patients) \
         .select_related("patient").order_by("name", "pk")
-    return searchset(request, rows, medication_resource)
+    kinds = reader_kinds(request, patients)
+    if kinds is None:
+        return searchset(request, rows, medication_resource)
+    resources = only_visible(kinds, (medication_resource(m) for m in rows))
+    return searchset(request, resources, lambda r: r, total=len(resources))
 
 
 @router.get("/MedicationStatement/{medication_id}", auth=FHIR_READ, url_name="medication_read")
@@ -58,13 +75,16 @@ def read_medication(request, medication_id: str):
     except (ValueError, Medication.DoesNotExist):
         raise Http404("No such MedicationStatement") from None
     get_patient_for_user(request, med.patient.uuid)
-    return FhirResponse(medication_resource(med))
+    return FhirResponse(require_visible(request, med.patient, medication_resource(med)))
 
 
-def everything_resources(patient) -> list[dict]:
-    """Every FHIR resource this server holds about `patient`, the Patient first.
+def everything_resources(patient, request=None) -> list[dict]:
+    """Every FHIR resource this server holds about `patient`, the Patient first, their
+    consents last.
 
     $everything and the patient's data export (`mitra.reports.export`) both build from it.
+    With `request` from an outside recipient, only the kinds their consent covers (and only
+    the consent they read under); without one (the patient's own export), everything.
     """
     resources = [patient_resource(patient)]
     responses = Response.objects.filter(patient=patient).select_related("patient") \
@@ -78,6 +98,9 @@ def everything_resources(patient) -> list[dict]:
     resources.extend(medication_resource(m) for m in
                      Medication.objects.filter(patient=patient).select_related("patient")
                      .order_by("name", "pk"))
+    resources.extend(consent_resources(request, patient))
+    if request is not None:
+        resources = only_visible(reader_kinds(request, [patient]), resources)
     return resources
 
 
@@ -86,6 +109,6 @@ def patient_everything(request, patient_id: str):
     """The patient and every resource about them this server holds, as a searchset Bundle."""
     check_params(request, set())
     patient = get_patient_for_user(request, patient_id)
-    resources = everything_resources(patient)
+    resources = everything_resources(patient, request)
     return FhirResponse(fhir.bundle(kind="searchset", base_url=base_url(request),
                                     resources=resources, total=len(resources)))

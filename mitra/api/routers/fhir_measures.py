@@ -15,11 +15,20 @@ from ninja import Router
 
 from mitra.api import fhir, instruments
 from mitra.api.errors import ApiError
-from mitra.api.fhir_support import FhirResponse, check_params, searchset
+from mitra.api.fhir_support import (
+    FhirResponse,
+    check_params,
+    only_visible,
+    reader_kinds,
+    require_visible,
+    searchset,
+    security,
+)
 from mitra.api.parsing import json_body
 from mitra.api.permissions import FHIR_READ, FHIR_WRITE
 from mitra.audit.actions import record_audit
 from mitra.audit.events import Event
+from mitra.consent import labels
 from mitra.diary.models import DiaryEntry
 from mitra.diary.units import KRATOM
 from mitra.lib.bounds import OutOfBounds
@@ -88,6 +97,7 @@ def response_resource(row: Response) -> dict:
     resource = fhir.questionnaire_response(
         id_=str(row.uuid), instrument=inst, patient_id=str(row.patient.uuid),
         authored=_iso(row.submitted_at), answers=options,
+        security=security(labels.kind_of_instrument(row.instrument)),
     )
     resource["identifier"] = {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{row.uuid}"}
     return resource
@@ -192,7 +202,12 @@ def _patient_filter(request):
 @router.get("/QuestionnaireResponse", auth=FHIR_READ, url_name="qr_search")
 def search_questionnaire_responses(request):
     check_params(request, {"patient", "subject", "questionnaire"})
-    rows = Response.objects.filter(patient__in=_patient_filter(request))
+    patients = _patient_filter(request)
+    rows = Response.objects.filter(patient__in=patients)
+    kinds = reader_kinds(request, patients)
+    if kinds is not None:  # an outside recipient: the instruments their consent covers
+        rows = rows.filter(instrument__in=[i for i in instruments.fhir_instruments()
+                                           if labels.kind_of_instrument(i) in kinds])
     if request.GET.get("questionnaire"):
         wanted = request.GET["questionnaire"].split("|", 1)[0]
         ids = [i.id for i in instruments.fhir_instruments().values()
@@ -205,7 +220,7 @@ def search_questionnaire_responses(request):
 @router.get("/QuestionnaireResponse/{response_id}", auth=FHIR_READ, url_name="qr_read")
 def read_questionnaire_response(request, response_id: str):
     row = _response_for(request, response_id)
-    return FhirResponse(response_resource(row))
+    return FhirResponse(require_visible(request, row.patient, response_resource(row)))
 
 
 def _response_for(request, response_id: str) -> Response:
@@ -226,7 +241,7 @@ def score_resource(row: Response) -> dict:
     return fhir.score_observation(
         id_=f"score-{row.uuid}", instrument=inst, patient_id=str(row.patient.uuid),
         effective=_iso(row.submitted_at), total=row.total, severity=row.severity or None,
-        response_id=str(row.uuid),
+        response_id=str(row.uuid), security=security(labels.kind_of_instrument(row.instrument)),
     )
 
 
@@ -245,6 +260,7 @@ def diary_resources(entry: DiaryEntry) -> list[dict]:
             id_=f"diary-{entry.uuid}-{code}", patient_id=str(entry.patient.uuid),
             day=entry.date.isoformat(), figure=figure,
             value=float(value) if isinstance(value, Decimal) else value,
+            security=security(labels.kind_of_diary_figure(code)),
         ))
     return out
 
@@ -303,6 +319,7 @@ def search_observations(request):
                 r for r in diary_resources(entry)
                 if diary_codes is None or r["code"]["coding"][0]["code"] in diary_codes
             )
+    resources = only_visible(reader_kinds(request, patients), resources)
     resources.sort(key=lambda r: (r["effectiveDateTime"], r["id"]), reverse=True)
     return searchset(request, resources, lambda r: r, total=len(resources))
 
@@ -314,7 +331,7 @@ def read_observation(request, observation_id: str):
         row = _response_for(request, rest)
         if row.total is None:
             raise Http404("This response has no total score")
-        return FhirResponse(score_resource(row))
+        return FhirResponse(require_visible(request, row.patient, score_resource(row)))
     if kind == "diary" and len(rest) > 37:
         entry_uuid = rest[:36]
         try:
@@ -327,5 +344,5 @@ def read_observation(request, observation_id: str):
         get_patient_for_user(request, entry.patient.uuid)
         for resource in diary_resources(entry):
             if resource["id"] == observation_id:
-                return FhirResponse(resource)
+                return FhirResponse(require_visible(request, entry.patient, resource))
     raise Http404("No such Observation")

@@ -18,6 +18,7 @@ INTERACTIONS: dict[str, list[str]] = {
     "QuestionnaireResponse": ["read", "search-type", "create"],
     "Observation": ["read", "search-type"],
     "MedicationStatement": ["read", "search-type"],
+    "Consent": ["read", "search-type"],
 }
 
 

@@ -25,7 +25,7 @@ from mitra.testing import MARKER, make_cast
 
 pytestmark = pytest.mark.django_db
 
-FHIR_TYPES = ["MedicationStatement", "Observation", "Patient", "Questionnaire",
+FHIR_TYPES = ["Consent", "MedicationStatement", "Observation", "Patient", "Questionnaire",
               "QuestionnaireResponse"]
 
 

@@ -16,6 +16,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from mitra.accounts.models import Membership
 from mitra.audit.models import AuditEvent
+from mitra.consent.models import Consent, Purpose, Scope
 from mitra.diary.models import DiaryEntry, UseEvent
 from mitra.diary.tests.factories import make_entry, make_plan
 from mitra.measures.actions import do_submit_response
@@ -47,6 +48,14 @@ def _records(cast, patient, user):
     do_raise_alert(patient, kind=Alert.Kind.ESCALATION, priority=2, reason="rising use",
                    dedupe_key=f"t-{patient.pk}")
     make_plan(patient, by=cast.clinician)
+    # Two consents: one active, one revoked (both are in the Bundle: everything Mitra holds).
+    for revoked in (None, timezone.now()):
+        Consent.objects.create(
+            patient=patient, scope=Scope.SUBSTANCE_USE, recipient_kind="organisation",
+            recipient_name="Riverside Pharmacy", purpose=Purpose.TREATMENT,
+            expiry_event="the end of my care", text_version="consent-2026-12",
+            signed_name=patient.display_name, signed_at=timezone.now() - timedelta(days=2),
+            revoked_at=revoked)
 
 
 @pytest.fixture
@@ -82,6 +91,16 @@ def test_the_bundle_validates_and_counts_equal_the_database(cast):
     assert current.count() == 4
     scores = responses.exclude(total=None).count()
     assert kinds.count("Observation") == scores + 3 * 3 + 2
+    assert kinds.count("Consent") == Consent.objects.filter(patient=p).count() == 2
+    consents = [e.resource for e in bundle.entry if e.resource.__resource_type__ == "Consent"]
+    assert sorted(c.status for c in consents) == ["active", "inactive"]
+    # Substance-use records carry the DS4P labels (PHQ-9 ones do not carry the Part 2 policy).
+    for entry in body["entry"]:
+        codes = {c["code"] for c in entry["resource"].get("meta", {}).get("security", [])}
+        if entry["resource"]["resourceType"] == "QuestionnaireResponse":
+            assert codes == {"R", "PSY"}
+        if entry["resource"]["id"].endswith("-craving"):
+            assert codes == {"R", "42CFRPart2", "ETH"}
     assert str(p.uuid) in {e.resource.id for e in bundle.entry}
 
 
