@@ -124,9 +124,11 @@ def _collect_terms(errors: dict[str, str], *, scope: Any, recipient_kind: Any,
     if expires_on is None and not event and "expiry_event" not in errors:
         errors["expires_on"] = f"expires_on: an expiry is required; allowed: {allowed}."
     elif expires_on is not None and event:
-        errors["expires_on"] = f"expires_on: give a date or an event, not both; allowed: {allowed}."
+        errors["expires_on"] = ("expires_on: give a date or an event, not both; "
+                                f"allowed: {allowed}.")
     elif expires_on is not None and not today < expires_on <= latest:
-        errors["expires_on"] = f"expires_on: {expires_on.isoformat()} is not allowed; allowed: {allowed}."
+        errors["expires_on"] = (f"expires_on: {expires_on.isoformat()} is not allowed; "
+                                f"allowed: {allowed}.")
     return Terms(scope=scope, recipient_kind=kind, recipient_name=name, purpose=purpose,
                  expires_on=expires_on, expiry_event=event)
 
