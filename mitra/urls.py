@@ -17,6 +17,7 @@ urlpatterns = [
     path("evidence/", include("mitra.evidence.urls")),
     path("reports/", include("mitra.reports.urls")),
     path("research/exports/", include("mitra.research.urls")),
+    path("consent/", include("mitra.consent.urls")),
     # Reminders: the links in messages (/r/...) and the patient's settings (/reminders/).
     path("", include("mitra.reminders.urls")),
     path("api/", include("mitra.api.urls")),

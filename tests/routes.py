@@ -52,6 +52,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
                       admin=ALLOW),
     # The invitation of Team A's patient: Team A's read-and-write clinicians and admins.
     "enrol_patient": _profile(DENY, anon=LOGIN, clinician=ALLOW, readonly=FORBID, admin=ALLOW),
+    # A patient's consents: their care team's clinicians (read-only too) and their team's admins
+    # (the route's kwargs put the cast's admin on Team A).
+    "consent_record": _profile(DENY, anon=LOGIN, clinician=ALLOW, readonly=ALLOW, admin=ALLOW),
     # A care-team admin's page (the route's kwargs put the cast's admin on Team A).
     "care_admin_team": _profile(DENY, anon=LOGIN, admin=ALLOW),
     # Figures across the user's own care teams, never a patient: clinicians (read-only too)
@@ -124,6 +127,30 @@ def _invited_patient(cast, patient):
     patient.user.save()
     do_invite_user(patient.user, acting=None, send=False)
     return {"patient_uuid": patient.uuid}
+
+
+def _consent(**fields):
+    """Team A's patient's consent (an admin of Team A too), as URL kwargs."""
+    def build(cast, patient):
+        from django.utils import timezone
+
+        from mitra.consent.models import Consent
+
+        consent = Consent.objects.create(
+            patient=patient, scope="all", recipient_kind="tpo", purpose="tpo",
+            expiry_event="the end of my care", text_version="consent-2026-12",
+            signed_name=patient.display_name, signed_at=timezone.now(), **fields)
+        _admin_on_team_a(cast, patient)
+        return {"patient_uuid": patient.uuid, "consent_uuid": consent.uuid}
+    return build
+
+
+def _patient_with_consent(cast, patient):
+    return {"patient_uuid": _consent()(cast, patient)["patient_uuid"]}
+
+
+def _own_consent(cast, patient):
+    return {"consent_uuid": _consent()(cast, patient)["consent_uuid"]}
 
 
 def _api_token(cast, patient):
@@ -241,6 +268,7 @@ ROUTES: dict[str, Route] = {
     "enrolment:staff": Route("care_admin_team", _admin_on_team_a),
     "enrolment:join": Route("public"),
     "enrolment:signup": Route("public", ok=frozenset({404})),
+    "enrolment:consent": Route("own"),
     "enrolment:preferences": Route("own"),
     # core
     "core:home": Route("signed_in", ok=frozenset({302})),
@@ -338,6 +366,16 @@ ROUTES: dict[str, Route] = {
         **_admin_on_team_a(cast, patient), **_patient(cast, patient)}, method="POST",
         ok=frozenset({400})),
     "reports:shared_report": Route("recipient", _patient),
+    # consent: the patient's own, then the care team's pages about one patient.
+    "consent:mine": Route("own"),
+    "consent:give": Route("own"),
+    "consent:revoke": Route("patient_self", _own_consent),
+    "consent:patient": Route("consent_record", _patient_with_consent),
+    "consent:record_paper": Route("enrol_patient", _patient_with_consent),
+    "consent:end": Route("enrol_patient", _consent(), method="POST", ok=frozenset({302})),
+    "consent:scan": Route("consent_record", _consent(
+        source="paper", scan=b"%PDF-1.4 scan", scan_type="application/pdf",
+        scan_name="form.pdf")),
     "api:tokens": Route("signed_in"),
     "api:revoke_token": Route("patient_self", _api_token, method="POST", ok=frozenset({302})),
     "api:api-root": Route("public", ok=frozenset({302})),

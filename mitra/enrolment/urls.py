@@ -18,5 +18,6 @@ urlpatterns = [
     # The patient's: a short code, then the sign-up that an invitation link leads to as well.
     path("join/", views.join, name="join"),
     path("join/welcome/", views.signup, name="signup"),
+    path("join/consent/", views.consent, name="consent"),
     path("join/reminders/", views.preferences, name="preferences"),
 ]

@@ -1,5 +1,6 @@
 """Enrolment pages: add a patient, their invitation (QR code, short code, resend, revoke),
-invite staff; and the patient's side: /join/ with a short code, sign-up, reminder choices."""
+invite staff; and the patient's side: /join/ with a short code, sign-up, a consent (or not
+now), reminder choices."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from mitra.accounts.actions import (
 from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role, User
 from mitra.accounts.views import invitation_unusable
+from mitra.consent.views import give_page
 from mitra.enrolment import actions, terms, throttle
 from mitra.enrolment.access import (
     ENROLLING_ROLES,
@@ -43,6 +45,7 @@ from mitra.enrolment.forms import (
 )
 from mitra.enrolment.qr import qr_svg
 from mitra.enrolment.status import sign_up_status
+from mitra.patients.access import get_own_patient
 from mitra.patients.models import Patient
 from mitra.reminders.views import preferences_page
 
@@ -270,12 +273,21 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="mitra.accounts.backends.AuthenticationBackend")
         record_authentication(request, user, method="password", reauthenticated=True)
         if Patient.objects.filter(user=user).exists():
-            return redirect("enrolment:preferences")
+            return redirect("enrolment:consent")
         return redirect("core:home")
     return render(request, "enrolment/signup.html", {
         "form": form, "invited": user, "invitation": invited,
         "terms_version": terms.CURRENT, "terms_template": terms.template_of(terms.CURRENT),
     }, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.PATIENT)
+def consent(request: HttpRequest) -> HttpResponse:
+    """The sign-up's consent step: the consent text and the form to sign it, or "Not now"
+    (consent is never a condition of care); either way on to reminder choices."""
+    return give_page(request, get_own_patient(request), template="enrolment/consent.html",
+                     done="enrolment:preferences", not_now=reverse("enrolment:preferences"))
 
 
 @require_http_methods(["GET", "POST"])
