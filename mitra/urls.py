@@ -16,6 +16,7 @@ urlpatterns = [
     path("cbt/", include("mitra.cbt.urls")),
     path("evidence/", include("mitra.evidence.urls")),
     path("reports/", include("mitra.reports.urls")),
+    path("records/", include("mitra.records.urls")),
     # Reminders: the links in messages (/r/...) and the patient's settings (/reminders/).
     path("", include("mitra.reminders.urls")),
     path("api/", include("mitra.api.urls")),
