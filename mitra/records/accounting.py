@@ -106,7 +106,8 @@ COLUMNS = ("When (UTC)", "To whom", "How", "What", "Records", "Purpose", "Consen
 
 def as_rows(items: list[Entry]) -> list[list[str]]:
     """The entries as text cells, in COLUMNS' order (the CSV and the PDF)."""
-    return [[e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), e.recipient, e.channel, e.what, e.scope,
-             e.purpose, str(e.consent_uuid or ""), e.consent_scope, e.consent_text_version,
-             e.notice_version, e.made_by, "yes" if e.attested else f"no: {e.problem}"]
+    return [[e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), e.recipient, e.channel, e.what,
+             e.scope, e.purpose, str(e.consent_uuid or ""), e.consent_scope,
+             e.consent_text_version, e.notice_version, e.made_by,
+             "yes" if e.attested else f"no: {e.problem}"]
             for e in items]

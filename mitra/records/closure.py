@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mitra.accounts.actions import do_deactivate_user
+from mitra.accounts.models import User
 from mitra.audit.actions import record_audit
 from mitra.audit.actor import Actor, actor_user
 from mitra.audit.events import Event
@@ -103,6 +104,6 @@ def do_close_account(patient: Patient, *, acting: Actor, reason: str,
     return closure, True
 
 
-def _staff_user(acting: Actor):
+def _staff_user(acting: Actor) -> User | None:
     user = actor_user(acting)
     return user if user is not None and user.pk else None

@@ -70,7 +70,8 @@ def _accounting(request: HttpRequest, patient: Patient, fmt: str, *, own: bool) 
             f'attachment; filename="{downloads.filename(patient, now, "pdf")}"')
         return response
     if own:
-        csv_url, pdf_url = reverse("records:my_accounting_csv"), reverse("records:my_accounting_pdf")
+        csv_url = reverse("records:my_accounting_csv")
+        pdf_url = reverse("records:my_accounting_pdf")
     else:
         csv_url = reverse("records:patient_accounting_csv", args=[patient.uuid])
         pdf_url = reverse("records:patient_accounting_pdf", args=[patient.uuid])
