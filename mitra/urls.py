@@ -18,6 +18,7 @@ urlpatterns = [
     path("reports/", include("mitra.reports.urls")),
     path("research/exports/", include("mitra.research.urls")),
     path("consent/", include("mitra.consent.urls")),
+    path("records/", include("mitra.records.urls")),
     # Reminders: the links in messages (/r/...) and the patient's settings (/reminders/).
     path("", include("mitra.reminders.urls")),
     path("api/", include("mitra.api.urls")),

@@ -162,6 +162,28 @@ def _api_token(cast, patient):
 
 
 
+def _record_request(cast, patient):
+    """Team A's patient with one open request to correct their records (records app)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mitra.records.models import RecordRequest
+
+    _admin_on_team_a(cast, patient)
+    req = RecordRequest.objects.create(patient=patient, kind="amend", details="d",
+                                       due_on=timezone.localdate() + timedelta(days=60))
+    return {"patient_uuid": patient.uuid, "request_uuid": req.uuid}
+
+
+def _own_record_request(cast, patient):
+    return {"request_uuid": _record_request(cast, patient)["request_uuid"]}
+
+
+def _staff_patient(cast, patient):
+    return {**_admin_on_team_a(cast, patient), **_patient(cast, patient)}
+
+
 def _diary_day(cast, patient):
     from mitra.diary.tests.factories import route_day
 
@@ -376,6 +398,27 @@ ROUTES: dict[str, Route] = {
     "consent:scan": Route("consent_record", _consent(
         source="paper", scan=b"%PDF-1.4 scan", scan_type="application/pdf",
         scan_name="form.pdf")),
+    # records: the patient's own accounting and requests; staff (the patient's read-and-write
+    # clinicians and their team's admins) for one patient; the queue across the user's teams
+    "records:my_accounting": Route("own"),
+    "records:my_accounting_csv": Route("own"),
+    "records:my_accounting_pdf": Route("own"),
+    "records:my_requests": Route("own"),
+    "records:file_request": Route("own", method="POST", ok=frozenset({400})),
+    "records:withdraw_request": Route("patient_self", _own_record_request, method="POST",
+                                      ok=frozenset({302})),
+    "records:queue": Route("clinic"),
+    "records:patient_accounting": Route("enrol_patient", _staff_patient),
+    "records:patient_accounting_csv": Route("enrol_patient", _staff_patient),
+    "records:patient_accounting_pdf": Route("enrol_patient", _staff_patient),
+    "records:patient_requests": Route("enrol_patient", _staff_patient),
+    "records:close_account": Route("enrol_patient", _staff_patient, method="POST",
+                                   ok=frozenset({400})),
+    "records:request": Route("enrol_patient", _record_request),
+    "records:extend_request": Route("enrol_patient", _record_request, method="POST",
+                                    ok=frozenset({400})),
+    "records:answer_request": Route("enrol_patient", _record_request, method="POST",
+                                    ok=frozenset({400})),
     "api:tokens": Route("signed_in"),
     "api:revoke_token": Route("patient_self", _api_token, method="POST", ok=frozenset({302})),
     "api:api-root": Route("public", ok=frozenset({302})),

@@ -45,6 +45,10 @@ class RecordRequest(models.Model):
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     answer = models.TextField(blank=True, max_length=4000)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # sha256 of what was filed (kind, details): a resubmission under the same client-made
+    # UUID returns this request, one with other content is refused (`lib.idempotency`).
+    payload_digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["due_on", "filed_at"]
@@ -66,6 +70,9 @@ class AccountClosure(models.Model):
     retain_until = models.DateField()
     request = models.ForeignKey(RecordRequest, null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="+")
+    # Why, in a few words ("Asked on paper at the front desk"); the request's answer when
+    # closed by granting a CLOSE request.
+    reason = models.CharField(max_length=300, blank=True)
 
     def __str__(self) -> str:
         return f"{self.patient} closed {self.closed_at:%Y-%m-%d}"
