@@ -152,6 +152,11 @@ class Phase:
     change: dict[str, float | None] = field(default_factory=dict)  # mean minus the phase before
 
     @property
+    def planned_text(self) -> str:
+        """The plan's amount without trailing zeros ("10", "8.1"); "" before the plan."""
+        return "" if self.planned is None else f"{self.planned:g}"
+
+    @property
     def cells(self) -> list[dict[str, object]]:
         """Per outcome, in the order of OUTCOMES: its mean, n and change (for a table row)."""
         return [{"outcome": o, "mean": self.mean[o], "n": self.n[o], "change": self.change.get(o)}
@@ -248,7 +253,9 @@ def block_bootstrap_interval(
     length = length or block_length(n)
     if not 1 <= length <= n:
         raise ValueError(f"length must be from 1 to {n}, not {length}")
-    rng = random.Random(seed_for(zip(xs, ys, strict=True)) if seed is None else seed)
+    # Resampling, not secrecy: a seeded generator is the point (the page is stable).
+    rng = random.Random(  # noqa: S311
+        seed_for(zip(xs, ys, strict=True)) if seed is None else seed)
     # Centred on the means, so the sums of squares do not lose digits to cancellation.
     mx, my = math.fsum(xs) / n, math.fsum(ys) / n
     cx = [x - mx for x in xs]
@@ -350,14 +357,14 @@ def taper_phases(plan: taper.Plan, days: Iterable[Day], start: date, end: date) 
     previous: object = object()
     for i in range((end - start).days + 1):
         day = start + timedelta(days=i)
-        planned = plan.planned_amount(day)
-        value = None if planned is None else float(planned)
+        amount = plan.planned_amount(day)
+        value = None if amount is None else float(amount)
         if value != previous:
             bounds.append((day, value))
             previous = value
     recorded = sorted(days, key=lambda d: d.date)
     phases: list[Phase] = []
-    for k, (first, planned) in enumerate(bounds):
+    for k, (first, planned_value) in enumerate(bounds):
         last = bounds[k + 1][0] - timedelta(days=1) if k + 1 < len(bounds) else end
         inside = [d for d in recorded if first <= d.date <= last]
         n = {o: sum(1 for d in inside if d.rating(o) is not None) for o in OUTCOMES}
@@ -368,7 +375,7 @@ def taper_phases(plan: taper.Plan, days: Iterable[Day], start: date, end: date) 
             before = phases[-1].mean
             change = {o: (m - b if (m := mean[o]) is not None and (b := before[o]) is not None
                           else None) for o in OUTCOMES}
-        phases.append(Phase(first, last, planned, n, mean, change))
+        phases.append(Phase(first, last, planned_value, n, mean, change))
     return phases
 
 

@@ -340,7 +340,8 @@ def _nof1_window() -> tuple[date, date]:
 def _nof1_chart(result: nof1.Report) -> dict:
     """The pairs of every substance x exposure x outcome, for the scatter plot's chooser."""
     return {"series": [
-        {"label": f"{a.substance_label}, {a.exposure_label} → next day's {a.outcome_label.lower()}",
+        {"label": f"{a.substance_label}, {a.exposure_label} → "
+                  f"next day's {a.outcome_label.lower()}",
          "x_label": f"{a.substance_label}: {a.exposure_label}",
          "y_label": f"next day's {a.outcome_label.lower()} (0-10)",
          "x": [p.exposure for p in a.pairs], "y": [p.outcome for p in a.pairs]}
