@@ -341,6 +341,7 @@ ROUTES: dict[str, Route] = {
     "diary:api_submit": Route("own", method="POST", ok=frozenset({400})),
     "diary:recent": Route("own"),
     "diary:patient_diary": Route("patient_record", _patient),
+    "diary:patient_nof1": Route("patient_record", _patient),
     "diary:entry_history": Route("patient_record", _diary_day),
     "diary:taper_new": Route("patient_record_write", _patient),
     "diary:taper_create": Route("patient_record_write", _patient, method="POST",

@@ -26,8 +26,8 @@ PATIENT_PAGES = ["core:me", "diary:entry", "measures:due", "reports:my_trends", 
                  "safety:crisis", "safety:my_plan", "enrolment:preferences",
                  "reminders:preferences", "reminders:history"]
 CLINICIAN_PAGES = ["core:caseload", "core:patient", "reports:timeline",
-                   "reports:report_for_whom", "safety:inbox",
-                   "diary:patient_diary", "measures:patient", "enrolment:add",
+                   "reports:report_for_whom", "safety:inbox", "diary:patient_diary",
+                   "diary:patient_nof1", "measures:patient", "enrolment:add",
                    "enrolment:invitation", "reports:clinic"]
 # Pages before sign-in: the short code (/join/) and the sign-up's "no invitation open" page.
 PUBLIC_PAGES = ["enrolment:join", "enrolment:signup"]

@@ -11,9 +11,12 @@ class DiaryConfig(AppConfig):
 
         from mitra.diary.alerts import raise_missed_diary_alerts
         from mitra.diary.queries import current_taper_plan
-        from mitra.lib import dated_events, jobs, navigation
+        from mitra.diary.views import nof1_panel
+        from mitra.lib import dated_events, jobs, navigation, panels
 
         navigation.register("Diary", "diary:entry", "patient")
+        # The n-of-1 view's summary on the clinician's patient page.
+        panels.register("core:patient", "diary:nof1", nof1_panel)
         # Schedules (measures) may count from the start of the taper plan in force.
         dated_events.register(
             "taper_start", "Start of the taper plan",

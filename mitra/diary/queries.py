@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from mitra.diary import analytics
+from mitra.diary import analytics, nof1
 from mitra.diary.models import DiaryEntry, TaperPlan, UseEvent
 from mitra.diary.units import SUBSTANCES, UNITS
 from mitra.lib import rowsql
@@ -122,3 +122,26 @@ def recent_days(patient: Patient, limit: int = RECENT_DAYS) -> list[RecentDay]:
     return [RecentDay(e.date, timezone.localtime(e.created_at), e.version > 1, e.mood,
                       e.craving, use_totals(list(e.uses.all())))
             for e in entries]
+
+
+# -- the clinician's n-of-1 view -------------------------------------------------------------
+
+
+def nof1_series(patient: Patient, start: date, end: date
+                ) -> tuple[list[nof1.Day], list[analytics.Use], TaperPlan | None]:
+    """The recorded days (current entries, their ratings), their current use events and the
+    plan in force: four queries whatever the length (entries, uses, the plan, its pauses)."""
+    days = [nof1.Day(day, mood, anxiety, craving, withdrawal)
+            for day, mood, anxiety, craving, withdrawal in
+            DiaryEntry.objects.current()
+            .filter(patient=patient, date__gte=start, date__lte=end)
+            .order_by("date")
+            .values_list("date", "mood", "anxiety", "craving", "withdrawal")]
+    # Use events carry their entry's day and currency (index diary_use_patient_date).
+    uses = [analytics.Use(day, substance, amount, unit, grams)
+            for day, substance, amount, unit, grams in
+            UseEvent.objects.filter(patient=patient, is_current=True, date__gte=start,
+                                    date__lte=end)
+            .order_by("date", "id")
+            .values_list("date", "substance", "amount", "unit", "grams")]
+    return days, uses, current_taper_plan(patient)

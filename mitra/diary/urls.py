@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/entries/", views.api_submit, name="api_submit"),
     path("recent/", views.recent, name="recent"),
     path("patients/<uuid:patient_uuid>/", views.patient_diary, name="patient_diary"),
+    path("patients/<uuid:patient_uuid>/nof1/", views.patient_nof1, name="patient_nof1"),
     path("patients/<uuid:patient_uuid>/days/<str:day>/", views.entry_history,
          name="entry_history"),
     path("patients/<uuid:patient_uuid>/taper/new/", views.taper_new, name="taper_new"),

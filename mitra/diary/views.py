@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mitra.accounts.decorators import role_required
 from mitra.accounts.models import Role
-from mitra.diary import actions, analytics, queries, taper
+from mitra.diary import actions, analytics, nof1, queries, taper
 from mitra.diary.forms import (
     RATINGS,
     EndPauseForm,
@@ -33,6 +33,8 @@ from mitra.patients.access import can_write_patient, get_own_patient, get_patien
 from mitra.safety.models import Alert
 
 CHART_DAYS = 90
+# The n-of-1 view reads the last year: enough days for a taper's steps, bounded for the page.
+NOF1_DAYS = 365
 
 
 def _day_param(request: HttpRequest, name: str = "date") -> date:
@@ -328,3 +330,52 @@ def taper_pause_cancel(request: HttpRequest, patient_uuid, plan_uuid, pause_uuid
     else:
         messages.info(request, "This pause was already cancelled; nothing was changed.")
     return redirect("diary:patient_diary", patient_uuid=patient.uuid)
+
+
+def _nof1_window() -> tuple[date, date]:
+    end = timezone.localdate()
+    return end - timedelta(days=NOF1_DAYS - 1), end
+
+
+def _nof1_chart(result: nof1.Report) -> dict:
+    """The pairs of every substance x exposure x outcome, for the scatter plot's chooser."""
+    return {"series": [
+        {"label": f"{a.substance_label}, {a.exposure_label} → "
+                  f"next day's {a.outcome_label.lower()}",
+         "x_label": f"{a.substance_label}: {a.exposure_label}",
+         "y_label": f"next day's {a.outcome_label.lower()} (0-10)",
+         "x": [p.exposure for p in a.pairs], "y": [p.outcome for p in a.pairs]}
+        for a in result.associations]}
+
+
+@require_GET
+@role_required(Role.CLINICIAN)
+def patient_nof1(request: HttpRequest, patient_uuid) -> HttpResponse:
+    """Use and the next day's ratings in this patient's diary over the last year: association,
+    not cause (`nof1`)."""
+    patient = get_patient_for_user(request, patient_uuid)
+    start, end = _nof1_window()
+    days, uses, plan = queries.nof1_series(patient, start, end)
+    result = nof1.report(days, uses, start, end, plan.as_plan() if plan else None)
+    by_substance: dict[str, list[nof1.Association]] = {}
+    for a in result.associations:
+        by_substance.setdefault(a.substance_label, []).append(a)
+    return render(request, "diary/patient_nof1.html", {
+        "patient": patient, "report": result, "by_substance": by_substance, "plan": plan,
+        "outcomes": nof1.OUTCOMES, "chart": _nof1_chart(result),
+        "first_shown": next((i for i, a in enumerate(result.associations)
+                             if a.status == nof1.OK), 0),
+    })
+
+
+def nof1_panel(request: HttpRequest, patient) -> str:
+    """The clinician's patient page (`core:patient`, its access already checked): how many
+    paired days the diary has, and the link. No statistics here: one query, no bootstrap."""
+    start, end = _nof1_window()
+    recorded = set(DiaryEntry.objects.current()
+                   .filter(patient=patient, date__gte=start, date__lte=end)
+                   .values_list("date", flat=True))
+    paired = sum(1 for d in recorded if d + timedelta(days=1) in recorded)
+    return render_to_string("diary/_nof1_panel.html", {
+        "patient": patient, "paired": paired, "needed": nof1.MIN_PAIRS,
+        "caveat": nof1.CAVEAT}, request=request)
