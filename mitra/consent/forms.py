@@ -62,7 +62,7 @@ class TermsForm(SubmissionForm):
             self.add_error(field if field in self.fields else None, message)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if any(f in self.errors for f in ("scope", "recipient_kind", "purpose", "expires_on")):
             return data
         try:

@@ -188,7 +188,7 @@ def end(request: HttpRequest, patient_uuid: uuidlib.UUID,
     if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
-                messages.error(request, message)
+                messages.error(request, str(message))
         return redirect("consent:patient", patient_uuid=patient.uuid)
     try:
         actions.do_end_consent_by_event(consent, acting=request, note=form.cleaned_data["note"])
@@ -209,7 +209,7 @@ def scan(request: HttpRequest, patient_uuid: uuidlib.UUID,
     consent = get_object_or_404(Consent, uuid=consent_uuid, patient=patient,
                                 scan__isnull=False)
     record_audit(Event.CONSENT_SCAN_VIEWED, acting=request, patient=patient, obj=consent)
-    response = HttpResponse(bytes(consent.scan), content_type=consent.scan_type)
+    response = HttpResponse(bytes(consent.scan or b""), content_type=consent.scan_type)
     response["Content-Disposition"] = f'attachment; filename="{consent.scan_name}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
