@@ -24,11 +24,14 @@ pytestmark = pytest.mark.browser
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 PATIENT_PAGES = ["core:me", "diary:entry", "measures:due", "reports:my_trends", "cbt:home",
                  "safety:crisis", "safety:my_plan", "enrolment:preferences",
-                 "reminders:preferences", "reminders:history"]
+                 "reminders:preferences", "reminders:history", "consent:mine", "consent:give",
+                 "enrolment:consent", "records:my_accounting", "records:my_requests"]
 CLINICIAN_PAGES = ["core:caseload", "core:patient", "reports:timeline",
                    "reports:report_for_whom", "safety:inbox", "diary:patient_diary",
                    "diary:patient_nof1", "measures:patient", "enrolment:add",
-                   "enrolment:invitation", "reports:clinic"]
+                   "enrolment:invitation", "reports:clinic", "consent:patient",
+                   "consent:record_paper", "records:queue", "records:patient_accounting",
+                   "records:patient_requests"]
 # Pages before sign-in: the short code (/join/) and the sign-up's "no invitation open" page.
 PUBLIC_PAGES = ["enrolment:join", "enrolment:signup"]
 
@@ -91,7 +94,8 @@ def test_the_clinician_pages_have_no_serious_or_critical_axe_violation(browser_p
     failing = []
     for name in CLINICIAN_PAGES:
         args = [story.uuid] if "patient" in name or name in (
-            "reports:timeline", "reports:report_for_whom", "enrolment:invitation") else []
+            "reports:timeline", "reports:report_for_whom", "enrolment:invitation",
+            "consent:record_paper") else []
         page.goto(reverse(name, args=args))
         failing += _check(page, axe_source, name, size, "clinician")
     assert not failing, "\n".join(failing)

@@ -114,7 +114,7 @@ def test_without_a_consent_the_disclosure_is_refused_naming_what_is_missing(outw
     assert refused.patient == cast.patient
     assert _events("disclosure.made") == 0
     if outward.name != "reports:shared_report":  # staff get the way to the consents page
-        assert f"/consent/patient/{cast.patient.uuid}/" in body
+        assert reverse("consent:patient", args=[cast.patient.uuid]) in body
 
 
 @pytest.mark.parametrize("outward", OUTWARD, ids=IDS)

@@ -58,7 +58,7 @@ def test_a_report_is_refused_without_consent_and_carries_the_notice_with_one(bro
     assert page.get_by_role("heading", name="Disclosure refused").is_visible()
     assert "Riverside Pharmacy" in page.get_by_role("alert").inner_text()
     link = page.get_by_role("link", name=f"Consents of {cast.patient.display_name}")
-    assert link.get_attribute("href") == f"/consent/patient/{cast.patient.uuid}/"
+    assert link.get_attribute("href") == reverse("consent:patient", args=[cast.patient.uuid])
     screenshot(page, "disclosure-refused-phone")
     problems += _serious(page, axe_source)
     assert not Disclosure.objects.exists()

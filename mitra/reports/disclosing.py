@@ -13,7 +13,7 @@ import textwrap
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from mitra.audit.actions import record_audit
@@ -46,12 +46,8 @@ class Outward:
 
 
 def consents_url(patient: Patient) -> str:
-    """The patient's consents page (the consent UI's `consent:patient`), or its path while
-    that page is not installed."""
-    try:
-        return reverse("consent:patient", args=[patient.uuid])
-    except NoReverseMatch:
-        return f"/consent/patient/{patient.uuid}/"
+    """The care team's page of the patient's consents."""
+    return reverse("consent:patient", args=[patient.uuid])
 
 
 def _stored(patient: Patient, ask: Outward) -> Disclosure | None:

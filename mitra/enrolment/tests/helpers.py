@@ -15,6 +15,7 @@ NEW_PASSWORD = "my own secret phrase 2027"  # noqa: S105
 ADD = "/enrolment/patients/add/"
 JOIN = "/join/"
 SIGNUP = "/join/welcome/"
+CONSENT = "/join/consent/"
 PREFERENCES = "/join/reminders/"
 LINK = re.compile(r"https?://[^/\s]+(/accounts/invitation/[\w-]+/)")
 

@@ -89,6 +89,10 @@ def test_a_clinician_enrols_a_patient_who_signs_up_on_their_phone(browser_page, 
         patient_page.get_by_label("New password", exact=True).fill(PASSWORD)
         patient_page.get_by_label("New password confirmation").fill(PASSWORD)
         patient_page.get_by_role("button", name="Accept and set my password").click()
+        # The consent step is optional: "Not now" goes on.
+        patient_page.get_by_role(
+            "heading", name="May your care team share your records?").wait_for()
+        patient_page.get_by_role("link", name="Not now").click()
         patient_page.get_by_role("heading", name="When may we remind you?").wait_for()
         screenshot(patient_page, "enrolment-reminders-phone")
         patient_page.get_by_label("Quiet hours from").fill("22:00")

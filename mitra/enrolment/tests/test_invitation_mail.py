@@ -10,6 +10,7 @@ from django.test import Client
 from mitra.enrolment.models import Acceptance
 from mitra.enrolment.tests.helpers import (
     ADD,
+    CONSENT,
     PREFERENCES,
     SIGNUP,
     clinician,
@@ -47,7 +48,7 @@ def test_the_mailed_invitation_signs_the_patient_up_to_their_home(settings):
     assert opened.status_code == 302 and opened["Location"] == SIGNUP
     assert phone.get(SIGNUP).status_code == 200
     signed = sign_up(phone)
-    assert signed.status_code == 302 and signed["Location"] == PREFERENCES
+    assert signed.status_code == 302 and signed["Location"] == CONSENT
     chosen = phone.post(PREFERENCES, {"email": "on"})
     assert chosen.status_code == 302
     home = phone.get(chosen["Location"])

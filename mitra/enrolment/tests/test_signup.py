@@ -20,6 +20,7 @@ from mitra.enrolment import terms
 from mitra.enrolment.actions import do_revoke_invitation
 from mitra.enrolment.models import Acceptance
 from mitra.enrolment.tests.helpers import (
+    CONSENT,
     NEW_PASSWORD,
     PREFERENCES,
     SIGNUP,
@@ -62,7 +63,7 @@ def test_signing_up_stores_the_acceptance_and_the_password_then_asks_for_reminde
     patient, path = uninvited(cast)
     phone = opened(path)
     response = sign_up(phone)
-    assert response.status_code == 302 and response["Location"] == PREFERENCES
+    assert response.status_code == 302 and response["Location"] == CONSENT
     user = patient.user
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
@@ -73,9 +74,12 @@ def test_signing_up_stores_the_acceptance_and_the_password_then_asks_for_reminde
     event = AuditEvent.objects.get(event=Event.ENROLMENT_SIGNED_UP)
     assert (event.actor, event.patient, event.object_uuid, event.detail) == (
         user, patient, acceptance.uuid, f"terms {terms.CURRENT}")
-    # The reminder step: saved with the patient as the actor, then home.
+    # The consent step, optional ("Not now" leads on to the reminders), then the reminder
+    # step: saved with the patient as the actor, then home.
+    step = phone.get(CONSENT).content.decode()
+    assert "Step 2 of 3" in step and f'href="{PREFERENCES}"' in step and "Not now" in step
     page = phone.get(PREFERENCES)
-    assert page.status_code == 200 and "Step 2 of 2" in page.content.decode()
+    assert page.status_code == 200 and "Step 3 of 3" in page.content.decode()
     done = phone.post(PREFERENCES, {"quiet_start": "22:00", "quiet_end": "07:00"})
     assert done.status_code == 302 and done["Location"] == "/me/"
     pref = Preference.objects.get(patient=patient)

@@ -66,8 +66,11 @@ def test_the_clinic_page_on_a_desktop_and_a_phone(browser_page):
     page.set_viewport_size({"width": 1280, "height": 800})
     ui_login(page, "clinician", DEMO_PASSWORD)
     page.goto("/reports/clinic/")
-    assert page.get_by_role("heading", name="Team A").is_visible()
-    assert page.locator("table.clinic").count() == 1  # Team A only: the demo clinician's
+    assert page.get_by_role("heading", name="Team A", exact=True).is_visible()
+    # Team A only, the demo clinician's: one measurement table, and its outcomes.
+    assert page.locator("table.clinic", has_text="Month of enrolment").count() == 1
+    assert page.locator("table.clinic", has_text="Reliable improvement").count() >= 1
+    page.wait_for_selector("#outcomes-chart .main-svg")
     text = page.locator("main").inner_text()
     assert "Baseline within 7 days" in text and "Reminders answered" in text
     screenshot(page, "reports-clinic-desktop")
