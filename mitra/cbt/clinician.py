@@ -73,7 +73,7 @@ def homework_assign(request: HttpRequest, patient_uuid) -> HttpResponse:
             instructions=data["instructions"].strip(), module_slug=data["module_slug"],
         )
     except actions.SubmissionConflict as exc:
-        return render(request, "cbt/conflict.html", {"message": str(exc)}, status=409)
+        return render(request, "conflict.html", {"message": str(exc)}, status=409)
     if created:
         messages.success(request, f"Homework assigned: {homework.title()}, due {homework.due_on}.")
     return redirect("cbt:patient", patient.uuid)

@@ -40,7 +40,7 @@ def _fresh() -> dict:
 
 
 def conflict(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "cbt/conflict.html", {"message": message}, status=409)
+    return render(request, "conflict.html", {"message": message}, status=409)
 
 
 def homework_url(homework: Homework) -> str:

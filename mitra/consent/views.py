@@ -34,7 +34,7 @@ def _fresh() -> dict[str, Any]:
 
 
 def conflict(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "consent/conflict.html", {"message": message}, status=409)
+    return render(request, "conflict.html", {"message": message}, status=409)
 
 
 def text_context() -> dict[str, Any]:

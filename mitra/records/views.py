@@ -120,7 +120,9 @@ def file_request(request: HttpRequest) -> HttpResponse:
         req, _created = do_file_request(patient, acting=request, uuid=data["uuid"],
                                         kind=data["kind"], details=data["details"])
     except SubmissionConflict as exc:
-        return render(request, "records/conflict.html", {"message": str(exc)}, status=409)
+        return render(request, "conflict.html", {
+            "message": str(exc), "back_url": reverse("records:my_requests"),
+            "back_label": "Back to my requests"}, status=409)
     except RequestError as exc:
         form.add_error(None, str(exc))
         return _my_requests_page(request, patient, form, status=400)

@@ -97,6 +97,21 @@ def report_for_whom(request: HttpRequest, patient_uuid) -> HttpResponse:
     return _for_whom(request, patient, DiscloseForm.blank(), period=period)
 
 
+def _through_gate(request: HttpRequest, patient: Patient, data: dict, *, channel: str,
+                  what: str) -> Disclosure | HttpResponse:
+    """The disclosure a staff member's form asks for, through the consent gate; or the page
+    that refuses it (no covering consent: 403) or the conflict (its UUID reused: 409)."""
+    ask = Outward(channel=channel, what=what, recipient_name=data["recipient_name"],
+                  purpose=data["purpose"], recipient_kind=data["recipient_kind"],
+                  submission=data["uuid"])
+    try:
+        return disclose_or_refuse(patient, ask, acting=request)
+    except Refused as exc:
+        return _refused(request, patient, str(exc), for_staff=True)
+    except SubmissionConflict as exc:
+        return _conflict(request, patient, str(exc))
+
+
 @require_POST
 @role_required(Role.CLINICIAN)
 def report_disclose(request: HttpRequest, patient_uuid) -> HttpResponse:
@@ -112,15 +127,10 @@ def report_disclose(request: HttpRequest, patient_uuid) -> HttpResponse:
     if not form.is_valid():
         return _for_whom(request, patient, form, period=period, status=400)
     data = form.cleaned_data
-    ask = Outward(channel=Disclosure.Channel.REPORT, what=_what(period),
-                  recipient_name=data["recipient_name"], purpose=data["purpose"],
-                  recipient_kind=data["recipient_kind"], submission=data["uuid"])
-    try:
-        row = disclose_or_refuse(patient, ask, acting=request)
-    except Refused as exc:
-        return _refused(request, patient, str(exc), for_staff=True)
-    except SubmissionConflict as exc:
-        return _conflict(request, patient, str(exc))
+    row = _through_gate(request, patient, data, channel=Disclosure.Channel.REPORT,
+                        what=_what(period))
+    if isinstance(row, HttpResponse):
+        return row
     return _pdf(patient, period, row, audience="clinician",
                 recipient_kind=data["recipient_kind"])
 
@@ -137,24 +147,11 @@ def export_disclose(request: HttpRequest, patient_uuid) -> HttpResponse:
             "patient": patient, "own": False, "form": form,
             "disclose_url": reverse("reports:export_disclose", args=[patient.uuid])},
             status=400)
-    data = form.cleaned_data
-    ask = Outward(channel=Disclosure.Channel.EXPORT, what="Data export (ZIP)",
-                  recipient_name=data["recipient_name"], purpose=data["purpose"],
-                  recipient_kind=data["recipient_kind"], submission=data["uuid"])
-    try:
-        row = disclose_or_refuse(patient, ask, acting=request)
-    except Refused as exc:
-        return _refused(request, patient, str(exc), for_staff=True)
-    except SubmissionConflict as exc:
-        return _conflict(request, patient, str(exc))
-    made_at = timezone.now()
-    zipped = export.build_export(patient, made_at=made_at, extra_files=notice_file(row))
-    response = HttpResponse(zipped.read(), content_type="application/zip")
-    zipped.close()
-    response["Content-Disposition"] = (
-        f'attachment; filename="mitra-{patient.pseudonym}-{made_at:%Y-%m-%d}-disclosed.zip"')
-    response["Cache-Control"] = "no-store"
-    return response
+    row = _through_gate(request, patient, form.cleaned_data, channel=Disclosure.Channel.EXPORT,
+                        what="Data export (ZIP)")
+    if isinstance(row, HttpResponse):
+        return row
+    return export.export_download(patient, extra_files=notice_file(row), suffix="-disclosed")
 
 
 def team_patients(user: User) -> QuerySet[Patient]:

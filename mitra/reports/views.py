@@ -290,16 +290,9 @@ def my_report(request: HttpRequest) -> HttpResponse:
 
 
 def _export_response(request, patient: Patient) -> HttpResponse:
-    made_at = timezone.now()
-    data = export.build_export(patient, made_at=made_at)
+    response = export.export_download(patient)
     record_audit(Event.PATIENT_EXPORT_DOWNLOADED, acting=request, patient=patient,
                  detail=request.path)
-    # One patient's ZIP is small (about 150 KB for a year of diary): answered whole.
-    response = HttpResponse(data.read(), content_type="application/zip")
-    data.close()
-    response["Content-Disposition"] = (
-        f'attachment; filename="mitra-{patient.pseudonym}-{made_at:%Y-%m-%d}.zip"')
-    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -76,6 +76,8 @@ def key_fingerprint(key: str) -> str:
 
 
 def _target(path: Path) -> None:
+    if "\0" in str(path):
+        raise ResearchExportError("DIR: a folder name cannot hold a NUL byte")
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise ResearchExportError(f"{path}: exists and is not an empty folder; name a new one")
     if not path.parent.is_dir():
@@ -109,6 +111,11 @@ def export_research(path: Path, *, acting: Actor | None, key: str | None = None,
         for writer in writers:
             report.rows[writer.name] = writer.close()
         _describe(partial, report, key)
+        # Audited before the files appear: an export the audit trail cannot record is not
+        # left behind.
+        record_audit(Event.RESEARCH_EXPORTED, acting=acting,
+                     detail=f"{report.participants} participants, {report.total_rows} rows, "
+                            f"key {key_fingerprint(key)}")
         if path.exists():
             _move_into(partial, path)
         else:
@@ -119,9 +126,6 @@ def export_research(path: Path, *, acting: Actor | None, key: str | None = None,
         shutil.rmtree(partial, ignore_errors=True)
         raise
     report.seconds = time.monotonic() - began
-    record_audit(Event.RESEARCH_EXPORTED, acting=acting,
-                 detail=f"{report.participants} participants, {report.total_rows} rows, "
-                        f"key {key_fingerprint(key)}")
     return report
 
 

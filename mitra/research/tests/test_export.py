@@ -174,6 +174,12 @@ def test_each_export_is_audited_without_identifiers(tmp_path, cohort):
     assert event.patient_id is None
 
 
+def test_a_folder_name_with_a_nul_byte_is_refused_naming_it(tmp_path):
+    with pytest.raises(research_export.ResearchExportError, match="DIR: .*NUL"):
+        research_export.export_research(tmp_path / "out\0x", acting=None, key=KEY)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_folder_that_is_not_empty_is_refused(tmp_path, cohort):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "keep.txt").write_text("mine")
@@ -202,3 +208,14 @@ def test_the_cli_writes_an_export_and_says_what_was_wrong_otherwise(tmp_path):
     assert again.returncode == 2 and "not an empty folder" in again.stderr
     wrong = run("export", "everything", str(tmp_path / "y"))
     assert wrong.returncode == 2 and "allowed values: research" in wrong.stderr
+
+
+def test_an_export_the_audit_trail_cannot_record_is_not_left_behind(tmp_path, cohort,
+                                                                     monkeypatch):
+    def refused(*args, **kwargs):
+        raise RuntimeError("audit trail unavailable")
+
+    monkeypatch.setattr(research_export, "record_audit", refused)
+    with pytest.raises(RuntimeError, match="audit trail"):
+        _export(tmp_path)
+    assert list(tmp_path.iterdir()) == []
